@@ -1,0 +1,95 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import lit from 'eslint-plugin-lit';
+import wc from 'eslint-plugin-wc';
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      'coverage',
+      'test-results',
+      'test/browser/public/mockServiceWorker.js',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    // TypeScript checks undefined names itself; config files run in Node.
+    languageOptions: {globals: {process: 'readonly', URL: 'readonly', console: 'readonly'}},
+    rules: {'no-undef': 'off'},
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {argsIgnorePattern: '^_', varsIgnorePattern: '^_'},
+      ],
+    },
+  },
+  {
+    files: ['src/widget/**/*.ts'],
+    ...lit.configs['flat/recommended'],
+  },
+  {
+    files: ['src/widget/**/*.ts'],
+    ...wc.configs['flat/recommended'],
+  },
+  // Keep the seams visible (code-style.md §2): each part imports only what it may.
+  {
+    files: ['src/widget/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/proxy/**', '**/simulator/**', '**/wire/glia/**', 'node:*'],
+              message: 'The widget runs in the browser and speaks only wire/handoff.',
+            },
+            {
+              group: ['zod', 'zod/v4'],
+              message: 'Use zod/mini in the browser (full zod costs ~25 KB gzip).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/simulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/proxy/**', '**/widget/**', '**/wire/handoff/**'],
+              message: 'The simulator imitates Glia: it knows only wire/glia.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/wire/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/proxy/**', '**/widget/**', '**/simulator/**', 'node:*'],
+              message: 'wire/ holds schemas only.',
+            },
+          ],
+        },
+      ],
+    },
+  }
+);

@@ -1,0 +1,5 @@
+export * from './limits.js';
+export * from './messages.js';
+export * from './session.js';
+export * from './chat-event.js';
+export * from './errors.js';
