@@ -10,6 +10,12 @@ export const WEBHOOK_EVENTS = [
   'engagement.end',
   'engagement.chat.message',
   'engagement.chat.message_status',
+  /**
+   * [SIM-CHOICE] Operator typing. No source shows how Glia tells a REST integrator that the
+   * operator is typing (glia-api.md §8.3 lists no such event), so the proxy subscribes to this only
+   * when configured to (GLIA_OPERATOR_TYPING_EVENT=true), as the demo does against the simulator.
+   */
+  'engagement.operator_typing',
 ] as const;
 export const WebhookEventName = z.enum(WEBHOOK_EVENTS);
 export type WebhookEventName = z.infer<typeof WebhookEventName>;

@@ -50,7 +50,15 @@ export const ChatMessageStatusEvent = z.looseObject({
   message: z.looseObject({id: GliaId, status: z.string(), engagement_id: z.optional(GliaId)}),
 });
 
+/** [SIM-CHOICE] see `engagement.operator_typing` in queue.ts. */
+export const OperatorTypingEvent = z.looseObject({
+  event_type: z.literal('engagement.operator_typing'),
+  engagement: z.looseObject({id: GliaId, visitor_id: GliaId}),
+  typing: z.boolean(),
+});
+
 export const WebhookPayload = z.discriminatedUnion('event_type', [
+  OperatorTypingEvent,
   EngagementStartEvent,
   EngagementTransferEvent,
   EngagementEndEvent,
