@@ -1,0 +1,48 @@
+/** @module Request bodies of the simulator's control API (`/__sim/...`). Ours, not Glia's. */
+import {z} from 'zod/mini';
+import {CredentialType, Policy} from '../wire/glia/index.js';
+
+const OperatorName = z.strictObject({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+});
+
+export const AcceptRequest = z.strictObject({operator: z.optional(OperatorName)});
+export const RejectRequest = z.strictObject({
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+});
+export const OperatorMessageRequest = z.strictObject({
+  content: z.string().check(z.minLength(1), z.maxLength(10_000)),
+});
+export const OperatorTypingRequest = z.strictObject({typing: z.boolean()});
+export const TransferRequest = z.strictObject({operator: OperatorName});
+
+export const RegisterCredentialRequest = z.strictObject({
+  api_key_id: z.string().check(z.minLength(1), z.maxLength(200)),
+  api_key_secret: z.string().check(z.minLength(1), z.maxLength(500)),
+  type: CredentialType,
+  policies: z.optional(z.array(Policy)),
+});
+
+const Ms = z.int().check(z.minimum(0), z.maximum(3_600_000));
+
+export const ConfigRequest = z.strictObject({
+  auto_operator: z.optional(
+    z.union([
+      z.literal(false),
+      z.strictObject({
+        accept_after_ms: Ms,
+        reply_after_ms: Ms,
+        operator_name: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+      }),
+    ])
+  ),
+  token_ttl_seconds: z.optional(z.int().check(z.minimum(1))),
+  visitor_token_ttl_seconds: z.optional(z.int().check(z.minimum(1))),
+  message_status_delay_ms: z.optional(Ms),
+  webhook_retry: z.optional(
+    z.strictObject({attempts: z.int().check(z.minimum(1), z.maximum(20)), base_delay_ms: Ms})
+  ),
+});
+export type ConfigRequest = z.infer<typeof ConfigRequest>;
+
+export const QueueUpdateRequest = z.strictObject({open: z.boolean()});

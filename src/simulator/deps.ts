@@ -1,0 +1,101 @@
+/** @module What a simulator can be given, and the defaults for what it is not given. */
+import {randomUUID} from 'node:crypto';
+import type {Timers} from './scheduler.js';
+
+/** The auto-operator: accepts every waiting ticket on an open queue and answers every message. */
+export interface AutoOperatorOptions {
+  /** Delay between a ticket arriving and the operator accepting it. */
+  acceptAfterMs: number;
+  /** Delay between a visitor message and the operator's answer. */
+  replyAfterMs: number;
+  /** Who accepts; defaults to the first seeded operator. */
+  operatorName?: string;
+}
+
+/** How failed webhook deliveries are retried. */
+export interface WebhookRetryOptions {
+  /** Total attempts per delivery, the first included. */
+  attempts: number;
+  /** Delay before the second attempt; doubled before each further one. */
+  baseDelayMs: number;
+}
+
+/** Everything `createSimulator`/`createSimulatorApp` accept; all optional. */
+export interface SimulatorDeps {
+  /** The clock in ms since the epoch (default `Date.now`). Tokens expire against it. */
+  now?: () => number;
+  /** Id generator (default `crypto.randomUUID`). */
+  randomUUID?: () => string;
+  /** Delivers webhooks: `fetch(url, {method, headers, body})` (default global `fetch`). */
+  fetch?: (
+    url: string,
+    init: {method: string; headers: Record<string, string>; body: string}
+  ) => Promise<Response>;
+  /** Timers for every delay (default the global ones); pass a fake clock's in tests. */
+  timers?: Timers;
+  /** Lifetime of service and site tokens (default 3600). */
+  tokenTtlSeconds?: number;
+  /** Lifetime of visitor tokens (default 14 days, like Glia's documented example). */
+  visitorTokenTtlSeconds?: number;
+  /** Off by default. */
+  autoOperator?: AutoOperatorOptions | false;
+  /** Default: 4 attempts, 500 ms, 1 s, 2 s apart. */
+  webhookRetry?: WebhookRetryOptions;
+  /** Delay before `engagement.chat.message_status` follows a visitor message (default 200 ms). */
+  messageStatusDelayMs?: number;
+  /** Largest accepted request body in bytes (default 64 KB). */
+  maxBodyBytes?: number;
+}
+
+/** The live configuration; `POST /__sim/config` changes it at run time. */
+export interface SimulatorConfig {
+  tokenTtlSeconds: number;
+  visitorTokenTtlSeconds: number;
+  autoOperator: AutoOperatorOptions | false;
+  webhookRetry: WebhookRetryOptions;
+  messageStatusDelayMs: number;
+  maxBodyBytes: number;
+}
+
+/** Deps with every default filled in. */
+export interface ResolvedDeps {
+  now: () => number;
+  randomUUID: () => string;
+  fetch: NonNullable<SimulatorDeps['fetch']>;
+  timers: Timers;
+}
+
+export const DEFAULT_CONFIG: SimulatorConfig = {
+  tokenTtlSeconds: 3600,
+  visitorTokenTtlSeconds: 14 * 24 * 3600,
+  autoOperator: false,
+  webhookRetry: {attempts: 4, baseDelayMs: 500},
+  messageStatusDelayMs: 200,
+  maxBodyBytes: 64 * 1024,
+};
+
+/** Splits deps into the injected functions and the initial configuration. */
+export function resolveDeps(deps: SimulatorDeps): {
+  resolved: ResolvedDeps;
+  config: SimulatorConfig;
+} {
+  return {
+    resolved: {
+      now: deps.now ?? (() => Date.now()),
+      randomUUID: deps.randomUUID ?? (() => randomUUID()),
+      fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+      timers: deps.timers ?? {
+        setTimeout: (callback, ms) => setTimeout(callback, ms),
+        clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      },
+    },
+    config: {
+      tokenTtlSeconds: deps.tokenTtlSeconds ?? DEFAULT_CONFIG.tokenTtlSeconds,
+      visitorTokenTtlSeconds: deps.visitorTokenTtlSeconds ?? DEFAULT_CONFIG.visitorTokenTtlSeconds,
+      autoOperator: deps.autoOperator ?? DEFAULT_CONFIG.autoOperator,
+      webhookRetry: deps.webhookRetry ?? DEFAULT_CONFIG.webhookRetry,
+      messageStatusDelayMs: deps.messageStatusDelayMs ?? DEFAULT_CONFIG.messageStatusDelayMs,
+      maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_CONFIG.maxBodyBytes,
+    },
+  };
+}

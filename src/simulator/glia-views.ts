@@ -1,0 +1,137 @@
+/**
+ * @module The simulator's objects as Glia shows them: REST response bodies and the pieces of
+ * webhook payloads (glia-api.md §3–§8). One place, so a response and a webhook never disagree.
+ */
+import type {ChatMessage} from '../wire/glia/index.js';
+import type {Engagement, Message, Queue, SimulatorStore, Ticket, Visitor} from './store.js';
+
+/** Glia's timestamp format: ISO-8601 to the second (glia-api.md §1). */
+export const isoSeconds = (ms: number): string =>
+  new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export function visitorView(visitor: Visitor): Record<string, unknown> {
+  return {
+    href: `/sites/${visitor.siteId}/visitors/${visitor.id}`,
+    id: visitor.id,
+    name: visitor.name,
+    email: visitor.email,
+    phone: visitor.phone,
+    note: visitor.note,
+    custom_attributes: {...visitor.customAttributes},
+    banned: false,
+    authenticated_attributes: {},
+    generated_name: visitor.generatedName,
+  };
+}
+
+export function queueView(queue: Queue): Record<string, unknown> {
+  return {
+    id: queue.id,
+    site_id: queue.siteId,
+    name: queue.name,
+    state: {status: queue.open ? 'opened' : 'closed', medias: queue.open ? ['text', 'phone'] : []},
+  };
+}
+
+/** [SIM-CHOICE] the ticket body is undocumented (glia-api.md §4.1). */
+export function ticketView(ticket: Ticket): Record<string, unknown> {
+  return {
+    id: ticket.id,
+    site_id: ticket.siteId,
+    visitor_id: ticket.visitorId,
+    queue_ids: [...ticket.queueIds],
+    media: ticket.media,
+    source: ticket.source,
+    state: ticket.state,
+    created_at: isoSeconds(ticket.createdAt),
+  };
+}
+
+export function messageView(message: Message): ChatMessage {
+  return {
+    id: message.id,
+    engagement_id: message.engagementId,
+    sub_engagement_id: message.subEngagementId,
+    content: message.content,
+    target: message.target,
+    type: message.type,
+    status: message.status,
+    sender: {...message.sender},
+    timestamp: isoSeconds(message.at),
+  };
+}
+
+/** The current leg of an engagement: who is serving the visitor now. */
+export function currentLeg(engagement: Engagement): Engagement['legs'][number] {
+  const leg = engagement.legs.at(-1);
+  if (!leg) throw new Error(`engagement ${engagement.id} has no leg`);
+  return leg;
+}
+
+/** The `engagement` object of start and transfer webhooks. */
+export function engagementRef(engagement: Engagement) {
+  return {
+    id: engagement.id,
+    source: 'visitor_integrator',
+    visitor_id: engagement.visitorId,
+    queue_ticket_id: engagement.ticketId,
+    current_sub_engagement: {
+      id: currentLeg(engagement).id,
+      operator_id: engagement.operatorId,
+      site_id: engagement.siteId,
+    },
+  };
+}
+
+/** `GET /engagements/{id}` (glia-api.md §5.1), the fields the simulator can fill. */
+export function engagementView(
+  store: SimulatorStore,
+  engagement: Engagement
+): Record<string, unknown> {
+  const visitor = store.visitors.get(engagement.visitorId);
+  const queue = store.queues.get(engagement.queueId);
+  const ticket = store.tickets.get(engagement.ticketId);
+  const end = engagement.endedAt;
+  return {
+    id: engagement.id,
+    engagement_type: 'reactive',
+    created_at: isoSeconds(engagement.createdAt),
+    ended_at: end === null ? null : isoSeconds(end),
+    duration: end === null ? null : Math.round((end - engagement.createdAt) / 1000),
+    visitor_id: engagement.visitorId,
+    visitor_name: visitor?.name ?? visitor?.generatedName ?? null,
+    source: 'visitor_integrator',
+    platform: 'omnicore',
+    queue_wait_time: ticket ? Math.round((engagement.createdAt - ticket.createdAt) / 1000) : null,
+    visitor: {href: `/sites/${engagement.siteId}/visitors/${engagement.visitorId}`},
+    chat_transcript: {href: `/engagements/${engagement.id}/chat_transcript`},
+    operators: [...new Set(engagement.legs.map((l) => l.operatorId))].map((id) => ({
+      href: `/operators/${id}`,
+    })),
+    queues: queue ? [{id: queue.id, name: queue.name}] : [],
+    legs: engagement.legs.map((leg, index) => ({
+      id: leg.id,
+      operator: {id: leg.operatorId},
+      site: {id: engagement.siteId},
+      requested_at: isoSeconds(index === 0 && ticket ? ticket.createdAt : leg.acceptedAt),
+      accepted_at: isoSeconds(leg.acceptedAt),
+      request_type: index === 0 ? 'reactive' : 'transfer',
+      request_source: 'visitor_integrator',
+      offered_media_type: 'text',
+      accepted_media_type: 'text',
+      ended_at: leg.endedAt === null ? null : isoSeconds(leg.endedAt),
+      end_reason: leg.endReason,
+    })),
+  };
+}
+
+/** `GET /engagements/{id}/chat_transcript` (glia-api.md §5.3). */
+export function transcriptView(engagement: Engagement): Record<string, unknown>[] {
+  return engagement.messages.map((m) => ({
+    id: m.id,
+    message: m.content,
+    created_at: isoSeconds(m.at),
+    type: m.type,
+    sender: {type: m.sender.type, name: m.sender.name},
+  }));
+}
