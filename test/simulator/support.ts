@@ -170,3 +170,42 @@ export function fakeClock(start = Date.parse('2026-11-25T10:00:00Z')) {
   let now = start;
   return {now: () => now, advance: (ms: number) => (now += ms)};
 }
+
+/** Timers and a clock that move only when the test says so. */
+export function fakeTimers(start = Date.parse('2026-11-25T10:00:00Z')) {
+  let now = start;
+  let nextId = 1;
+  const due = new Map<number, {at: number; callback: () => void}>();
+  return {
+    now: () => now,
+    timers: {
+      setTimeout: (callback: () => void, ms: number) => {
+        const id = nextId++;
+        due.set(id, {at: now + ms, callback});
+        return id;
+      },
+      clearTimeout: (handle: unknown) => {
+        due.delete(handle as number);
+      },
+    },
+    /** Moves the clock, running each timer that falls due in order (and letting promises settle). */
+    async tick(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        await new Promise((resolve) => setImmediate(resolve));
+        const next = [...due.entries()]
+          .filter(([, t]) => t.at <= end)
+          .sort((a, b) => a[1].at - b[1].at)[0];
+        if (!next) break;
+        due.delete(next[0]);
+        now = next[1].at;
+        next[1].callback();
+      }
+      now = end;
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    get pending() {
+      return due.size;
+    },
+  };
+}

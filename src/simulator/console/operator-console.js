@@ -1,0 +1,420 @@
+// The operator console's script: plain browser JavaScript, served as a file so the page runs under
+// a strict Content-Security-Policy (no inline script or style). It reads /__sim/state, listens to
+// /__sim/events for changes, and acts through the control API, like an agent desktop.
+// @ts-check
+
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+const NAME_KEY = 'glia-sim-operator-name';
+const TYPING_IDLE_MS = 3000;
+
+/** @type {any} */
+let state = null;
+/** @type {any} */
+let config = null;
+/** @type {{kind: 'ticket' | 'engagement', id: string} | null} */
+let selected = null;
+let refreshQueued = false;
+let typingSentFor = '';
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let typingTimer;
+
+const nameInput = /** @type {HTMLInputElement} */ ($('operator-name'));
+nameInput.value = localStorage.getItem(NAME_KEY) ?? '';
+nameInput.addEventListener('change', () => localStorage.setItem(NAME_KEY, nameInput.value.trim()));
+
+/** The operator name this person works as. */
+function myName() {
+  return nameInput.value.trim() || state?.operators?.[0]?.name || 'Operator';
+}
+
+/**
+ * Calls the control API; shows its error message when it refuses.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ */
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : {'content-type': 'application/json'},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    showError(data?.error?.message ?? `${method} ${path} failed (${response.status})`);
+    return null;
+  }
+  return data ?? {};
+}
+
+/** @param {string} message */
+function showError(message) {
+  const el = $('error');
+  el.textContent = message;
+  el.hidden = false;
+  setTimeout(() => (el.hidden = true), 4000);
+}
+
+async function refresh() {
+  refreshQueued = false;
+  const response = await fetch('/__sim/state');
+  if (!response.ok) return;
+  state = await response.json();
+  render();
+}
+
+function scheduleRefresh() {
+  if (refreshQueued) return;
+  refreshQueued = true;
+  setTimeout(refresh, 30);
+}
+
+async function loadConfig() {
+  const response = await fetch('/__sim/config');
+  if (response.ok) config = await response.json();
+  $('auto-operator').hidden = !config?.auto_operator;
+}
+
+function connect() {
+  const connection = $('connection');
+  const events = new EventSource('/__sim/events');
+  events.addEventListener('open', () => {
+    connection.dataset.state = 'live';
+    connection.textContent = 'Live';
+    scheduleRefresh();
+    void loadConfig();
+  });
+  events.addEventListener('error', () => {
+    connection.dataset.state = 'lost';
+    connection.textContent = 'Reconnecting…';
+  });
+  events.addEventListener('change', (event) => {
+    const change = JSON.parse(/** @type {MessageEvent} */ (event).data);
+    if (change.type === 'config.changed' || change.type === 'reset') void loadConfig();
+    scheduleRefresh();
+  });
+}
+
+// ---- helpers over the state ----
+
+/** @param {string} id */
+const visitorOf = (id) => state.visitors.find((/** @type {any} */ v) => v.id === id);
+/** @param {string} id */
+const queueName = (id) =>
+  state.queues.find((/** @type {any} */ q) => q.id === id)?.name ?? 'Unknown queue';
+/** @param {any} visitor */
+const displayName = (visitor) => visitor?.name || visitor?.generated_name || 'Visitor';
+
+/** @param {string} iso */
+function since(iso) {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** @param {string} iso */
+const clock = (iso) => new Date(iso).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+
+/**
+ * @param {string} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ */
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// ---- rendering ----
+
+function render() {
+  if (!state) return;
+  const names = $('operator-names');
+  names.replaceChildren(
+    ...state.operators.map((/** @type {any} */ o) => Object.assign(el('option'), {value: o.name}))
+  );
+  if (!nameInput.value) nameInput.value = myName();
+
+  const waiting = state.tickets
+    .filter((/** @type {any} */ t) => t.state === 'queued')
+    .sort((/** @type {any} */ a, /** @type {any} */ b) => a.created_at.localeCompare(b.created_at));
+  const active = state.engagements.filter((/** @type {any} */ e) => e.state === 'active');
+  const ended = state.engagements
+    .filter((/** @type {any} */ e) => e.state === 'ended')
+    .slice(-5)
+    .reverse();
+
+  // A ticket that was just accepted continues as its engagement.
+  if (selected?.kind === 'ticket') {
+    const ticket = state.tickets.find((/** @type {any} */ t) => t.id === selected?.id);
+    if (ticket?.engagement_id) selected = {kind: 'engagement', id: ticket.engagement_id};
+    else if (!ticket) selected = null;
+  }
+  if (
+    selected?.kind === 'engagement' &&
+    !state.engagements.some((/** @type {any} */ e) => e.id === selected?.id)
+  )
+    selected = null;
+  if (!selected && waiting[0]) selected = {kind: 'ticket', id: waiting[0].id};
+
+  renderList('waiting', waiting, ticketCard);
+  renderList('active', active, engagementCard);
+  renderList('ended', ended, engagementCard);
+  renderDetail();
+}
+
+/**
+ * @param {string} id
+ * @param {any[]} items
+ * @param {(item: any) => HTMLElement} card
+ */
+function renderList(id, items, card) {
+  $(id).replaceChildren(
+    ...items.map((item) => {
+      const li = el('li');
+      li.append(card(item));
+      return li;
+    })
+  );
+  $(`${id}-count`).textContent = String(items.length);
+  const empty = document.getElementById(`${id}-empty`);
+  if (empty) empty.hidden = items.length > 0;
+}
+
+/** @param {any} ticket */
+function ticketCard(ticket) {
+  const visitor = visitorOf(ticket.visitor_id);
+  const button = cardButton('ticket', ticket.id, 'card card-waiting');
+  const top = el('div', 'card-top');
+  top.append(
+    el('span', 'card-name', displayName(visitor)),
+    el('span', 'card-time', `waiting ${since(ticket.created_at)}`)
+  );
+  button.append(top, el('div', 'card-line', visitor?.note || queueName(ticket.queue_id)));
+  return button;
+}
+
+/** @param {any} engagement */
+function engagementCard(engagement) {
+  const visitor = visitorOf(engagement.visitor_id);
+  const active = engagement.state === 'active';
+  const button = cardButton('engagement', engagement.id, active ? 'card card-active' : 'card');
+  const top = el('div', 'card-top');
+  const name = el('span', 'card-name', displayName(visitor));
+  if (active && engagement.visitor_typing) name.append(el('span', 'badge', 'typing…'));
+  top.append(name, el('span', 'card-time', engagement.operator?.name ?? ''));
+  const last = engagement.messages.at(-1);
+  const line = last
+    ? `${last.sender === 'operator' ? 'You: ' : ''}${last.content}`
+    : active
+      ? 'No messages yet'
+      : 'Ended';
+  button.append(top, el('div', 'card-line', line));
+  return button;
+}
+
+/**
+ * @param {'ticket' | 'engagement'} kind
+ * @param {string} id
+ * @param {string} className
+ */
+function cardButton(kind, id, className) {
+  const button = /** @type {HTMLButtonElement} */ (el('button', className));
+  button.type = 'button';
+  button.setAttribute('aria-current', String(selected?.kind === kind && selected.id === id));
+  button.addEventListener('click', () => {
+    selected = {kind, id};
+    render();
+  });
+  return button;
+}
+
+function renderDetail() {
+  const ticket =
+    selected?.kind === 'ticket'
+      ? state.tickets.find((/** @type {any} */ t) => t.id === selected?.id)
+      : undefined;
+  const engagement =
+    selected?.kind === 'engagement'
+      ? state.engagements.find((/** @type {any} */ e) => e.id === selected?.id)
+      : undefined;
+  $('placeholder').hidden = Boolean(ticket || engagement);
+  $('detail').hidden = !(ticket || engagement);
+  if (!ticket && !engagement) return;
+
+  const visitor = visitorOf((ticket ?? engagement).visitor_id);
+  const waiting = ticket?.state === 'queued';
+  const live = engagement?.state === 'active';
+  $('visitor-name').textContent = displayName(visitor);
+  $('detail-meta').textContent = ticket
+    ? `${queueName(ticket.queue_id)} · ${waiting ? `waiting ${since(ticket.created_at)}` : ticket.state}`
+    : `${queueName(engagement.queue_id)} · with ${engagement.operator?.name ?? 'nobody'} · since ${clock(engagement.created_at)}${
+        live ? '' : ` · ended by ${engagement.ended_by ?? 'someone'}`
+      }`;
+  $('accept').hidden = !waiting;
+  $('reject').hidden = !waiting;
+  $('transfer-form').hidden = !live;
+  $('end').hidden = !live;
+  $('composer').hidden = !live;
+  $('ended-note').hidden = !engagement || live;
+  $('ended-note').textContent = engagement && !live ? 'This engagement has ended.' : '';
+
+  const typing = $('typing');
+  typing.hidden = !(live && engagement.visitor_typing);
+  typing.textContent = `${displayName(visitor)} is typing…`;
+
+  renderMessages(engagement, waiting);
+  renderVisitor(
+    visitor,
+    ticket ?? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id)
+  );
+}
+
+/**
+ * @param {any} engagement
+ * @param {boolean} waiting
+ */
+function renderMessages(engagement, waiting) {
+  const list = $('messages');
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const items = [];
+  if (waiting)
+    items.push(el('li', 'system-line', 'Waiting for an operator. Accept to start the chat.'));
+  if (engagement) {
+    items.push(el('li', 'system-line', `Chat started ${clock(engagement.created_at)}`));
+    for (const message of engagement.messages) {
+      const li = el('li', `message message-${message.sender}`);
+      const who =
+        message.sender === 'operator'
+          ? (message.sender_name ?? 'Operator')
+          : (message.sender_name ?? 'Visitor');
+      li.append(
+        el('div', 'bubble', message.content),
+        el('span', 'message-meta', `${who} · ${clock(message.at)}`)
+      );
+      items.push(li);
+    }
+    if (engagement.state === 'ended')
+      items.push(el('li', 'system-line', `Ended by ${engagement.ended_by ?? 'someone'}`));
+  }
+  const sameEngagement = list.dataset.engagement === (engagement?.id ?? '');
+  list.replaceChildren(...items);
+  list.dataset.engagement = engagement?.id ?? '';
+  if (atBottom || !sameEngagement) list.scrollTop = list.scrollHeight;
+}
+
+/**
+ * @param {any} visitor
+ * @param {any} ticket
+ */
+function renderVisitor(visitor, ticket) {
+  const facts = $('visitor-facts');
+  const rows = [
+    ['Name', visitor?.name || '—'],
+    ['Email', visitor?.email || '—'],
+    ['Shown as', visitor?.generated_name || '—'],
+    ['Queue', ticket ? queueName(ticket.queue_id) : '—'],
+  ];
+  facts.replaceChildren(
+    ...rows.flatMap(([term, value]) => [el('dt', '', term), el('dd', '', value)])
+  );
+  const note = $('visitor-note');
+  note.textContent = visitor?.note || 'No description given.';
+  note.classList.toggle('muted', !visitor?.note);
+  const attributes = $('visitor-attributes');
+  const entries = Object.entries(visitor?.custom_attributes ?? {});
+  attributes.replaceChildren(
+    ...(entries.length === 0
+      ? [el('dd', 'muted', 'None')]
+      : entries.flatMap(([key, value]) => {
+          const long = String(value).length > 48 || String(value).includes('\n');
+          return [el('dt', '', key), el('dd', long ? 'long' : '', String(value))];
+        }))
+  );
+}
+
+// ---- actions ----
+
+$('accept').addEventListener('click', async () => {
+  if (selected?.kind !== 'ticket') return;
+  const result = await api('POST', `/__sim/queue_tickets/${selected.id}/accept`, {
+    operator: {name: myName()},
+  });
+  if (result?.engagement) selected = {kind: 'engagement', id: result.engagement.id};
+  await refresh();
+});
+
+$('reject').addEventListener('click', async () => {
+  if (selected?.kind !== 'ticket') return;
+  await api('POST', `/__sim/queue_tickets/${selected.id}/reject`, {});
+  selected = null;
+  await refresh();
+});
+
+$('end').addEventListener('click', async () => {
+  if (selected?.kind !== 'engagement') return;
+  await api('POST', `/__sim/engagements/${selected.id}/end`);
+  await refresh();
+});
+
+$('transfer-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($('transfer-name'));
+  const name = input.value.trim();
+  if (selected?.kind !== 'engagement' || !name) return;
+  if (await api('POST', `/__sim/engagements/${selected.id}/transfer`, {operator: {name}}))
+    input.value = '';
+  await refresh();
+});
+
+const textarea = /** @type {HTMLTextAreaElement} */ ($('message'));
+
+/** @param {boolean} typing */
+async function sendTyping(typing) {
+  if (selected?.kind !== 'engagement') return;
+  const id = selected.id;
+  if (typing === (typingSentFor === id)) return;
+  typingSentFor = typing ? id : '';
+  await api('POST', `/__sim/engagements/${id}/typing`, {typing});
+}
+
+textarea.addEventListener('input', () => {
+  clearTimeout(typingTimer);
+  if (!textarea.value.trim()) {
+    void sendTyping(false);
+    return;
+  }
+  void sendTyping(true);
+  typingTimer = setTimeout(() => void sendTyping(false), TYPING_IDLE_MS);
+});
+
+textarea.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    $('composer').dispatchEvent(new Event('submit', {cancelable: true}));
+  }
+});
+
+$('composer').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const content = textarea.value.trim();
+  if (selected?.kind !== 'engagement' || !content) return;
+  clearTimeout(typingTimer);
+  // The operator's message ends their typing; the simulator clears it with the message.
+  typingSentFor = '';
+  if (await api('POST', `/__sim/engagements/${selected.id}/messages`, {content}))
+    textarea.value = '';
+  await refresh();
+});
+
+// Wait times move on even when nothing changes.
+setInterval(() => render(), 15_000);
+connect();
+void refresh();
