@@ -5,3 +5,4 @@ export * from './queue.js';
 export * from './engagement.js';
 export * from './webhook.js';
 export * from './errors.js';
+export * from './config.js';

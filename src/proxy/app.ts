@@ -1,0 +1,270 @@
+/**
+ * @module `createProxyApp(deps)`: the token proxy as a Hono app. Everything it touches is injected
+ * (configuration, Glia's `fetch`, clock, timers, log sink), so tests run it in-process against the
+ * simulator and `glia-handoff proxy` runs it on a port.
+ */
+import {getConnInfo} from '@hono/node-server/conninfo';
+import type {Context} from 'hono';
+import {Hono} from 'hono';
+import {bodyLimit} from 'hono/body-limit';
+import {cors} from 'hono/cors';
+import {requestId} from 'hono/request-id';
+import {LIMITS} from '../wire/handoff/index.js';
+import type {ProxyConfig} from './config.js';
+import type {GliaClientOptions, GliaFetch} from './glia/glia-client.js';
+import {GliaClient} from './glia/glia-client.js';
+import type {Timers} from './handoff.js';
+import {Handoff} from './handoff.js';
+import type {ProxyEnv} from './http.js';
+import {errorResponse} from './http.js';
+import type {LogLevel} from './logger.js';
+import {SecretRegistry, createLogger} from './logger.js';
+import {Metrics} from './metrics.js';
+import type {RateLimit} from './rate-limit.js';
+import {RateLimiter} from './rate-limit.js';
+import {healthRoutes} from './routes/health.js';
+import {sessionEventRoutes} from './routes/session-events.js';
+import {sessionRoutes} from './routes/sessions.js';
+import {webhookRoutes} from './routes/webhooks.js';
+import {widgetRoutes} from './routes/widget-assets.js';
+import {SessionStore, isTerminal} from './sessions/session-store.js';
+
+/** The rate limits, each a token bucket. */
+export interface ProxyLimits {
+  /** New sessions per client address (default 10 at once, then 10 a minute). */
+  newSessionsPerAddress: RateLimit;
+  /** Visitor messages per session (default 20 at once, then 1 a second). */
+  messagesPerSession: RateLimit;
+  /** Typing updates per session (default 30 at once, then 2 a second). */
+  typingPerSession: RateLimit;
+}
+
+export const DEFAULT_LIMITS: ProxyLimits = {
+  newSessionsPerAddress: {capacity: 10, refillPerSecond: 10 / 60},
+  messagesPerSession: {capacity: 20, refillPerSecond: 1},
+  typingPerSession: {capacity: 30, refillPerSecond: 2},
+};
+
+/** What `createProxyApp` is given. Only `config` and `fetch` are required. */
+export interface ProxyDeps {
+  config: ProxyConfig;
+  /** Reaches Glia: global `fetch` in production, the simulator's `app.request` in tests. */
+  fetch: GliaFetch;
+  /** Clock in ms since the epoch (default `Date.now`). */
+  now?: () => number;
+  /** Timers for heartbeats, typing and the idle sweep (default the global ones). */
+  timers?: Timers;
+  /** Session ids (default `crypto.randomUUID`). */
+  randomUUID?: () => string;
+  /** Receives each JSON log line, already redacted (default stdout). */
+  logWrite?: (line: string) => void;
+  logLevel?: LogLevel;
+  /** Glia client settings beyond the configuration: timeout, retry, sleep, jitter. */
+  glia?: Pick<GliaClientOptions, 'timeoutMs' | 'retry' | 'sleep' | 'random'>;
+  /** SSE heartbeat interval (default 15 s). */
+  heartbeatMs?: number;
+  /** Least time between two typing updates to Glia (default 3 s). */
+  typingIntervalMs?: number;
+  /** How often idle sessions are swept (default 60 s; 0 = never, call `sweep()` yourself). */
+  sweepIntervalMs?: number;
+  limits?: Partial<ProxyLimits>;
+  /** The client's address for the per-address limit (default: the socket's, or X-Forwarded-For with TRUST_PROXY). */
+  clientAddress?: (c: Context) => string;
+  /** The widget's build directory, served at /handoff/widget.js and /handoff/assets/. */
+  widgetDir?: string;
+}
+
+/** The parts of a running proxy that its owner (the CLI, a test, the demo) may reach. */
+export interface ProxyControls {
+  readonly handoff: Handoff;
+  readonly store: SessionStore;
+  readonly metrics: Metrics;
+  readonly glia: GliaClient;
+  /** Ends and forgets idle sessions now; returns how many. */
+  sweep(): Promise<number>;
+  /** Stops the sweep, ends every open conversation in Glia, closes every stream. */
+  close(): Promise<void>;
+}
+
+/** The Hono app (use `.fetch` or `.request`) with its controls. */
+export type ProxyApp = Hono<ProxyEnv> & ProxyControls;
+
+const defaultTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Builds the proxy. Starts no server; starts the idle sweep timer unless `sweepIntervalMs` is 0. */
+export function createProxyApp(deps: ProxyDeps): ProxyApp {
+  const {config} = deps;
+  const now = deps.now ?? (() => Date.now());
+  const timers = deps.timers ?? defaultTimers;
+  const secrets = new SecretRegistry();
+  secrets.add(config.glia.apiKeySecret);
+  const logger = createLogger({write: deps.logWrite, level: deps.logLevel, secrets, now});
+  const metrics = new Metrics();
+  const glia = new GliaClient({
+    ...config.glia,
+    ...deps.glia,
+    fetch: deps.fetch,
+    now,
+    onCall: ({step, status}) =>
+      metrics.inc('glia_handoff_glia_calls_total', {step, status: String(status)}),
+    onTokenExchange: ({credentialType, ok}) =>
+      metrics.inc('glia_handoff_token_exchanges_total', {
+        credential_type: credentialType,
+        outcome: ok ? 'ok' : 'error',
+      }),
+  });
+  const store = new SessionStore({now, randomUUID: deps.randomUUID});
+  const handoff = new Handoff({
+    glia,
+    store,
+    config,
+    logger,
+    metrics,
+    secrets,
+    now,
+    timers,
+    typingIntervalMs: deps.typingIntervalMs ?? 3000,
+  });
+  const limits = {...DEFAULT_LIMITS, ...deps.limits};
+  const clientAddress =
+    deps.clientAddress ??
+    ((c: Context) => {
+      const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+      if (config.trustProxy && forwarded) return forwarded;
+      try {
+        return getConnInfo(c).remote.address ?? 'unknown';
+      } catch {
+        return 'unknown';
+      }
+    });
+
+  metrics.gauge('glia_handoff_sessions', 'Sessions in memory, by status.', () => {
+    const counts = new Map<string, number>();
+    for (const session of store.all())
+      counts.set(session.status, (counts.get(session.status) ?? 0) + 1);
+    return ['queued', 'engaged', 'ended', 'failed'].map((status) => ({
+      labels: {status},
+      value: counts.get(status) ?? 0,
+    }));
+  });
+  metrics.gauge('glia_handoff_open_streams', 'Open SSE streams.', () => [
+    {labels: {}, value: store.all().reduce((sum, session) => sum + session.openStreams, 0)},
+  ]);
+
+  const app = new Hono<ProxyEnv>();
+  app.use(requestId({generator: deps.randomUUID}));
+  app.use(async (c, next) => {
+    const started = now();
+    c.set('log', logger.child({requestId: c.var.requestId}));
+    await next();
+    c.var.log.info('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: now() - started,
+    });
+  });
+  app.onError((error, c) => {
+    (c.var.log ?? logger).error('unhandled error', {
+      error: {name: error.name, message: error.message},
+    });
+    return errorResponse(c, 500, {code: 'internal', message: 'Something went wrong in the proxy.'});
+  });
+  app.notFound((c) => errorResponse(c, 404, {code: 'not-found', message: 'No such route.'}));
+
+  const allowedOrigins = new Set([...config.allowedOrigins, new URL(config.publicUrl).origin]);
+  const limitBody = bodyLimit({
+    maxSize: LIMITS.bodyBytes,
+    onError: (c) =>
+      errorResponse(c, 413, {
+        code: 'too-large',
+        message: `The body is larger than ${LIMITS.bodyBytes} bytes.`,
+      }),
+  });
+  for (const path of ['/handoff/sessions', '/handoff/sessions/*']) {
+    app.use(
+      path,
+      cors({
+        origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+        exposeHeaders: ['Retry-After', 'X-Request-Id'],
+        maxAge: 600,
+      })
+    );
+    // CORS only tells the browser what to read; this refuses the request itself from a foreign page.
+    // Requests without Origin (curl, servers) are not from a browser page and pass.
+    app.use(path, async (c, next) => {
+      const origin = c.req.header('origin');
+      if (origin !== undefined && !allowedOrigins.has(origin)) {
+        return errorResponse(c, 403, {
+          code: 'origin-not-allowed',
+          message: `Pages from ${origin.slice(0, 200)} may not use this proxy: add the origin to ALLOWED_ORIGINS.`,
+        });
+      }
+      await next();
+      return undefined;
+    });
+    app.use(path, limitBody);
+  }
+  app.use('/handoff/webhooks/*', limitBody);
+
+  app.route('/', healthRoutes({glia, metrics}));
+  app.route(
+    '/handoff/sessions',
+    sessionRoutes({
+      handoff,
+      store,
+      metrics,
+      now,
+      clientAddress,
+      limits: {
+        newSessions: new RateLimiter(limits.newSessionsPerAddress, now),
+        messages: new RateLimiter(limits.messagesPerSession, now),
+        typing: new RateLimiter(limits.typingPerSession, now),
+      },
+    })
+  );
+  app.route(
+    '/handoff/sessions',
+    sessionEventRoutes({store, now, timers, heartbeatMs: deps.heartbeatMs ?? 15_000})
+  );
+  app.route('/handoff/webhooks/glia', webhookRoutes({handoff, store, metrics}));
+  app.route('/handoff', widgetRoutes(deps.widgetDir));
+
+  const sweepIntervalMs = deps.sweepIntervalMs ?? 60_000;
+  let sweepTimer: unknown;
+  let closed = false;
+  const sweep = () => handoff.sweep();
+  const schedule = () => {
+    if (closed || sweepIntervalMs <= 0) return;
+    sweepTimer = timers.setTimeout(() => {
+      void sweep()
+        .catch((error: unknown) => logger.error('idle sweep failed', {error}))
+        .finally(schedule);
+    }, sweepIntervalMs);
+    // A pending sweep must not keep the process alive on its own.
+    (sweepTimer as {unref?: () => void} | undefined)?.unref?.();
+  };
+  schedule();
+
+  const close = async () => {
+    closed = true;
+    if (sweepTimer !== undefined) timers.clearTimeout(sweepTimer);
+    await Promise.allSettled(
+      store.all().map(async (session) => {
+        if (!isTerminal(session)) {
+          await handoff.end(session, 'system').catch((error: unknown) => {
+            logger.warn('could not end a conversation on shutdown', {session: session.id, error});
+          });
+        }
+        handoff.forget(session);
+      })
+    );
+  };
+
+  return Object.assign(app, {handoff, store, metrics, glia, sweep, close});
+}

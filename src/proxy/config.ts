@@ -1,0 +1,192 @@
+/**
+ * @module The proxy's configuration from the environment (design.md, "Command line"), parsed with
+ * zod. Every problem names its variable; no message repeats a secret's value.
+ */
+import {z} from 'zod/mini';
+import {GliaEnv, SECRET_ENV_VARS, httpBaseUrl} from '../wire/glia/index.js';
+import type {CredentialTypeSetting} from '../wire/glia/index.js';
+
+/** Everything the proxy needs to run, typed. Only `config.ts` and `glia-client.ts` see the secret. */
+export interface ProxyConfig {
+  glia: {
+    apiBase: string;
+    siteId: string;
+    queueId: string;
+    apiKeyId: string;
+    apiKeySecret: string;
+    credentialType: CredentialTypeSetting;
+  };
+  /** Where Glia reaches this proxy: the webhooks go to `${publicUrl}/handoff/webhooks/glia/<id>`. */
+  publicUrl: string;
+  /** Origins of the pages that may embed the widget (the public URL's own origin is always allowed). */
+  allowedOrigins: string[];
+  port: number;
+  host: string;
+  /** Subscribe to the simulator's `engagement.operator_typing` webhook (Glia has none known). */
+  operatorTypingEvent: boolean;
+  /** A session with no request and no open stream for this long is ended and forgotten. */
+  sessionIdleSeconds: number;
+  /** Take the client address from `X-Forwarded-For` (only behind a proxy you run). */
+  trustProxy: boolean;
+}
+
+/** One problem with one variable. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/** The configuration cannot be used; `message` lists every problem, one line each. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+
+  constructor(problems: ConfigProblem[]) {
+    super(
+      `The configuration is not valid:\n${problems.map((p) => `  ${p.variable} ${p.message}`).join('\n')}`
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const bool = (fallback: boolean) =>
+  z._default(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.refine((v) => /^(true|false|1|0|yes|no)$/i.test(v.trim()), 'must be true or false')
+        ),
+      z.transform((v: string) => /^(true|1|yes)$/i.test(v.trim()))
+    ),
+    fallback
+  );
+
+const integer = (min: number, max: number, what: string) =>
+  z.pipe(
+    z
+      .string()
+      .check(z.refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max, what)),
+    z.transform((v: string) => Number(v))
+  );
+
+function isOrigin(value: string): boolean {
+  if (!/^https?:\/\/[^/?#\s]+\/?$/i.test(value) || !URL.canParse(value)) return false;
+  return new URL(value).origin !== 'null';
+}
+
+const ProxyEnv = z.object({
+  PUBLIC_URL: z.pipe(
+    z.string({
+      error:
+        'is not set: the URL where Glia can reach this proxy, e.g. https://handoff.example.com',
+    }),
+    httpBaseUrl('https://handoff.example.com')
+  ),
+  ALLOWED_ORIGINS: z._default(
+    z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((v: string) =>
+          v
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter((origin) => origin !== '')
+        ),
+        z.array(
+          z
+            .string()
+            .check(
+              z.refine(
+                isOrigin,
+                'must list origins like https://intranet.example.com, comma-separated'
+              )
+            )
+        )
+      )
+    ),
+    []
+  ),
+  PORT: z._default(integer(0, 65535, 'must be a port number (0–65535)'), 8080),
+  HOST: z._default(
+    z.string().check(z.minLength(1, 'is empty: the address to listen on')),
+    '0.0.0.0'
+  ),
+  GLIA_OPERATOR_TYPING_EVENT: bool(false),
+  SESSION_IDLE_SECONDS: z._default(
+    integer(60, 7 * 24 * 3600, 'must be a number of seconds between 60 and 604800'),
+    1800
+  ),
+  TRUST_PROXY: bool(false),
+  REDIS_URL: z.optional(
+    z
+      .string()
+      .check(
+        z.refine(
+          (v) => v.trim() === '',
+          'is set, but Redis is not supported yet: unset it and run one proxy instance (sessions live in memory)'
+        )
+      )
+  ),
+});
+
+/** Variables whose value may be quoted back in a message, to show what was wrong. */
+const QUOTABLE = new Set([
+  'GLIA_API_BASE',
+  'GLIA_SITE_ID',
+  'GLIA_QUEUE_ID',
+  'GLIA_CREDENTIAL_TYPE',
+  'PUBLIC_URL',
+  'ALLOWED_ORIGINS',
+  'PORT',
+  'SESSION_IDLE_SECONDS',
+]);
+
+function problemsOf(
+  issues: readonly z.core.$ZodIssue[],
+  env: Record<string, string | undefined>
+): ConfigProblem[] {
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const variable = String(issue.path[0] ?? 'environment');
+    if (seen.has(variable)) continue;
+    seen.add(variable);
+    const value = env[variable];
+    const quoted =
+      QUOTABLE.has(variable) &&
+      value !== undefined &&
+      !(SECRET_ENV_VARS as readonly string[]).includes(variable)
+        ? ` (got ${JSON.stringify(value.slice(0, 120))})`
+        : '';
+    problems.push({variable, message: `${issue.message}${quoted}`});
+  }
+  return problems;
+}
+
+/** Reads the configuration from `env` (e.g. `process.env`); throws a `ConfigError` naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): ProxyConfig {
+  const glia = GliaEnv.safeParse(env);
+  const proxy = ProxyEnv.safeParse(env);
+  const issues = [...(glia.error?.issues ?? []), ...(proxy.error?.issues ?? [])];
+  if (!glia.success || !proxy.success) throw new ConfigError(problemsOf(issues, env));
+  const g = glia.data;
+  const p = proxy.data;
+  return {
+    glia: {
+      apiBase: g.GLIA_API_BASE,
+      siteId: g.GLIA_SITE_ID,
+      queueId: g.GLIA_QUEUE_ID,
+      apiKeyId: g.GLIA_API_KEY_ID,
+      apiKeySecret: g.GLIA_API_KEY_SECRET,
+      credentialType: g.GLIA_CREDENTIAL_TYPE,
+    },
+    publicUrl: p.PUBLIC_URL,
+    allowedOrigins: p.ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
+    port: p.PORT,
+    host: p.HOST,
+    operatorTypingEvent: p.GLIA_OPERATOR_TYPING_EVENT,
+    sessionIdleSeconds: p.SESSION_IDLE_SECONDS,
+    trustProxy: p.TRUST_PROXY,
+  };
+}

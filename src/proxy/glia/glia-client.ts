@@ -1,0 +1,583 @@
+/**
+ * @module The Glia client: the only module that knows Glia's URLs and holds the credentials. It
+ * exchanges the key for a token (cached, single-flight, re-minted once on 401), calls each endpoint
+ * of the handoff with a timeout, retries where that is safe, parses every answer with
+ * `src/wire/glia`, and turns every failure into a `GliaError` with a hint. `doctor` uses it step by
+ * step; the proxy uses it for the whole flow.
+ */
+import type {z} from 'zod/mini';
+import {
+  ChatMessage,
+  EndEngagementResponse,
+  GLIA_ACCEPT,
+  Operator,
+  OperatorTokenResponse,
+  Queue,
+  QueueTicket,
+  SiteTokenResponse,
+  Visitor,
+  VisitorCredentials,
+  gliaErrorMessage,
+  isSiteApiKeySecret,
+} from '../../wire/glia/index.js';
+import type {
+  CredentialType,
+  CredentialTypeSetting,
+  UpdateVisitorRequest,
+  WebhookRegistration,
+} from '../../wire/glia/index.js';
+import {GliaError, gliaHint} from './glia-error.js';
+import type {GliaFailure, GliaStep} from './glia-error.js';
+
+/** `fetch` as the client calls it; the simulator's `app.request` fits, and so does global fetch. */
+export type GliaFetch = (
+  url: string,
+  init: {method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal}
+) => Promise<Response> | Response;
+
+/** What one call reports to metrics: its step and Glia's status (or how it failed). */
+export interface GliaCallReport {
+  step: GliaStep;
+  status: number | 'network' | 'timeout';
+}
+
+/** Retry policy for calls that are safe to repeat. */
+export interface RetryOptions {
+  /** Total attempts, the first included (default 3). */
+  attempts: number;
+  /** The first backoff; doubled per attempt, with jitter (default 200 ms). */
+  baseDelayMs: number;
+  /** The largest backoff (default 2 s). */
+  maxDelayMs: number;
+  /** A `Retry-After` longer than this is not waited for: the call fails with a hint (default 10 s). */
+  maxRetryAfterMs: number;
+}
+
+export interface GliaClientOptions {
+  /** Base URL without trailing slash, e.g. `https://api.glia.com`. */
+  apiBase: string;
+  siteId: string;
+  apiKeyId: string;
+  apiKeySecret: string;
+  /** `auto` routes on the secret's `gls_` prefix. */
+  credentialType: CredentialTypeSetting;
+  fetch: GliaFetch;
+  /** Clock in ms since the epoch (default `Date.now`); token expiry is judged against it. */
+  now?: () => number;
+  /** Per attempt (default 10 s, inside the 1–30 s Glia's own code uses, glia-api.md §11). */
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  /** Waits between attempts (default a real timer); tests pass one that records and returns. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1) (default `Math.random`). */
+  random?: () => number;
+  /** Seconds a token lives when Glia does not say (glia-api.md §2.2: Glia's CLI assumes 55 min). */
+  defaultTokenTtlSeconds?: number;
+  onCall?: (report: GliaCallReport) => void;
+  onTokenExchange?: (report: {credentialType: CredentialType; ok: boolean}) => void;
+}
+
+/** What `exchangeToken` tells `doctor`: never the token itself. */
+export interface TokenExchangeResult {
+  credentialType: CredentialType;
+  /** As Glia said, or the assumed default. */
+  expiresInSeconds: number;
+}
+
+/** The visitor tokens, kept off the visitor objects so no log or JSON of one can carry it. */
+const visitorTokens = new WeakMap<GliaVisitor, string>();
+
+/**
+ * A Glia visitor as the proxy holds it: its id, and (hidden) its access token. `JSON.stringify`
+ * of one gives only the id.
+ */
+export class GliaVisitor {
+  readonly id: string;
+
+  constructor(id: string, accessToken: string) {
+    this.id = id;
+    visitorTokens.set(this, accessToken);
+  }
+
+  toJSON(): {id: string} {
+    return {id: this.id};
+  }
+}
+
+/** `POST /queue_tickets` answers 201 for a new ticket and 200 for the visitor's existing one. */
+export interface QueueTicketResult {
+  ticket: QueueTicket;
+  created: boolean;
+}
+
+/**
+ * A waiting ticket was cancelled; or Glia has no cancel route (404/405); or the ticket is no longer
+ * waiting (422/409: an operator is accepting it right now). In the last two cases the caller ends
+ * the engagement when `engagement.start` arrives.
+ */
+export type CancelOutcome = 'cancelled' | 'unsupported' | 'too-late';
+
+const DEFAULT_RETRY: RetryOptions = {
+  attempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 2000,
+  maxRetryAfterMs: 10_000,
+};
+
+type Auth = 'none' | 'service' | GliaVisitor;
+
+interface CallSpec<S extends z.ZodMiniType | undefined> {
+  step: GliaStep;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  auth: Auth;
+  body?: unknown;
+  /**
+   * Safe to repeat after a 5xx, a timeout or a network error (the request may have been carried
+   * out). A 429 is retried for every call: Glia refused it, so it was not carried out.
+   */
+  idempotent: boolean;
+  /** The success body's schema; `undefined` for bodiless answers. */
+  schema: S;
+  /** Non-2xx statuses the caller handles itself (returned, not thrown). */
+  tolerate?: readonly number[];
+}
+
+interface CallResult<T> {
+  status: number;
+  /** Only meaningful for a 2xx: a tolerated status carries no data, and its callers read none. */
+  data: T;
+}
+
+/** Reads `Retry-After` (seconds or an HTTP date) as milliseconds from `now`. */
+function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Creates a client for one credential and site. */
+export function createGliaClient(options: GliaClientOptions): GliaClient {
+  return new GliaClient(options);
+}
+
+/**
+ * Calls Glia for the handoff. Each public method is one step of `GLIA_STEPS`; each throws a
+ * `GliaError` on failure.
+ */
+export class GliaClient {
+  private readonly options: GliaClientOptions;
+  private readonly retry: RetryOptions;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly timeoutMs: number;
+  private cached: {token: string; expiresAt: number} | undefined;
+  private inflight: Promise<string> | undefined;
+
+  constructor(options: GliaClientOptions) {
+    this.options = options;
+    this.retry = {...DEFAULT_RETRY, ...options.retry};
+    this.now = options.now ?? (() => Date.now());
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** The credential type in use: forced by configuration, or read from the secret's prefix. */
+  get credentialType(): CredentialType {
+    const setting = this.options.credentialType;
+    if (setting !== 'auto') return setting;
+    return isSiteApiKeySecret(this.options.apiKeySecret) ? 'site' : 'service';
+  }
+
+  /** The configured base URL (for messages). */
+  get apiBase(): string {
+    return this.options.apiBase;
+  }
+
+  /**
+   * One token exchange for `type` (default: the configured one), bypassing the cache: `doctor`'s
+   * first step. The token stays inside the client.
+   */
+  async exchangeToken(type: CredentialType = this.credentialType): Promise<TokenExchangeResult> {
+    const minted = await this.mint(type);
+    return {credentialType: type, expiresInSeconds: minted.expiresInSeconds};
+  }
+
+  /** Makes sure a valid token is cached (mints one if needed): the readiness check. */
+  async ensureToken(): Promise<void> {
+    await this.serviceToken();
+  }
+
+  /** `POST /visitors`: a new visitor and its token. Not repeated on 5xx: a retry would make a second visitor. */
+  async createVisitor(): Promise<GliaVisitor> {
+    const {data} = await this.call({
+      step: 'create-visitor',
+      method: 'POST',
+      path: '/visitors',
+      auth: 'service',
+      body: {},
+      idempotent: false,
+      schema: VisitorCredentials,
+    });
+    return new GliaVisitor(data.id, data.access_token);
+  }
+
+  /** `POST /visitors/{id}/token`: a fresh token for a visitor whose token was rejected. */
+  async renewVisitorToken(visitor: GliaVisitor): Promise<void> {
+    const {data} = await this.call({
+      step: 'visitor-token',
+      method: 'POST',
+      path: `/visitors/${encodeURIComponent(visitor.id)}/token`,
+      auth: 'service',
+      idempotent: true,
+      schema: VisitorCredentials,
+    });
+    visitorTokens.set(visitor, data.access_token);
+  }
+
+  /** `GET /sites/{site}/visitors/{id}`. */
+  async getVisitor(visitorId: string): Promise<Visitor> {
+    const {data} = await this.call({
+      step: 'update-visitor',
+      method: 'GET',
+      path: `${this.sitePath()}/visitors/${encodeURIComponent(visitorId)}`,
+      auth: 'service',
+      idempotent: true,
+      schema: Visitor,
+    });
+    return data;
+  }
+
+  /** `PATCH /sites/{site}/visitors/{id}`: idempotent (the same patch gives the same visitor). */
+  async updateVisitor(visitorId: string, patch: UpdateVisitorRequest): Promise<Visitor> {
+    const {data} = await this.call({
+      step: 'update-visitor',
+      method: 'PATCH',
+      path: `${this.sitePath()}/visitors/${encodeURIComponent(visitorId)}`,
+      auth: 'service',
+      body: patch,
+      idempotent: true,
+      schema: Visitor,
+    });
+    return data;
+  }
+
+  /** `GET /queues/{id}`. */
+  async getQueue(queueId: string): Promise<Queue> {
+    const {data} = await this.call({
+      step: 'queue',
+      method: 'GET',
+      path: `/queues/${encodeURIComponent(queueId)}`,
+      auth: 'service',
+      idempotent: true,
+      schema: Queue,
+    });
+    return data;
+  }
+
+  /**
+   * `POST /queue_tickets` with the visitor's token. Retried like an idempotent call: Glia keeps one
+   * active ticket per visitor and answers 200 with that same ticket when the criteria are the same
+   * (glia-api.md §4.1), so a repeat after a lost answer cannot queue the visitor twice.
+   */
+  async createQueueTicket(
+    visitor: GliaVisitor,
+    request: {queueId: string; webhooks: WebhookRegistration[]}
+  ): Promise<QueueTicketResult> {
+    const {status, data} = await this.call({
+      step: 'queue-ticket',
+      method: 'POST',
+      path: '/queue_tickets',
+      auth: visitor,
+      body: {
+        site_id: this.options.siteId,
+        media: 'text',
+        queue_ids: [request.queueId],
+        source: 'visitor_integrator',
+        webhooks: request.webhooks,
+      },
+      idempotent: true,
+      schema: QueueTicket,
+    });
+    return {ticket: data, created: status === 201};
+  }
+
+  /** `DELETE /queue_tickets/{id}` ([SIM-CHOICE]: Glia publishes no cancel route, glia-api.md §4.2). */
+  async cancelQueueTicket(visitor: GliaVisitor, ticketId: string): Promise<CancelOutcome> {
+    const {status} = await this.call({
+      step: 'cancel-ticket',
+      method: 'DELETE',
+      path: `/queue_tickets/${encodeURIComponent(ticketId)}`,
+      auth: visitor,
+      idempotent: true,
+      schema: undefined,
+      tolerate: [404, 405, 409, 422],
+    });
+    if (status === 404 || status === 405) return 'unsupported';
+    return status === 409 || status === 422 ? 'too-late' : 'cancelled';
+  }
+
+  /** `PUT /engagements/{id}/chat_messages/{uuid}`: idempotent by the uuid the browser chose. */
+  async sendChatMessage(
+    visitor: GliaVisitor,
+    engagementId: string,
+    messageId: string,
+    content: string
+  ): Promise<ChatMessage> {
+    const {data} = await this.call({
+      step: 'send-message',
+      method: 'PUT',
+      path: `/engagements/${encodeURIComponent(engagementId)}/chat_messages/${encodeURIComponent(messageId)}`,
+      auth: visitor,
+      body: {content},
+      idempotent: true,
+      schema: ChatMessage,
+    });
+    return data;
+  }
+
+  /** `PUT /engagements/{id}/typing_indicator`. */
+  async setTyping(visitor: GliaVisitor, engagementId: string, typing: boolean): Promise<void> {
+    await this.call({
+      step: 'typing',
+      method: 'PUT',
+      path: `/engagements/${encodeURIComponent(engagementId)}/typing_indicator`,
+      auth: visitor,
+      body: {typing},
+      idempotent: true,
+      schema: undefined,
+    });
+  }
+
+  /**
+   * `PATCH /engagements/{id}` `{action: "end"}` as the visitor. An engagement that is already over
+   * answers 422, which counts as done: ending is idempotent.
+   */
+  async endEngagement(
+    visitor: GliaVisitor,
+    engagementId: string
+  ): Promise<'ended' | 'already-ended'> {
+    const {status} = await this.call({
+      step: 'end',
+      method: 'PATCH',
+      path: `/engagements/${encodeURIComponent(engagementId)}`,
+      auth: visitor,
+      body: {action: 'end'},
+      idempotent: true,
+      schema: EndEngagementResponse,
+      tolerate: [422],
+    });
+    return status === 422 ? 'already-ended' : 'ended';
+  }
+
+  /** `GET /operators/{id}`: the operator's name for the widget. */
+  async getOperator(operatorId: string): Promise<Operator> {
+    const {data} = await this.call({
+      step: 'operator',
+      method: 'GET',
+      path: `/operators/${encodeURIComponent(operatorId)}`,
+      auth: 'service',
+      idempotent: true,
+      schema: Operator,
+    });
+    return data;
+  }
+
+  private sitePath(): string {
+    return `/sites/${encodeURIComponent(this.options.siteId)}`;
+  }
+
+  /** The cached token, or one exchange shared by every caller waiting for it. */
+  private async serviceToken(): Promise<string> {
+    if (this.cached && this.now() < this.cached.expiresAt) return this.cached.token;
+    this.inflight ??= this.mint(this.credentialType)
+      .then(({token, expiresInSeconds}) => {
+        // Renew ahead of expiry: 5 min like Glia's CLI, less for short-lived tokens.
+        const marginMs = Math.min(300_000, expiresInSeconds * 100);
+        this.cached = {token, expiresAt: this.now() + expiresInSeconds * 1000 - marginMs};
+        return token;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  /** Forgets `token` if it is still the cached one (a 401 proved it dead). */
+  private invalidate(token: string): void {
+    if (this.cached?.token === token) this.cached = undefined;
+  }
+
+  private async mint(type: CredentialType): Promise<{token: string; expiresInSeconds: number}> {
+    const body = {api_key_id: this.options.apiKeyId, api_key_secret: this.options.apiKeySecret};
+    const fallbackTtl = this.options.defaultTokenTtlSeconds ?? 3300;
+    try {
+      if (type === 'site') {
+        const {data} = await this.call({
+          step: 'token',
+          method: 'POST',
+          path: '/sites/tokens',
+          auth: 'none',
+          body,
+          idempotent: true,
+          schema: SiteTokenResponse,
+          credentialType: type,
+        });
+        this.options.onTokenExchange?.({credentialType: type, ok: true});
+        return {token: data.access_token, expiresInSeconds: data.expires_in ?? fallbackTtl};
+      }
+      const {data} = await this.call({
+        step: 'token',
+        method: 'POST',
+        path: '/operator_authentication/tokens',
+        auth: 'none',
+        body,
+        idempotent: true,
+        schema: OperatorTokenResponse,
+        credentialType: type,
+      });
+      this.options.onTokenExchange?.({credentialType: type, ok: true});
+      return {token: data.token, expiresInSeconds: data.expires_in ?? fallbackTtl};
+    } catch (error) {
+      this.options.onTokenExchange?.({credentialType: type, ok: false});
+      throw error;
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+    // Equal jitter: never zero, never in lockstep with other clients.
+    return ceiling / 2 + (this.random() * ceiling) / 2;
+  }
+
+  private error(
+    spec: {step: GliaStep; credentialType?: CredentialType},
+    failure: GliaFailure,
+    status: number | null,
+    gliaMessage?: string,
+    retryAfterSeconds?: number
+  ): GliaError {
+    const message = gliaMessage?.split(this.options.apiKeySecret).join('[redacted]');
+    return new GliaError({
+      step: spec.step,
+      failure,
+      status,
+      gliaMessage: message,
+      retryAfterSeconds,
+      hint: gliaHint({
+        step: spec.step,
+        failure,
+        status,
+        gliaMessage: message,
+        apiBase: this.options.apiBase,
+        credentialType: spec.credentialType,
+        secretLooksLikeSiteKey: isSiteApiKeySecret(this.options.apiKeySecret),
+        retryAfterSeconds,
+        timeoutMs: this.timeoutMs,
+      }),
+    });
+  }
+
+  private async authorization(auth: Auth): Promise<string | undefined> {
+    if (auth === 'none') return undefined;
+    if (auth === 'service') return this.serviceToken();
+    const token = visitorTokens.get(auth);
+    if (!token) throw new Error('unknown visitor');
+    return token;
+  }
+
+  /** One fetch with a timeout; resolves to the response, or to how it failed. */
+  private async attempt(
+    url: string,
+    init: {method: string; headers: Record<string, string>; body?: string}
+  ): Promise<Response | 'network' | 'timeout'> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve('timeout');
+      }, this.timeoutMs);
+    });
+    try {
+      const response = Promise.resolve(
+        this.options.fetch(url, {...init, signal: controller.signal})
+      ).catch((): 'network' => 'network');
+      return await Promise.race([response, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async call<S extends z.ZodMiniType | undefined>(
+    spec: CallSpec<S> & {credentialType?: CredentialType}
+  ): Promise<CallResult<S extends z.ZodMiniType ? z.infer<S> : undefined>> {
+    type Out = S extends z.ZodMiniType ? z.infer<S> : undefined;
+    const url = `${this.options.apiBase}${spec.path}`;
+    let reauthorised = false;
+    for (let attempt = 0; ; attempt++) {
+      const lastAttempt = attempt >= this.retry.attempts - 1;
+      const token = await this.authorization(spec.auth);
+      const headers: Record<string, string> = {Accept: GLIA_ACCEPT};
+      if (token) headers.Authorization = `Bearer ${token}`;
+      if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+      const outcome = await this.attempt(url, {
+        method: spec.method,
+        headers,
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+      });
+      this.options.onCall?.({
+        step: spec.step,
+        status: typeof outcome === 'string' ? outcome : outcome.status,
+      });
+      if (typeof outcome === 'string') {
+        if (spec.idempotent && !lastAttempt) {
+          await this.sleep(this.backoff(attempt));
+          continue;
+        }
+        throw this.error(spec, outcome, null);
+      }
+      const text = await outcome.text().catch(() => '');
+      let json: unknown = undefined;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      const {status} = outcome;
+      if (status === 401 && token && !reauthorised) {
+        // A token can die before its time (revoked, clock skew): mint or renew once, then retry.
+        reauthorised = true;
+        if (spec.auth === 'service') this.invalidate(token);
+        else if (spec.auth instanceof GliaVisitor) await this.renewVisitorToken(spec.auth);
+        attempt--;
+        continue;
+      }
+      if (status === 429) {
+        const wait = retryAfterMs(outcome.headers.get('retry-after'), this.now());
+        const seconds = wait === undefined ? undefined : Math.ceil(wait / 1000);
+        if (!lastAttempt && (wait ?? 0) <= this.retry.maxRetryAfterMs) {
+          await this.sleep(wait ?? this.backoff(attempt));
+          continue;
+        }
+        throw this.error(spec, 'http', status, gliaErrorMessage(json), seconds);
+      }
+      if (status >= 500 && spec.idempotent && !lastAttempt) {
+        await this.sleep(this.backoff(attempt));
+        continue;
+      }
+      if (spec.tolerate?.includes(status)) return {status, data: undefined as Out};
+      if (status < 200 || status >= 300) {
+        throw this.error(spec, 'http', status, gliaErrorMessage(json) ?? text.slice(0, 200));
+      }
+      if (!spec.schema) return {status, data: undefined as Out};
+      const parsed = spec.schema.safeParse(json);
+      if (!parsed.success) throw this.error(spec, 'invalid-response', status);
+      return {status, data: parsed.data as Out};
+    }
+  }
+}

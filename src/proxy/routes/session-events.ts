@@ -1,0 +1,76 @@
+/**
+ * @module `GET /handoff/sessions/:id/events`: the session's event log as Server-Sent Events. Each
+ * frame's `id` is the event's position; a reconnect with `Last-Event-ID` (or `?after=`) gets
+ * exactly the events after it. A `: ping` comment keeps proxies from closing an idle stream. The
+ * stream ends after the conversation's last event.
+ */
+import {Hono} from 'hono';
+import {streamSSE} from 'hono/streaming';
+import type {Timers} from '../handoff.js';
+import type {ProxyEnv} from '../http.js';
+import {validationResponse} from '../http.js';
+import type {SessionStore} from '../sessions/session-store.js';
+import {isTerminal} from '../sessions/session-store.js';
+import {authenticate} from './sessions.js';
+
+export interface SessionEventsDeps {
+  store: SessionStore;
+  now: () => number;
+  timers: Timers;
+  heartbeatMs: number;
+}
+
+/** The route, to mount under `/handoff/sessions`. */
+export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
+  const {store, now, timers, heartbeatMs} = deps;
+  const app = new Hono<ProxyEnv>();
+
+  app.get('/:id/events', (c) => {
+    const session = authenticate(c, store, now);
+    if (session instanceof Response) return session;
+    const position = c.req.header('last-event-id') ?? c.req.query('after') ?? '0';
+    if (!/^\d{1,15}$/.test(position.trim())) {
+      return validationResponse(
+        c,
+        'Last-Event-ID (or ?after=) must be an event id: a whole number'
+      );
+    }
+    // An id beyond the log cannot have been seen: resend from the end of the log rather than skip.
+    let cursor = Math.min(Number(position.trim()), session.log.lastId);
+    c.header('X-Accel-Buffering', 'no');
+    return streamSSE(c, async (stream) => {
+      session.openStreams++;
+      let wake: ((why: 'abort') => void) | undefined;
+      stream.onAbort(() => wake?.('abort'));
+      try {
+        for (;;) {
+          for (const {id, event} of session.log.after(cursor)) {
+            await stream.writeSSE({id: String(id), event: event.type, data: JSON.stringify(event)});
+            cursor = id;
+          }
+          if (stream.aborted || session.log.closed || isTerminal(session)) return;
+          const woke = await new Promise<'event' | 'heartbeat' | 'abort'>((resolve) => {
+            const done = (why: 'event' | 'heartbeat' | 'abort') => {
+              unsubscribe();
+              timers.clearTimeout(timer);
+              wake = undefined;
+              resolve(why);
+            };
+            const unsubscribe = session.log.subscribe(() => done('event'));
+            const timer = timers.setTimeout(() => done('heartbeat'), heartbeatMs);
+            wake = done;
+          });
+          if (woke === 'abort') return;
+          if (woke === 'heartbeat') {
+            session.lastActivity = now();
+            await stream.write(': ping\n\n');
+          }
+        }
+      } finally {
+        session.openStreams--;
+      }
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,155 @@
+/**
+ * @module The browser's session routes (design.md, "Contract: browser ⇄ proxy"): start, snapshot,
+ * send a message, typing, cancel/end. Every route but the start needs the session's bearer token.
+ */
+import type {Context} from 'hono';
+import {Hono} from 'hono';
+import {GliaId} from '../../wire/glia/index.js';
+import type {StartSessionResponse} from '../../wire/handoff/index.js';
+import {SendMessageRequest, StartSessionRequest, TypingRequest} from '../../wire/handoff/index.js';
+import {GliaError} from '../glia/glia-error.js';
+import type {Handoff} from '../handoff.js';
+import {HandoffError} from '../handoff.js';
+import type {ProxyEnv} from '../http.js';
+import {errorResponse, gliaErrorResponse, readJson, validationResponse} from '../http.js';
+import type {Metrics} from '../metrics.js';
+import type {RateLimiter} from '../rate-limit.js';
+import type {Session, SessionStore} from '../sessions/session-store.js';
+import {toSnapshot} from '../sessions/session-store.js';
+
+/** What the session routes need. */
+export interface SessionRoutesDeps {
+  handoff: Handoff;
+  store: SessionStore;
+  metrics: Metrics;
+  now: () => number;
+  limits: {newSessions: RateLimiter; messages: RateLimiter; typing: RateLimiter};
+  clientAddress: (c: Context) => string;
+}
+
+/** The session this request's bearer token opens, or the 401/404 to answer. */
+export function authenticate(
+  c: Context,
+  store: SessionStore,
+  now: () => number
+): Session | Response {
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const found = store.authenticate(c.req.param('id') ?? '', token);
+  if (found === 'not-found') {
+    return errorResponse(c, 404, {
+      code: 'not-found',
+      message: 'There is no such session; it may have ended or expired. Start a new one.',
+    });
+  }
+  if (found === 'unauthorized') {
+    return errorResponse(
+      c,
+      401,
+      {code: 'unauthorized', message: "This request needs the session's bearer token."},
+      {'WWW-Authenticate': 'Bearer'}
+    );
+  }
+  found.lastActivity = now();
+  return found;
+}
+
+function limited(
+  c: Context,
+  metrics: Metrics,
+  limit: string,
+  retryAfterSeconds: number,
+  what: string
+) {
+  metrics.inc('glia_handoff_rate_limited_total', {limit});
+  return errorResponse(
+    c,
+    429,
+    {code: 'rate-limited', message: `Too many ${what}; try again in ${retryAfterSeconds} s.`},
+    {'Retry-After': String(retryAfterSeconds)}
+  );
+}
+
+function handoffErrorResponse(c: Context, error: unknown, doing: string): Response {
+  if (error instanceof GliaError) return gliaErrorResponse(c, error, doing);
+  if (error instanceof HandoffError) {
+    return errorResponse(c, error.status, {code: error.code, message: error.message});
+  }
+  throw error;
+}
+
+/** Routes under `/handoff/sessions`. */
+export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
+  const {handoff, store, metrics, now, limits} = deps;
+  const app = new Hono<ProxyEnv>();
+
+  app.post('/', async (c) => {
+    const allowed = limits.newSessions.take(deps.clientAddress(c));
+    if (!allowed.ok)
+      return limited(c, metrics, 'new-sessions', allowed.retryAfterSeconds, 'new conversations');
+    const body = await readJson(c, StartSessionRequest);
+    if (!body.ok) return body.response;
+    try {
+      const {session, token} = await handoff.start(body.data);
+      const answer: StartSessionResponse = {session: {...toSnapshot(session), token}};
+      return c.json(answer, 201);
+    } catch (error) {
+      c.var.log.warn('session start failed', {error});
+      return handoffErrorResponse(c, error, 'Starting the conversation');
+    }
+  });
+
+  app.get('/:id', (c) => {
+    const session = authenticate(c, store, now);
+    if (session instanceof Response) return session;
+    return c.json(toSnapshot(session));
+  });
+
+  app.put('/:id/messages/:messageId', async (c) => {
+    const session = authenticate(c, store, now);
+    if (session instanceof Response) return session;
+    const messageId = c.req.param('messageId');
+    if (!GliaId.safeParse(messageId).success) {
+      return validationResponse(
+        c,
+        'messageId (in the path) must be a UUID v4 chosen by the browser'
+      );
+    }
+    const allowed = limits.messages.take(session.id);
+    if (!allowed.ok) return limited(c, metrics, 'messages', allowed.retryAfterSeconds, 'messages');
+    const body = await readJson(c, SendMessageRequest);
+    if (!body.ok) return body.response;
+    try {
+      const {message, created} = await handoff.sendMessage(session, messageId, body.data.text);
+      return c.json({message}, created ? 201 : 200);
+    } catch (error) {
+      c.var.log.warn('message send failed', {session: session.id, error});
+      return handoffErrorResponse(c, error, 'Sending the message');
+    }
+  });
+
+  app.put('/:id/typing', async (c) => {
+    const session = authenticate(c, store, now);
+    if (session instanceof Response) return session;
+    const allowed = limits.typing.take(session.id);
+    if (!allowed.ok)
+      return limited(c, metrics, 'typing', allowed.retryAfterSeconds, 'typing updates');
+    const body = await readJson(c, TypingRequest);
+    if (!body.ok) return body.response;
+    handoff.setTyping(session, body.data.typing);
+    return c.body(null, 204);
+  });
+
+  app.delete('/:id', async (c) => {
+    const session = authenticate(c, store, now);
+    if (session instanceof Response) return session;
+    try {
+      await handoff.end(session, 'visitor');
+    } catch (error) {
+      c.var.log.warn('ending failed', {session: session.id, error});
+      return handoffErrorResponse(c, error, 'Ending the conversation');
+    }
+    return c.json(toSnapshot(session));
+  });
+
+  return app;
+}

@@ -1,0 +1,83 @@
+/**
+ * @module `POST /handoff/webhooks/glia/:sessionId`: Glia's deliveries for one session's ticket and
+ * engagement. The session's secret header is checked in constant time before anything is read;
+ * without it the answer is 401 and nothing changes.
+ */
+import {Hono} from 'hono';
+import {WEBHOOK_EVENTS, WebhookPayload} from '../../wire/glia/index.js';
+import type {Handoff} from '../handoff.js';
+import {WEBHOOK_SECRET_HEADER} from '../handoff.js';
+import type {ProxyEnv} from '../http.js';
+import {describeIssues, errorResponse} from '../http.js';
+import type {Metrics} from '../metrics.js';
+import type {SessionStore} from '../sessions/session-store.js';
+import {matchesHash} from '../sessions/session-store.js';
+
+export interface WebhookRoutesDeps {
+  handoff: Handoff;
+  store: SessionStore;
+  metrics: Metrics;
+}
+
+/** The route, to mount under `/handoff/webhooks/glia`. */
+export function webhookRoutes({handoff, store, metrics}: WebhookRoutesDeps): Hono<ProxyEnv> {
+  const app = new Hono<ProxyEnv>();
+
+  app.post('/:sessionId', async (c) => {
+    const count = (event: string, outcome: string) =>
+      metrics.inc('glia_handoff_webhook_deliveries_total', {event, outcome});
+    const session = store.get(c.req.param('sessionId'));
+    if (!session) {
+      count('unknown', 'unknown-session');
+      return errorResponse(c, 404, {code: 'not-found', message: 'No such session.'});
+    }
+    if (!matchesHash(c.req.header(WEBHOOK_SECRET_HEADER) ?? '', session.webhookSecretHash)) {
+      count('unknown', 'unauthorized');
+      c.var.log.warn('webhook without the session secret refused', {session: session.id});
+      return errorResponse(c, 401, {
+        code: 'unauthorized',
+        message: "The webhook does not carry this session's secret.",
+      });
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await c.req.text());
+    } catch {
+      count('unknown', 'invalid');
+      return errorResponse(c, 400, {code: 'validation', message: 'The body is not valid JSON.'});
+    }
+    const eventType = (raw as {event_type?: unknown} | null)?.event_type;
+    if (!(WEBHOOK_EVENTS as readonly unknown[]).includes(eventType)) {
+      // An event Glia added later: acknowledge, so it is not redelivered.
+      count(typeof eventType === 'string' ? eventType : 'unknown', 'ignored');
+      return c.body(null, 204);
+    }
+    const parsed = WebhookPayload.safeParse(raw);
+    if (!parsed.success) {
+      count(String(eventType), 'invalid');
+      c.var.log.warn('webhook payload not understood', {
+        session: session.id,
+        problem: describeIssues(parsed.error.issues),
+      });
+      return errorResponse(c, 400, {
+        code: 'validation',
+        message: describeIssues(parsed.error.issues),
+      });
+    }
+    const outcome = await handoff.receiveWebhook(session, parsed.data);
+    count(parsed.data.event_type, outcome);
+    if (outcome === 'mismatch') {
+      c.var.log.warn('webhook for another ticket or engagement refused', {
+        session: session.id,
+        event: parsed.data.event_type,
+      });
+      return errorResponse(c, 422, {
+        code: 'mismatch',
+        message: "The delivery is not about this session's ticket or engagement.",
+      });
+    }
+    return c.body(null, 204);
+  });
+
+  return app;
+}
