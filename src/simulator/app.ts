@@ -31,7 +31,12 @@ import type {SimContext, SimEnv} from './sim-context.js';
 import {SimulatorStore} from './store.js';
 import {WebhookDispatcher} from './webhooks.js';
 
-export type {SimulatorDeps, AutoOperatorOptions, WebhookRetryOptions} from './deps.js';
+export type {
+  SimulatorDeps,
+  AutoOperatorOptions,
+  WebhookRetryOptions,
+  WebhookFetch,
+} from './deps.js';
 
 /** A running simulator. */
 export interface Simulator {

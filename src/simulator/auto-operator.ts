@@ -11,14 +11,7 @@ export const autoReply = (text: string): string => `Thanks, I'm looking into: ${
 
 /** Wires the auto-operator to the simulator's actions. */
 export function attachAutoOperator(sim: SimContext): void {
-  sim.actions.ticketListeners.add((ticket) => {
-    const auto = sim.config.autoOperator;
-    if (!auto) return;
-    sim.scheduler.schedule(() => {
-      if (sim.config.autoOperator && sim.store.tickets.get(ticket.id)?.state === 'queued')
-        sim.actions.accept(ticket.id, auto.operatorName);
-    }, auto.acceptAfterMs);
-  });
+  sim.actions.ticketListeners.add((ticket) => scheduleAccept(sim, ticket.id));
 
   sim.actions.visitorMessageListeners.add((engagement, message) => {
     const auto = sim.config.autoOperator;
@@ -29,4 +22,21 @@ export function attachAutoOperator(sim: SimContext): void {
         sim.actions.operatorMessage(engagement.id, autoReply(message.content));
     }, auto.replyAfterMs);
   });
+}
+
+/** Called when the auto-operator is switched on: the visitors already waiting are served too. */
+export function autoOperatorSwitchedOn(sim: SimContext): void {
+  for (const ticket of sim.store.tickets.values())
+    if (ticket.state === 'queued' && ticket.queueIds.some((id) => sim.store.queues.get(id)?.open))
+      scheduleAccept(sim, ticket.id);
+}
+
+function scheduleAccept(sim: SimContext, ticketId: string): void {
+  const auto = sim.config.autoOperator;
+  if (!auto) return;
+  sim.scheduler.schedule(() => {
+    const current = sim.config.autoOperator;
+    if (current && sim.store.tickets.get(ticketId)?.state === 'queued')
+      sim.actions.accept(ticketId, current.operatorName);
+  }, auto.acceptAfterMs);
 }

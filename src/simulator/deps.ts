@@ -20,6 +20,15 @@ export interface WebhookRetryOptions {
   baseDelayMs: number;
 }
 
+/**
+ * Delivers one webhook. Global `fetch` fits, and so does a Hono app's `request`, so a proxy's tests
+ * can take the simulator's webhooks in-process.
+ */
+export type WebhookFetch = (
+  url: string,
+  init: {method: string; headers: Record<string, string>; body: string}
+) => Response | Promise<Response>;
+
 /** Everything `createSimulator`/`createSimulatorApp` accept; all optional. */
 export interface SimulatorDeps {
   /** The clock in ms since the epoch (default `Date.now`). Tokens expire against it. */
@@ -27,10 +36,7 @@ export interface SimulatorDeps {
   /** Id generator (default `crypto.randomUUID`). */
   randomUUID?: () => string;
   /** Delivers webhooks: `fetch(url, {method, headers, body})` (default global `fetch`). */
-  fetch?: (
-    url: string,
-    init: {method: string; headers: Record<string, string>; body: string}
-  ) => Promise<Response>;
+  fetch?: WebhookFetch;
   /** Timers for every delay (default the global ones); pass a fake clock's in tests. */
   timers?: Timers;
   /** Lifetime of service and site tokens (default 3600). */
@@ -61,7 +67,7 @@ export interface SimulatorConfig {
 export interface ResolvedDeps {
   now: () => number;
   randomUUID: () => string;
-  fetch: NonNullable<SimulatorDeps['fetch']>;
+  fetch: WebhookFetch;
   timers: Timers;
 }
 

@@ -148,6 +148,8 @@ export class EngagementActions {
     const found = this.activeEngagement(engagementId);
     if (!found.ok) return found;
     const engagement = found.value;
+    // A message ends the operator's typing; say so first, so a receiver never shows a stale "typing".
+    if (engagement.operatorTyping) this.operatorTyping(engagement.id, false);
     const operator = this.store.operators.get(engagement.operatorId);
     const message = this.addMessage(engagement, id ?? this.deps.randomUUID(), content, {
       type: 'operator',

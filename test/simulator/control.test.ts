@@ -264,20 +264,24 @@ describe('simulator: auto-operator', () => {
     );
   });
 
-  it('is switched on and off through /__sim/config', async (t) => {
+  it('is switched on through /__sim/config, serving visitors already waiting, and off again', async (t) => {
     const clock = fakeTimers();
     const {sim, call, waitingTicket, state} = setup({now: clock.now, timers: clock.timers});
     t.after(() => sim.close());
     await waitingTicket();
     await clock.tick(10_000);
     assert.equal((await state()).engagements.length, 0);
-    await call('POST', '/__sim/config', {
-      body: {auto_operator: {accept_after_ms: 100, reply_after_ms: 100, operator_name: 'Bot Bob'}},
-    });
-    await waitingTicket();
+    const on = {
+      auto_operator: {accept_after_ms: 100, reply_after_ms: 100, operator_name: 'Bot Bob'},
+    };
+    assert.equal((await call('POST', '/__sim/config', {body: on})).status, 200);
     await clock.tick(100);
     const engagements = (await state()).engagements;
     assert.equal(engagements.length, 1);
     assert.equal(engagements[0]?.operator.name, 'Bot Bob');
+    await call('POST', '/__sim/config', {body: {auto_operator: false}});
+    await waitingTicket();
+    await clock.tick(10_000);
+    assert.equal((await state()).engagements.length, 1);
   });
 });

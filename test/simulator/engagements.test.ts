@@ -320,3 +320,34 @@ describe('simulator: ending, reading and transferring engagements', () => {
     assert.equal(operator.name, 'Sam Okafor');
   });
 });
+
+describe('simulator: operator typing around a message', () => {
+  it('sends typing false before the operator message that ends the typing', async (t) => {
+    const {sim, call, newVisitor, ticketBody, delivered} = setup();
+    t.after(() => sim.close());
+    const visitor = await newVisitor();
+    const body = ticketBody({
+      webhooks: [
+        {
+          url: 'http://a.test/hook',
+          method: 'POST',
+          events: ['engagement.chat.message', 'engagement.operator_typing'],
+        },
+      ],
+    });
+    const ticket = (await call('POST', '/queue_tickets', {token: visitor.access_token, body}))
+      .body as {id: string};
+    const accepted = await call('POST', `/__sim/queue_tickets/${ticket.id}/accept`, {body: {}});
+    const engagementId = (accepted.body as {engagement: {id: string}}).engagement.id;
+    await call('POST', `/__sim/engagements/${engagementId}/typing`, {body: {typing: true}});
+    await call('POST', `/__sim/engagements/${engagementId}/messages`, {
+      body: {content: 'Found it'},
+    });
+    const sequence = (await delivered()).map((d) =>
+      d.payload.event_type === 'engagement.operator_typing'
+        ? `typing:${d.payload.typing}`
+        : d.payload.event_type
+    );
+    assert.deepEqual(sequence, ['typing:true', 'typing:false', 'engagement.chat.message']);
+  });
+});

@@ -6,7 +6,7 @@ import {
   Visitor,
   VisitorCredentials,
 } from '../../src/wire/glia/index.js';
-import {SEED, setup} from './support.js';
+import {SEED, fakeClock, setup} from './support.js';
 
 function decodeJwt(token: string) {
   const [header, payload] = token.split('.');
@@ -243,5 +243,37 @@ describe('simulator: policies', () => {
     const text = JSON.stringify((await call('GET', '/__sim/state')).body);
     assert.doesNotMatch(text, new RegExp(SEED.serviceCredential.apiKeySecret));
     assert.doesNotMatch(text, /gls_/);
+  });
+});
+
+describe('simulator: visitor token lifetime', () => {
+  it('refuses a visitor token once its exp has passed on the injected clock', async (t) => {
+    const clock = fakeClock();
+    const {sim, call, newVisitor, ticketBody} = setup({
+      now: clock.now,
+      visitorTokenTtlSeconds: 600,
+    });
+    t.after(() => sim.close());
+    const visitor = await newVisitor();
+    clock.advance(600_000);
+    const r = await call('POST', '/queue_tickets', {
+      token: visitor.access_token,
+      body: ticketBody(),
+    });
+    assert.equal(r.status, 401);
+    LegacyObjectError.parse(r.body);
+  });
+
+  it('refuses a visitor token whose signature was tampered with', async (t) => {
+    const {sim, call, newVisitor, ticketBody} = setup();
+    t.after(() => sim.close());
+    const visitor = await newVisitor();
+    const [header, payload] = visitor.access_token.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as {exp: number};
+    const forged = `${header}.${Buffer.from(JSON.stringify({...claims, exp: claims.exp + 1})).toString('base64url')}.${visitor.access_token.split('.')[2]}`;
+    assert.equal(
+      (await call('POST', '/queue_tickets', {token: forged, body: ticketBody()})).status,
+      401
+    );
   });
 });

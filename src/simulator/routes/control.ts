@@ -33,6 +33,7 @@ import {Hono} from 'hono';
 import {streamSSE} from 'hono/streaming';
 import type {z} from 'zod/mini';
 import {POLICIES} from '../../wire/glia/index.js';
+import {autoOperatorSwitchedOn} from '../auto-operator.js';
 import type {ActionResult} from '../engagement-actions.js';
 import {FaultRulesRequest} from '../faults.js';
 import {isoSeconds} from '../glia-views.js';
@@ -166,7 +167,9 @@ export function controlRoutes(
   app.post('/config', async (c) => {
     const body = await parse(c, sim, ConfigRequest);
     if (body instanceof Response) return body;
+    const wasOn = Boolean(sim.config.autoOperator);
     applyConfig(sim, body);
+    if (!wasOn && sim.config.autoOperator) autoOperatorSwitchedOn(sim);
     sim.store.notify({type: 'config.changed'});
     return c.json(configState(sim));
   });
@@ -367,7 +370,7 @@ async function parse<S extends z.ZodMiniType>(
       'The body must be JSON under the size limit'
     );
   }
-  const input = raw.data ?? {};
+  const input = raw.data === undefined ? {} : raw.data;
   const parsed = schema.safeParse(input);
   if (!parsed.success)
     return controlError(

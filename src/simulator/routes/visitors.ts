@@ -2,10 +2,11 @@
  * @module Visitors (glia-api.md §3): create, renew the token, fetch, update with replace/append
  * note and replace/merge custom attributes (`null` deletes a key under merge).
  */
+import type {Context} from 'hono';
 import {Hono} from 'hono';
 import {UpdateVisitorRequest} from '../../wire/glia/index.js';
 import {authorize} from '../auth.js';
-import {notFound} from '../glia-errors.js';
+import {notFound, validationError} from '../glia-errors.js';
 import {visitorView} from '../glia-views.js';
 import {readBody, readJsonBody} from '../read-body.js';
 import type {SimContext, SimEnv} from '../sim-context.js';
@@ -19,9 +20,8 @@ export function visitorRoutes(sim: SimContext): Hono<SimEnv> {
   app.post('/visitors', async (c) => {
     const who = authorize(sim, c, {allow: ['service', 'site'], policy: 'create_visitor'});
     if (who instanceof Response) return who;
-    // Glia's clients send no body or `{}`; anything readable is accepted and ignored.
-    const body = await readJsonBody(c, sim.config.maxBodyBytes);
-    if (!body.ok) return body.response;
+    const body = await optionalObjectBody(c, sim.config.maxBodyBytes);
+    if (body) return body;
     const id = sim.deps.randomUUID();
     const visitor: Visitor = {
       id,
@@ -42,6 +42,8 @@ export function visitorRoutes(sim: SimContext): Hono<SimEnv> {
   app.post('/visitors/:visitorId/token', async (c) => {
     const who = authorize(sim, c, {allow: ['service', 'site'], policy: 'create_visitor'});
     if (who instanceof Response) return who;
+    const body = await optionalObjectBody(c, sim.config.maxBodyBytes);
+    if (body) return body;
     const visitor = sim.store.visitors.get(c.req.param('visitorId'));
     if (!visitor || visitor.siteId !== who.credential.siteId) return notFound(c, 'Visitor');
     return c.json({id: visitor.id, access_token: visitorToken(sim, visitor)}, 200);
@@ -81,6 +83,19 @@ export function visitorRoutes(sim: SimContext): Hono<SimEnv> {
   }
 
   return app;
+}
+
+/**
+ * Glia's clients send no body or `{}` here; any JSON object is accepted and its keys ignored.
+ * Returns the error response for anything else.
+ */
+async function optionalObjectBody(c: Context, maxBytes: number): Promise<Response | undefined> {
+  const body = await readJsonBody(c, maxBytes);
+  if (!body.ok) return body.response;
+  const value = body.data;
+  if (value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value)))
+    return undefined;
+  return validationError(c, [{attribute: 'body', detail: 'must be an object'}]);
 }
 
 function visitorToken(sim: SimContext, visitor: Visitor): string {

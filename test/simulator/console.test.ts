@@ -1,0 +1,204 @@
+/**
+ * The operator console: served under a strict CSP, and used in headless Chromium the way an agent
+ * would: a ticket filed through the REST API appears live, is accepted, chatted in, transferred and
+ * ended. Skipped when no Chromium is installed.
+ */
+import assert from 'node:assert/strict';
+import {randomUUID} from 'node:crypto';
+import {existsSync} from 'node:fs';
+import type {AddressInfo} from 'node:net';
+import {after, before, describe, it} from 'node:test';
+import {serve} from '@hono/node-server';
+import type {Browser, Page} from 'playwright-core';
+import {chromium} from 'playwright-core';
+import {createSimulator} from '../../src/simulator/app.js';
+import {SEED} from './support.js';
+
+const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+
+describe('operator console: files', () => {
+  it('serves the page, its script and its stylesheet separately, under a CSP without inline code', async (t) => {
+    const sim = createSimulator();
+    t.after(() => sim.close());
+    const page = await sim.app.request('/operator');
+    assert.equal(page.status, 200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /style-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    const html = await page.text();
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, 'no inline script');
+    assert.doesNotMatch(html, /<style/i, 'no inline style element');
+    assert.doesNotMatch(html, /\sstyle=/i, 'no style attributes');
+    assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline handlers');
+    const script = await sim.app.request('/operator/console.js');
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    const css = await sim.app.request('/operator/console.css');
+    assert.match(css.headers.get('content-type') ?? '', /text\/css/);
+  });
+});
+
+describe(
+  'operator console: in Chromium',
+  {skip: existsSync(CHROMIUM) ? false : 'no Chromium'},
+  () => {
+    const webhooks: {event_type: string}[] = [];
+    const sim = createSimulator({
+      fetch: async (_url, init) => {
+        webhooks.push(JSON.parse(init.body) as {event_type: string});
+        return new Response(null, {status: 204});
+      },
+    });
+    const server = serve({fetch: sim.app.fetch, port: 0, hostname: '127.0.0.1'});
+    let base = '';
+    let browser: Browser;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    async function glia(method: string, path: string, token?: string, body?: unknown) {
+      const response = await fetch(base + path, {
+        method,
+        headers: {
+          accept: 'application/vnd.salemove.v1+json',
+          'content-type': 'application/json',
+          ...(token ? {authorization: `Bearer ${token}`} : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return text ? JSON.parse(text) : undefined;
+    }
+
+    async function simState() {
+      return (await glia('GET', '/__sim/state')) as {
+        engagements: {
+          id: string;
+          state: string;
+          operator: {name: string};
+          operator_typing: boolean;
+          messages: {sender: string; content: string}[];
+        }[];
+      };
+    }
+
+    before(async () => {
+      if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+      page = await browser.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text());
+      });
+      page.on('pageerror', (error) => pageErrors.push(String(error)));
+    });
+    after(async () => {
+      await browser?.close();
+      sim.close();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('lets an agent accept a live ticket, chat, see typing, transfer and end, without CSP errors', async () => {
+      await page.goto(`${base}/operator`);
+      await page.waitForSelector('#connection[data-state="live"]');
+      await page.fill('#operator-name', 'Morgan Lee');
+
+      const {token} = await glia('POST', '/operator_authentication/tokens', undefined, {
+        api_key_id: SEED.serviceCredential.apiKeyId,
+        api_key_secret: SEED.serviceCredential.apiKeySecret,
+      });
+      const visitor = await glia('POST', '/visitors', token, {});
+      await glia('PATCH', `/sites/${SEED.siteId}/visitors/${visitor.id}`, token, {
+        name: 'Dana Cruz',
+        note: 'VPN drops every hour',
+        custom_attributes: {bot_transcript: 'User: my vpn drops'},
+      });
+      await glia('POST', '/queue_tickets', visitor.access_token, {
+        site_id: SEED.siteId,
+        media: 'text',
+        queue_ids: [SEED.openQueue.id],
+        webhooks: [
+          {
+            url: 'http://127.0.0.1:9/hook',
+            method: 'POST',
+            events: [
+              'engagement.start',
+              'engagement.chat.message',
+              'engagement.operator_typing',
+              'engagement.transfer',
+              'engagement.end',
+            ],
+          },
+        ],
+      });
+
+      // The ticket appears without a reload, with the visitor's description and bot transcript.
+      await page.waitForSelector('#waiting .card >> text=Dana Cruz');
+      await page.click('#waiting .card >> text=Dana Cruz');
+      await page.waitForSelector('#visitor-note >> text=VPN drops every hour');
+      await page.waitForSelector('#visitor-attributes >> text=User: my vpn drops');
+
+      await page.click('#accept');
+      await page.waitForSelector('#composer:not([hidden])');
+      let engagement = (await simState()).engagements[0];
+      assert.equal(engagement?.operator.name, 'Morgan Lee');
+      const engagementId = engagement?.id ?? '';
+
+      await glia(
+        'PUT',
+        `/engagements/${engagementId}/chat_messages/${randomUUID()}`,
+        visitor.access_token,
+        {content: 'It dropped again'}
+      );
+      await page.waitForSelector('#messages >> text=It dropped again');
+      await glia('PUT', `/engagements/${engagementId}/typing_indicator`, visitor.access_token, {
+        typing: true,
+      });
+      await page.waitForSelector('#typing:not([hidden])');
+
+      await page.fill('#message', 'Which gateway?');
+      await page.waitForFunction(async () => {
+        const state = await (await fetch('/__sim/state')).json();
+        return state.engagements[0]?.operator_typing === true;
+      });
+      await page.press('#message', 'Enter');
+      await page.waitForSelector('#messages .message-operator >> text=Which gateway?');
+      engagement = (await simState()).engagements[0];
+      assert.deepEqual(
+        engagement?.messages.map((m) => [m.sender, m.content]),
+        [
+          ['visitor', 'It dropped again'],
+          ['operator', 'Which gateway?'],
+        ]
+      );
+
+      await page.fill('#transfer-name', 'Sam Okafor');
+      await page.click('#transfer-form button');
+      await page.waitForSelector('#detail-meta >> text=with Sam Okafor');
+      await page.click('#end');
+      await page.waitForSelector('#ended-note:not([hidden])');
+      assert.equal((await simState()).engagements[0]?.state, 'ended');
+
+      await sim.webhooksIdle();
+      const types = webhooks.map((w) => w.event_type);
+      for (const type of [
+        'engagement.start',
+        'engagement.operator_typing',
+        'engagement.chat.message',
+        'engagement.transfer',
+        'engagement.end',
+      ])
+        assert.ok(types.includes(type), type);
+      assert.deepEqual(pageErrors, []);
+    });
+  }
+);
