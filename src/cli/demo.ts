@@ -1,5 +1,162 @@
-/** `glia-handoff demo`: not built yet (see the open issues). */
-export async function run(_args: string[]): Promise<number> {
-  console.error('glia-handoff demo: not available yet');
-  return 1;
+/**
+ * `glia-handoff demo` (`npm start`): the simulator, the proxy against it (with the simulator's
+ * seeded Service Credential) and the demo intranet page, in one process. The page is served by the
+ * proxy's own server, as an intranet would serve it behind the same host, and it embeds the widget
+ * with the two lines a page author writes.
+ */
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {serveStatic} from '@hono/node-server/serve-static';
+import {Hono} from 'hono';
+import {createProxyApp} from '../proxy/app.js';
+import {loadConfig} from '../proxy/config.js';
+import {createSimulator} from '../simulator/app.js';
+import {SEED} from '../simulator/seed.js';
+import {listen, parsePort, untilSignal} from './serve.js';
+
+const HELP = `Usage: glia-handoff demo [options]
+
+  --port <n>        the demo page and the proxy (default: PORT or 8080)
+  --sim-port <n>    the simulator and its operator console (default: SIM_PORT or 8081)
+  --host <host>     interface to listen on (default: 127.0.0.1)
+  --auto-operator   an operator accepts every chat and answers, for an unattended demo
+  --no-build        serve the existing dist/ instead of building the widget and the page
+  -h, --help        this text`;
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dist = (part: string) => `${root}dist/${part}`;
+
+/** The browser's strict CSP for the demo page: the widget needs no inline script or style. */
+const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The widget (vite.config.ts) and the page (demo/vite.config.ts), with Vite's own API. */
+async function buildAll(): Promise<void> {
+  const {build} = await import('vite');
+  await build({configFile: `${root}vite.config.ts`, root, logLevel: 'warn'});
+  await build({configFile: `${root}demo/vite.config.ts`, logLevel: 'warn'});
+}
+
+/** The page's server: the proxy's routes, and the built page for everything else. */
+function pageServer(proxy: {fetch: (request: Request) => Response | Promise<Response>}): Hono {
+  const app = new Hono();
+  const toProxy = (c: {req: {raw: Request}}) => proxy.fetch(c.req.raw);
+  app.all('/handoff/*', toProxy);
+  for (const path of ['/healthz', '/readyz', '/metrics']) app.get(path, toProxy);
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', PAGE_CSP);
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+  app.use('*', serveStatic({root: dist('demo')}));
+  return app;
+}
+
+/** Starts everything and runs until SIGINT/SIGTERM. */
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({values} = parseArgs({
+      args,
+      options: {
+        port: {type: 'string'},
+        'sim-port': {type: 'string'},
+        host: {type: 'string', default: '127.0.0.1'},
+        'auto-operator': {type: 'boolean', default: false},
+        'no-build': {type: 'boolean', default: false},
+        help: {type: 'boolean', short: 'h', default: false},
+      },
+    }));
+  } catch (error) {
+    console.error(`glia-handoff demo: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = parsePort(
+    values.port ?? process.env.PORT ?? '8080',
+    values.port ? '--port' : 'PORT'
+  );
+  const simPort = parsePort(
+    values['sim-port'] ?? process.env.SIM_PORT ?? '8081',
+    values['sim-port'] ? '--sim-port' : 'SIM_PORT'
+  );
+  for (const problem of [port, simPort]) {
+    if (problem instanceof Error) {
+      console.error(`glia-handoff demo: ${problem.message}`);
+      return 2;
+    }
+  }
+  const host = values.host;
+
+  if (!values['no-build']) {
+    const started = Date.now();
+    process.stdout.write('Building the widget and the demo page… ');
+    await buildAll();
+    console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  const simulator = createSimulator({
+    autoOperator: values['auto-operator'] ? {acceptAfterMs: 2500, replyAfterMs: 1500} : false,
+  });
+  const stops: (() => Promise<void> | void)[] = [() => simulator.close()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const sim = await listen(simulator.app.fetch, simPort as number, host);
+    stops.push(() => sim.close());
+    const pageUrl = `http://${host}:${port as number}`;
+    const config = loadConfig({
+      GLIA_API_BASE: sim.url,
+      GLIA_SITE_ID: SEED.siteId,
+      GLIA_QUEUE_ID: SEED.openQueue.id,
+      GLIA_API_KEY_ID: SEED.serviceCredential.apiKeyId,
+      GLIA_API_KEY_SECRET: SEED.serviceCredential.apiKeySecret,
+      GLIA_CREDENTIAL_TYPE: 'auto',
+      PUBLIC_URL: pageUrl,
+      ALLOWED_ORIGINS: [pageUrl, `http://localhost:${port as number}`].join(','),
+      PORT: String(port),
+      HOST: host,
+      GLIA_OPERATOR_TYPING_EVENT: 'true',
+    });
+    const proxy = createProxyApp({
+      config,
+      fetch: (input, init) => fetch(input, init),
+      widgetDir: dist('widget'),
+      logLevel: 'warn',
+    });
+    stops.push(() => proxy.close());
+    const page = await listen(pageServer(proxy).fetch, port as number, host);
+    stops.push(() => page.close());
+    const shown = (url: string) => url.replace('127.0.0.1', 'localhost');
+    console.log(`
+glia-handoff demo is running
+
+  Demo page          ${shown(page.url)}/
+  Operator console   ${shown(sim.url)}/operator
+  Proxy              ${shown(page.url)}/handoff  (health ${shown(page.url)}/healthz)
+  Glia simulator     ${shown(sim.url)}  (state ${shown(sim.url)}/__sim/state)
+  Auto-operator      ${values['auto-operator'] ? 'on: every chat is answered' : 'off: answer chats in the operator console (or start with --auto-operator)'}
+
+Press Ctrl+C to stop.`);
+  } catch (error) {
+    console.error(`glia-handoff demo: ${(error as Error).message}`);
+    await stopAll();
+    return 1;
+  }
+  await untilSignal();
+  console.log('\nStopping: ending open chats…');
+  await stopAll();
+  return 0;
 }
