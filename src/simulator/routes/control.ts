@@ -36,11 +36,19 @@ import {POLICIES} from '../../wire/glia/index.js';
 import {autoOperatorSwitchedOn} from '../auto-operator.js';
 import type {ActionResult} from '../engagement-actions.js';
 import {FaultRulesRequest} from '../faults.js';
-import {isoSeconds} from '../glia-views.js';
 import type {ValidationDetail} from '../glia-errors.js';
 import {readJsonBody, toDetails} from '../read-body.js';
 import type {SimContext, SimEnv} from '../sim-context.js';
-import type {Engagement, Message, SimulatorStore, StateChange, Ticket} from '../store.js';
+import type {StateChange} from '../store.js';
+import {
+  applyConfig,
+  configState,
+  credentialState,
+  engagementState,
+  messageState,
+  stateView,
+  ticketState,
+} from '../control-views.js';
 import {
   AcceptRequest,
   ConfigRequest,
@@ -226,133 +234,6 @@ export function controlRoutes(
   );
 
   return app;
-}
-
-/** `GET /__sim/state` (design.md), with a few additive fields for the console. */
-export function stateView(store: SimulatorStore): Record<string, unknown> {
-  return {
-    sites: [...store.sites].map((id) => ({id})),
-    queues: [...store.queues.values()].map((q) => ({
-      id: q.id,
-      site_id: q.siteId,
-      name: q.name,
-      open: q.open,
-    })),
-    credentials: [...store.credentials.values()].map(credentialState),
-    operators: [...store.operators.values()].map((o) => ({id: o.id, name: o.name})),
-    visitors: [...store.visitors.values()].map((v) => ({
-      id: v.id,
-      name: v.name,
-      generated_name: v.generatedName,
-      email: v.email,
-      note: v.note,
-      custom_attributes: {...v.customAttributes},
-    })),
-    tickets: [...store.tickets.values()].map(ticketState),
-    engagements: [...store.engagements.values()].map((e) => engagementState(store, e)),
-  };
-}
-
-function credentialState(credential: {apiKeyId: string; type: string; policies: Set<string>}) {
-  return {
-    api_key_id: credential.apiKeyId,
-    type: credential.type,
-    policies: [...credential.policies],
-  };
-}
-
-function ticketState(ticket: Ticket) {
-  return {
-    id: ticket.id,
-    visitor_id: ticket.visitorId,
-    queue_id: ticket.queueIds[0] ?? null,
-    queue_ids: [...ticket.queueIds],
-    media: ticket.media,
-    state: ticket.state,
-    created_at: isoSeconds(ticket.createdAt),
-    engagement_id: ticket.engagementId,
-    failure_reason: ticket.failureReason,
-    // Registered headers carry the integrator's secrets: only their names are shown.
-    webhooks: ticket.webhooks.map((w) => ({
-      url: w.url,
-      method: w.method,
-      events: [...w.events],
-      header_names: Object.keys(w.headers ?? {}),
-    })),
-  };
-}
-
-function engagementState(store: SimulatorStore, engagement: Engagement) {
-  const operator = store.operators.get(engagement.operatorId);
-  return {
-    id: engagement.id,
-    ticket_id: engagement.ticketId,
-    visitor_id: engagement.visitorId,
-    queue_id: engagement.queueId,
-    operator: operator ? {id: operator.id, name: operator.name} : null,
-    state: engagement.state,
-    ended_by: engagement.endedBy,
-    created_at: isoSeconds(engagement.createdAt),
-    visitor_typing: engagement.visitorTyping,
-    operator_typing: engagement.operatorTyping,
-    messages: engagement.messages.map(messageState),
-  };
-}
-
-function messageState(message: Message) {
-  return {
-    id: message.id,
-    content: message.content,
-    sender: message.sender.type,
-    sender_name: message.sender.name,
-    target: message.target,
-    status: message.status,
-    at: new Date(message.at).toISOString(),
-  };
-}
-
-function configState(sim: SimContext) {
-  const {config} = sim;
-  return {
-    auto_operator: config.autoOperator
-      ? {
-          accept_after_ms: config.autoOperator.acceptAfterMs,
-          reply_after_ms: config.autoOperator.replyAfterMs,
-          operator_name: config.autoOperator.operatorName ?? null,
-        }
-      : false,
-    token_ttl_seconds: config.tokenTtlSeconds,
-    visitor_token_ttl_seconds: config.visitorTokenTtlSeconds,
-    message_status_delay_ms: config.messageStatusDelayMs,
-    webhook_retry: {
-      attempts: config.webhookRetry.attempts,
-      base_delay_ms: config.webhookRetry.baseDelayMs,
-    },
-  };
-}
-
-function applyConfig(sim: SimContext, body: ConfigRequest): void {
-  const {config} = sim;
-  if (body.auto_operator !== undefined) {
-    const auto = body.auto_operator;
-    config.autoOperator = auto
-      ? {
-          acceptAfterMs: auto.accept_after_ms,
-          replyAfterMs: auto.reply_after_ms,
-          ...(auto.operator_name === undefined ? {} : {operatorName: auto.operator_name}),
-        }
-      : false;
-  }
-  if (body.token_ttl_seconds !== undefined) config.tokenTtlSeconds = body.token_ttl_seconds;
-  if (body.visitor_token_ttl_seconds !== undefined)
-    config.visitorTokenTtlSeconds = body.visitor_token_ttl_seconds;
-  if (body.message_status_delay_ms !== undefined)
-    config.messageStatusDelayMs = body.message_status_delay_ms;
-  if (body.webhook_retry !== undefined)
-    config.webhookRetry = {
-      attempts: body.webhook_retry.attempts,
-      baseDelayMs: body.webhook_retry.base_delay_ms,
-    };
 }
 
 async function parse<S extends z.ZodMiniType>(

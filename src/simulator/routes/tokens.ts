@@ -4,6 +4,7 @@
  * `/sites/tokens` → `{access_token, expires_in}`. A Service Credential at the site endpoint gets
  * Glia's 422; a site key at the operator endpoint is unknown there (401).
  */
+import {createHash, timingSafeEqual} from 'node:crypto';
 import type {Context} from 'hono';
 import {Hono} from 'hono';
 import {TokenRequest} from '../../wire/glia/index.js';
@@ -56,7 +57,13 @@ export function tokenRoutes(sim: SimContext): Hono<SimEnv> {
 /** The credential when the id is known and the secret matches, else undefined (no hint which). */
 function check(sim: SimContext, apiKeyId: string, secret: string): Credential | undefined {
   const credential = sim.store.credentials.get(apiKeyId);
-  return credential && credential.apiKeySecret === secret ? credential : undefined;
+  return credential && sameSecret(credential.apiKeySecret, secret) ? credential : undefined;
+}
+
+/** Constant-time comparison: digests first, so the lengths always match. */
+function sameSecret(expected: string, given: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(expected), digest(given));
 }
 
 function invalidKey(c: Context): Response {
