@@ -7,7 +7,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export default defineConfig({
   root,
-  configFile: false,
   publicDir: false,
   logLevel: 'warn',
   build: {
