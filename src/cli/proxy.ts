@@ -1,5 +1,118 @@
-/** `glia-handoff proxy`: not built yet (see the open issues). */
-export async function run(_args: string[]): Promise<number> {
-  console.error('glia-handoff proxy: not available yet');
-  return 1;
+/**
+ * `glia-handoff proxy [--env-file <path>]`: the token proxy alone, configured from the environment
+ * and an optional `.env` file (values already in the environment win). Fails at start with a
+ * message that names each bad variable; prints its URL; stops cleanly on SIGINT/SIGTERM, ending
+ * the conversations it holds in Glia.
+ */
+import {existsSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {serve} from '@hono/node-server';
+import {createProxyApp} from '../proxy/app.js';
+import {ConfigError, loadConfig} from '../proxy/config.js';
+import {GliaError} from '../proxy/glia/glia-error.js';
+
+const HELP = `Usage: glia-handoff proxy [options]
+
+  --env-file <path>  read variables from this file too (default: .env if present)
+  -h, --help         this text
+
+Environment (design.md, "Command line"):
+  GLIA_API_BASE         Glia's API (default https://api.glia.com; https://api.glia.eu in the EU)
+  GLIA_SITE_ID          your site's id (UUID)
+  GLIA_QUEUE_ID         the queue to hand off to (UUID)
+  GLIA_API_KEY_ID       the key id of a Service Credential or legacy Site API key
+  GLIA_API_KEY_SECRET   its secret (a Site API key's starts with gls_)
+  GLIA_CREDENTIAL_TYPE  auto (default: by the secret's prefix), service or site
+  PUBLIC_URL            where Glia reaches this proxy's webhooks, e.g. https://handoff.example.com
+  ALLOWED_ORIGINS       comma-separated origins of the pages that embed the widget
+  PORT, HOST            where to listen (default 8080 on 0.0.0.0)
+  SESSION_IDLE_SECONDS  forget a conversation idle this long (default 1800)
+  TRUST_PROXY           true behind your own reverse proxy (rate limits use X-Forwarded-For)
+  GLIA_OPERATOR_TYPING_EVENT  true to subscribe to the simulator's operator-typing webhook
+  REDIS_URL             not supported yet: leave it unset`;
+
+/** The widget build of this package, if built. */
+const WIDGET_DIR = fileURLToPath(new URL('../../dist/widget', import.meta.url));
+
+/** Starts the proxy and runs until SIGINT/SIGTERM. */
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({values} = parseArgs({
+      args,
+      options: {
+        'env-file': {type: 'string'},
+        help: {type: 'boolean', short: 'h', default: false},
+      },
+    }));
+  } catch (error) {
+    console.error(`glia-handoff proxy: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const envFile = values['env-file'] ?? '.env';
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  else if (values['env-file']) {
+    console.error(`glia-handoff proxy: no such file ${envFile}`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`glia-handoff proxy: ${error.message}`);
+    return 1;
+  }
+
+  const app = createProxyApp({
+    config,
+    fetch: (url, init) => fetch(url, init),
+    widgetDir: existsSync(WIDGET_DIR) ? WIDGET_DIR : undefined,
+  });
+  const server = await new Promise<ReturnType<typeof serve> | Error>((resolve) => {
+    const s = serve({fetch: app.fetch, port: config.port, hostname: config.host}, () => resolve(s));
+    s.once('error', (error) => resolve(error));
+  });
+  if (server instanceof Error) {
+    console.error(
+      `glia-handoff proxy: cannot listen on ${config.host}:${config.port}: ${server.message}`
+    );
+    await app.close();
+    return 1;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  console.error(
+    `glia-handoff proxy listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n` +
+      `  public URL ${config.publicUrl}, Glia ${config.glia.apiBase} (${app.glia.credentialType} credential)`
+  );
+  // Say at once whether the credential works, rather than at the first visitor.
+  app.glia.ensureToken().then(
+    () => console.error('  token exchange: ok'),
+    (error: unknown) => {
+      const detail =
+        error instanceof GliaError ? `${error.message}\n  fix: ${error.hint}` : String(error);
+      console.error(`  token exchange FAILED: ${detail}`);
+    }
+  );
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  console.error('glia-handoff proxy: stopping');
+  await app.close();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Streams ended with their sessions; idle keep-alive sockets must not hold the exit.
+    (server as {closeIdleConnections?: () => void}).closeIdleConnections?.();
+  });
+  return 0;
 }

@@ -184,32 +184,32 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
         message: `The body is larger than ${LIMITS.bodyBytes} bytes.`,
       }),
   });
-  for (const path of ['/handoff/sessions', '/handoff/sessions/*']) {
-    app.use(
-      path,
-      cors({
-        origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
-        allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
-        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
-        exposeHeaders: ['Retry-After', 'X-Request-Id'],
-        maxAge: 600,
-      })
-    );
-    // CORS only tells the browser what to read; this refuses the request itself from a foreign page.
-    // Requests without Origin (curl, servers) are not from a browser page and pass.
-    app.use(path, async (c, next) => {
-      const origin = c.req.header('origin');
-      if (origin !== undefined && !allowedOrigins.has(origin)) {
-        return errorResponse(c, 403, {
-          code: 'origin-not-allowed',
-          message: `Pages from ${origin.slice(0, 200)} may not use this proxy: add the origin to ALLOWED_ORIGINS.`,
-        });
-      }
-      await next();
-      return undefined;
-    });
-    app.use(path, limitBody);
-  }
+  // `/handoff/sessions/*` covers `/handoff/sessions` itself too.
+  const sessionPaths = '/handoff/sessions/*';
+  app.use(
+    sessionPaths,
+    cors({
+      origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+      exposeHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    })
+  );
+  // CORS only tells the browser what it may read; this refuses the request itself from a foreign
+  // page. Requests without Origin (curl, servers) are not from a browser page and pass.
+  app.use(sessionPaths, async (c, next) => {
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !allowedOrigins.has(origin)) {
+      return errorResponse(c, 403, {
+        code: 'origin-not-allowed',
+        message: `Pages from ${origin.slice(0, 200)} may not use this proxy: add the origin to ALLOWED_ORIGINS.`,
+      });
+    }
+    await next();
+    return undefined;
+  });
+  app.use(sessionPaths, limitBody);
   app.use('/handoff/webhooks/*', limitBody);
 
   app.route('/', healthRoutes({glia, metrics}));

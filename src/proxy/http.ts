@@ -31,13 +31,18 @@ export function errorResponse(
 }
 
 /** A Glia failure as the browser sees it: which step, Glia's words, the hint. */
-export function gliaErrorResponse(c: Context, error: GliaError, doing: string): Response {
+export function gliaErrorResponse(
+  c: Context,
+  error: GliaError,
+  doing: string,
+  status?: ContentfulStatusCode
+): Response {
   const unreachable = error.failure === 'network' || error.failure === 'timeout';
   const rateLimited = error.status === 429;
   const said = error.gliaMessage ? ` Glia said: ${error.gliaMessage}` : '';
   return errorResponse(
     c,
-    unreachable || rateLimited ? 503 : 502,
+    status ?? (unreachable || rateLimited ? 503 : 502),
     {
       code: unreachable ? 'glia-unavailable' : rateLimited ? 'glia-rate-limited' : 'glia-error',
       message: `${doing} failed at step "${error.step}" (${error.status ?? error.failure}).${said}`,

@@ -314,3 +314,39 @@ export const newMessageId = (): string => randomUUID();
 
 /** Lets pending promise callbacks run (webhook processing, background sends). */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A clock and timers that move only when told: `advance(ms)` runs what falls due, in order. */
+export class FakeClock {
+  time = Date.parse('2026-11-25T10:00:00Z');
+  private readonly timers = new Map<number, {at: number; callback: () => void}>();
+  private nextId = 1;
+
+  readonly now = (): number => this.time;
+
+  readonly setTimeout = (callback: () => void, ms: number): unknown => {
+    const id = this.nextId++;
+    this.timers.set(id, {at: this.time + Math.max(0, ms), callback});
+    return id;
+  };
+
+  readonly clearTimeout = (handle: unknown): void => {
+    this.timers.delete(handle as number);
+  };
+
+  /** Moves time forward, running each timer that falls due (and what it schedules) in order. */
+  async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
+    for (;;) {
+      await settle();
+      const due = [...this.timers.entries()]
+        .filter(([, timer]) => timer.at <= target)
+        .sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.time = due[1].at;
+      due[1].callback();
+    }
+    this.time = target;
+    await settle();
+  }
+}

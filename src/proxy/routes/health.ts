@@ -24,7 +24,8 @@ export function healthRoutes({
       await glia.ensureToken();
       return c.json({status: 'ready', credentialType: glia.credentialType});
     } catch (error) {
-      if (error instanceof GliaError) return gliaErrorResponse(c, error, 'The readiness check');
+      if (error instanceof GliaError)
+        return gliaErrorResponse(c, error, 'The readiness check', 503);
       throw error;
     }
   });

@@ -44,9 +44,16 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
       stream.onAbort(() => wake?.('abort'));
       try {
         for (;;) {
-          for (const {id, event} of session.log.after(cursor)) {
-            await stream.writeSSE({id: String(id), event: event.type, data: JSON.stringify(event)});
-            cursor = id;
+          // Writes wait for the reader, and events may arrive meanwhile: drain until caught up.
+          while (cursor < session.log.lastId && !stream.aborted) {
+            for (const {id, event} of session.log.after(cursor)) {
+              await stream.writeSSE({
+                id: String(id),
+                event: event.type,
+                data: JSON.stringify(event),
+              });
+              cursor = id;
+            }
           }
           if (stream.aborted || session.log.closed || isTerminal(session)) return;
           const woke = await new Promise<'event' | 'heartbeat' | 'abort'>((resolve) => {

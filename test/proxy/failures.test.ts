@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {ConfigError, loadConfig} from '../../src/proxy/config.js';
+import type {ErrorBody, SessionSnapshot} from '../../src/wire/handoff/index.js';
+import {SEED, SITE_KEY_ENV, setup, simEnv} from './support.js';
+
+/** Starts a session that must fail; returns the error body. */
+async function failedStart(h: ReturnType<typeof setup>, status: number) {
+  const r = await h.browser('POST', '/handoff/sessions', {body: {description: 'Printer on fire'}});
+  assert.equal(r.status, status, r.text);
+  return (r.body as ErrorBody).error;
+}
+
+describe('a misconfigured proxy says which step failed and how to fix it', () => {
+  it('a Service Credential forced to the Site API key exchange: 422 at the token step, set the type', async (t) => {
+    const h = setup({env: {GLIA_CREDENTIAL_TYPE: 'site'}});
+    t.after(() => h.close());
+    const error = await failedStart(h, 502);
+    assert.equal(error.step, 'token');
+    assert.match(error.message, /422/);
+    assert.match(error.hint ?? '', /Service Credential.*GLIA_CREDENTIAL_TYPE=service or auto/);
+    const ready = await h.browser('GET', '/readyz');
+    assert.equal(ready.status, 503);
+    assert.match((ready.body as ErrorBody).error.hint ?? '', /GLIA_CREDENTIAL_TYPE=service/);
+  });
+
+  it('a Site API key forced to the Service Credential exchange: set the type to site or auto', async (t) => {
+    const h = setup({env: {...SITE_KEY_ENV, GLIA_CREDENTIAL_TYPE: 'service'}});
+    t.after(() => h.close());
+    const error = await failedStart(h, 502);
+    assert.equal(error.step, 'token');
+    assert.match(error.hint ?? '', /Site API key.*GLIA_CREDENTIAL_TYPE=site or auto/);
+  });
+
+  for (const [policy, step, label] of [
+    ['create_visitor', 'create-visitor', 'Create Visitor'],
+    ['update_visitor', 'update-visitor', 'Update Visitor'],
+    ['create_queue_ticket', 'queue-ticket', 'Create Queue Ticket'],
+  ] as const) {
+    it(`a credential without ${policy}: 403 at ${step}, naming the permission, and no session left behind`, async (t) => {
+      const apiKeyId = '0f0e0d0c-0b0a-4909-8807-060504030201';
+      const h = setup({
+        env: {GLIA_API_KEY_ID: apiKeyId, GLIA_API_KEY_SECRET: 'limited-secret-123'},
+      });
+      t.after(() => h.close());
+      await h.operator('POST', '/credentials', {
+        api_key_id: apiKeyId,
+        api_key_secret: 'limited-secret-123',
+        type: 'service',
+        policies: [
+          'create_visitor',
+          'fetch_visitor',
+          'update_visitor',
+          'create_queue_ticket',
+          'fetch_queue',
+          'fetch_engagement',
+          'update_engagement',
+        ].filter((p) => p !== policy),
+      });
+      const error = await failedStart(h, 502);
+      assert.equal(error.step, step);
+      assert.match(error.message, /403/);
+      assert.match(error.hint ?? '', new RegExp(`"${label}" permission \\(${policy}\\)`));
+      assert.equal(h.proxy.store.size, 0);
+      assert.equal((await h.simState()).tickets.length, 0);
+    });
+  }
+
+  it('a revoked key: the cached token stops working, the re-mint is refused, the hint says revoked', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    await h.start();
+    const revoke = await h.sim.app.request(
+      `/__sim/credentials/${SEED.serviceCredential.apiKeyId}`,
+      {method: 'DELETE'}
+    );
+    assert.equal(revoke.status, 204);
+    const error = await failedStart(h, 502);
+    assert.equal(error.step, 'token');
+    assert.match(error.message, /401/);
+    assert.match(error.hint ?? '', /GLIA_API_KEY_ID and GLIA_API_KEY_SECRET.*revoked/);
+  });
+
+  it('Glia unreachable: 503, and the hint names the base URL', async (t) => {
+    const h = setup({
+      gliaFetch: () => async () => {
+        throw new TypeError('fetch failed');
+      },
+    });
+    t.after(() => h.close());
+    const error = await failedStart(h, 503);
+    assert.equal(error.code, 'glia-unavailable');
+    assert.equal(error.step, 'token');
+    assert.match(error.hint ?? '', /unreachable at http:\/\/glia\.test/);
+  });
+
+  it('Glia rate-limiting the start: 503 with Retry-After for the widget', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    await h.operator('POST', '/faults', {
+      rules: [{method: 'POST', path: '/visitors', status: 429, retry_after: 30}],
+    });
+    const r = await h.browser('POST', '/handoff/sessions', {body: {description: 'x'}});
+    assert.equal(r.status, 503);
+    assert.equal(r.headers.get('retry-after'), '30');
+    assert.equal((r.body as ErrorBody).error.step, 'create-visitor');
+  });
+
+  it('a Glia hiccup on an idempotent step is retried and invisible', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    await h.operator('POST', '/faults', {
+      rules: [{method: 'PATCH', path: `/sites/${SEED.siteId}/visitors/*`, status: 503, times: 1}],
+    });
+    const session = await h.start();
+    assert.equal(session.status, 'queued');
+  });
+
+  it('an ending that Glia refuses leaves the conversation as it was, so the widget can retry', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    await h.accept();
+    await h.operator('POST', '/faults', {
+      rules: [{method: 'PATCH', path: '/engagements/*', status: 403, times: 1}],
+    });
+    const refused = await h.browser('DELETE', `/handoff/sessions/${session.id}`, {
+      token: session.token,
+    });
+    assert.equal(refused.status, 502);
+    assert.equal((refused.body as ErrorBody).error.step, 'end');
+    assert.equal((await h.snapshot(session.id, session.token)).status, 'engaged');
+    const retried = await h.browser('DELETE', `/handoff/sessions/${session.id}`, {
+      token: session.token,
+    });
+    assert.equal((retried.body as SessionSnapshot).status, 'ended');
+  });
+});
+
+describe('configuration', () => {
+  const problem = (env: Record<string, string | undefined>, variable: string): string => {
+    try {
+      loadConfig(simEnv(env));
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      const found = error.problems.find((p) => p.variable === variable);
+      assert.ok(found, `no problem named ${variable}: ${error.message}`);
+      assert.match(error.message, new RegExp(`^  ${variable} `, 'm'));
+      return found.message;
+    }
+    assert.fail('the configuration was accepted');
+  };
+
+  it('refuses an empty or host-less GLIA_API_BASE (the https:///visitors failure) by name', () => {
+    assert.match(problem({GLIA_API_BASE: ''}, 'GLIA_API_BASE'), /http\(s\) URL with a host/);
+    assert.match(problem({GLIA_API_BASE: 'https://'}, 'GLIA_API_BASE'), /got "https:\/\/"/);
+    assert.match(problem({GLIA_API_BASE: 'https:///visitors'}, 'GLIA_API_BASE'), /with a host/);
+    assert.match(problem({GLIA_API_BASE: 'api.glia.com'}, 'GLIA_API_BASE'), /http\(s\)/);
+  });
+
+  it('defaults an unset GLIA_API_BASE to production and trims a trailing slash', () => {
+    assert.equal(
+      loadConfig(simEnv({GLIA_API_BASE: undefined})).glia.apiBase,
+      'https://api.glia.com'
+    );
+    assert.equal(
+      loadConfig(simEnv({GLIA_API_BASE: 'https://api.glia.eu/'})).glia.apiBase,
+      'https://api.glia.eu'
+    );
+  });
+
+  it('refuses site and queue ids that are not UUIDs, and missing key id, secret and PUBLIC_URL', () => {
+    assert.match(problem({GLIA_SITE_ID: 'my-site'}, 'GLIA_SITE_ID'), /UUID/);
+    assert.match(problem({GLIA_QUEUE_ID: '42'}, 'GLIA_QUEUE_ID'), /UUID/);
+    assert.match(problem({GLIA_API_KEY_ID: undefined}, 'GLIA_API_KEY_ID'), /not set/);
+    assert.match(problem({GLIA_API_KEY_SECRET: ''}, 'GLIA_API_KEY_SECRET'), /empty/);
+    assert.match(problem({PUBLIC_URL: undefined}, 'PUBLIC_URL'), /not set/);
+    assert.match(
+      problem({GLIA_CREDENTIAL_TYPE: 'legacy'}, 'GLIA_CREDENTIAL_TYPE'),
+      /auto, service or site/
+    );
+    assert.match(problem({ALLOWED_ORIGINS: 'https://ok.example, *'}, 'ALLOWED_ORIGINS'), /origins/);
+    assert.match(problem({PORT: 'eighty'}, 'PORT'), /port/);
+  });
+
+  it('says plainly that REDIS_URL is not supported yet, without repeating it', () => {
+    const message = problem({REDIS_URL: 'redis://user:hunter22@cache:6379'}, 'REDIS_URL');
+    assert.match(message, /not supported yet/);
+    assert.ok(!message.includes('hunter22'));
+  });
+
+  it('never repeats the secret in its message', () => {
+    try {
+      loadConfig(
+        simEnv({GLIA_API_KEY_SECRET: 'super-secret-value', GLIA_SITE_ID: 'x', GLIA_API_BASE: ''})
+      );
+      assert.fail('accepted');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.ok(!error.message.includes('super-secret-value'));
+    }
+  });
+
+  it('reads every setting it documents', () => {
+    const config = loadConfig(
+      simEnv({
+        GLIA_CREDENTIAL_TYPE: 'service',
+        ALLOWED_ORIGINS: 'https://a.example/, http://localhost:3000',
+        PORT: '9090',
+        SESSION_IDLE_SECONDS: '600',
+        TRUST_PROXY: 'true',
+        GLIA_OPERATOR_TYPING_EVENT: 'false',
+      })
+    );
+    assert.equal(config.glia.credentialType, 'service');
+    assert.deepEqual(config.allowedOrigins, ['https://a.example', 'http://localhost:3000']);
+    assert.equal(config.port, 9090);
+    assert.equal(config.sessionIdleSeconds, 600);
+    assert.equal(config.trustProxy, true);
+    assert.equal(config.operatorTypingEvent, false);
+  });
+});

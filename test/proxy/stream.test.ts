@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {FakeClock, setup} from './support.js';
+
+describe('the event stream', () => {
+  it('resumes after a dropped connection with Last-Event-ID: nothing lost, nothing repeated', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const engagementId = await h.accept();
+    const first = await h.stream(session.id, session.token);
+    const before = await first.events(3);
+    assert.deepEqual(
+      before.map((e) => e.id),
+      [1, 2, 3]
+    );
+    await first.drop();
+
+    // While the visitor is offline, the operator writes three times.
+    for (const content of ['one', 'two', 'three']) {
+      await h.operator('POST', `/engagements/${engagementId}/messages`, {content});
+    }
+
+    const second = await h.stream(session.id, session.token, {'last-event-id': '3'});
+    const after = await second.events(3);
+    assert.deepEqual(
+      after.map((e) => e.id),
+      [4, 5, 6]
+    );
+    assert.deepEqual(
+      after.map((e) => (e.event.type === 'message' ? e.event.message.text : e.event.type)),
+      ['one', 'two', 'three']
+    );
+    await second.drop();
+  });
+
+  it('resumes with ?after= as well, and from the end of the log sends only what is new', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const engagementId = await h.accept();
+    const resumed = await h.stream(session.id, session.token, {}, '?after=2');
+    assert.deepEqual(
+      (await resumed.events(1)).map((e) => [e.id, e.event]),
+      [[3, {type: 'status', status: 'engaged'}]]
+    );
+    await resumed.drop();
+    const atEnd = await h.stream(session.id, session.token, {'last-event-id': '3'});
+    await h.operator('POST', `/engagements/${engagementId}/messages`, {content: 'new'});
+    assert.deepEqual(
+      (await atEnd.events(1)).map((e) => e.id),
+      [4]
+    );
+    await atEnd.drop();
+  });
+
+  it('sends every event to every open stream of the session (two tabs)', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const tabA = await h.stream(session.id, session.token);
+    const tabB = await h.stream(session.id, session.token);
+    await h.accept();
+    assert.deepEqual(await tabA.events(3), await tabB.events(3));
+    assert.equal(h.proxy.store.get(session.id)?.openStreams, 2);
+    await tabA.drop();
+    await tabB.drop();
+  });
+
+  it('refuses a Last-Event-ID that is not an event id', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const r = await h.browser('GET', `/handoff/sessions/${session.id}/events`, {
+      token: session.token,
+      headers: {'last-event-id': 'yesterday'},
+    });
+    assert.equal(r.status, 400);
+    assert.match(r.text, /Last-Event-ID/);
+  });
+
+  it('sends a heartbeat comment when nothing happens', async (t) => {
+    const clock = new FakeClock();
+    const h = setup({proxy: {now: clock.now, timers: clock, heartbeatMs: 15_000}});
+    t.after(() => h.close());
+    const session = await h.start();
+    const stream = await h.stream(session.id, session.token);
+    await stream.events(1);
+    const next = stream.next();
+    await clock.advance(15_000);
+    assert.deepEqual(await next, {comment: 'ping'});
+    await stream.drop();
+  });
+
+  it('ends the stream after the conversation ends, and a finished session streams its log and closes', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const engagementId = await h.accept();
+    const open = await h.stream(session.id, session.token);
+    await h.operator('POST', `/engagements/${engagementId}/end`);
+    const all = await open.rest();
+    assert.deepEqual(all.at(-1)?.event, {type: 'status', status: 'ended'});
+    const later = await h.stream(session.id, session.token);
+    assert.deepEqual(
+      (await later.rest()).map((e) => e.id),
+      all.map((e) => e.id)
+    );
+  });
+});
