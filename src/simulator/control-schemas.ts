@@ -39,6 +39,7 @@ export const ConfigRequest = z.strictObject({
   token_ttl_seconds: z.optional(z.int().check(z.minimum(1))),
   visitor_token_ttl_seconds: z.optional(z.int().check(z.minimum(1))),
   message_status_delay_ms: z.optional(Ms),
+  webhook_timeout_ms: z.optional(z.int().check(z.minimum(1), z.maximum(120_000))),
   webhook_retry: z.optional(
     z.strictObject({attempts: z.int().check(z.minimum(1), z.maximum(20)), base_delay_ms: Ms})
   ),

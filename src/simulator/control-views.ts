@@ -113,6 +113,7 @@ export function configState(sim: SimContext) {
     token_ttl_seconds: config.tokenTtlSeconds,
     visitor_token_ttl_seconds: config.visitorTokenTtlSeconds,
     message_status_delay_ms: config.messageStatusDelayMs,
+    webhook_timeout_ms: config.webhookTimeoutMs,
     webhook_retry: {
       attempts: config.webhookRetry.attempts,
       base_delay_ms: config.webhookRetry.baseDelayMs,
@@ -138,6 +139,7 @@ export function applyConfig(sim: SimContext, body: ConfigRequest): void {
     config.visitorTokenTtlSeconds = body.visitor_token_ttl_seconds;
   if (body.message_status_delay_ms !== undefined)
     config.messageStatusDelayMs = body.message_status_delay_ms;
+  if (body.webhook_timeout_ms !== undefined) config.webhookTimeoutMs = body.webhook_timeout_ms;
   if (body.webhook_retry !== undefined)
     config.webhookRetry = {
       attempts: body.webhook_retry.attempts,

@@ -26,7 +26,7 @@ export interface WebhookRetryOptions {
  */
 export type WebhookFetch = (
   url: string,
-  init: {method: string; headers: Record<string, string>; body: string}
+  init: {method: string; headers: Record<string, string>; body: string; signal?: AbortSignal}
 ) => Response | Promise<Response>;
 
 /** Everything `createSimulator`/`createSimulatorApp` accept; all optional. */
@@ -47,6 +47,8 @@ export interface SimulatorDeps {
   autoOperator?: AutoOperatorOptions | false;
   /** Default: 4 attempts, 500 ms, 1 s, 2 s apart. */
   webhookRetry?: WebhookRetryOptions;
+  /** A delivery not answered within this is a failed attempt (default 10 s). */
+  webhookTimeoutMs?: number;
   /** Delay before `engagement.chat.message_status` follows a visitor message (default 200 ms). */
   messageStatusDelayMs?: number;
   /** Largest accepted request body in bytes (default 64 KB). */
@@ -59,6 +61,7 @@ export interface SimulatorConfig {
   visitorTokenTtlSeconds: number;
   autoOperator: AutoOperatorOptions | false;
   webhookRetry: WebhookRetryOptions;
+  webhookTimeoutMs: number;
   messageStatusDelayMs: number;
   maxBodyBytes: number;
 }
@@ -76,6 +79,7 @@ export const DEFAULT_CONFIG: SimulatorConfig = {
   visitorTokenTtlSeconds: 14 * 24 * 3600,
   autoOperator: false,
   webhookRetry: {attempts: 4, baseDelayMs: 500},
+  webhookTimeoutMs: 10_000,
   messageStatusDelayMs: 200,
   maxBodyBytes: 64 * 1024,
 };
@@ -100,6 +104,7 @@ export function resolveDeps(deps: SimulatorDeps): {
       visitorTokenTtlSeconds: deps.visitorTokenTtlSeconds ?? DEFAULT_CONFIG.visitorTokenTtlSeconds,
       autoOperator: deps.autoOperator ?? DEFAULT_CONFIG.autoOperator,
       webhookRetry: deps.webhookRetry ?? DEFAULT_CONFIG.webhookRetry,
+      webhookTimeoutMs: deps.webhookTimeoutMs ?? DEFAULT_CONFIG.webhookTimeoutMs,
       messageStatusDelayMs: deps.messageStatusDelayMs ?? DEFAULT_CONFIG.messageStatusDelayMs,
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_CONFIG.maxBodyBytes,
     },

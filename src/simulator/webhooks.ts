@@ -100,18 +100,7 @@ export class WebhookDispatcher {
     const {attempts, baseDelayMs} = this.config.webhookRetry;
     const body = JSON.stringify(payload);
     for (let attempt = 1; attempt <= attempts && !this.closed; attempt++) {
-      let status: number | null = null;
-      try {
-        const response = await this.deps.fetch(registration.url, {
-          method: registration.method,
-          headers: headersFor(registration),
-          body,
-        });
-        status = response.status;
-        await response.arrayBuffer().catch(() => undefined);
-      } catch {
-        status = null;
-      }
+      const status = await this.attempt(registration, body);
       const delivered = status !== null && status >= 200 && status < 300;
       const last = attempt === attempts;
       this.record(
@@ -123,6 +112,37 @@ export class WebhookDispatcher {
       );
       if (delivered) return;
       if (!last) await this.scheduler.sleep(baseDelayMs * 2 ** (attempt - 1));
+    }
+  }
+
+  /** One request: the receiver's status, or `null` for a network error or a timeout. */
+  private async attempt(registration: WebhookRegistration, body: string): Promise<number | null> {
+    const abort = new AbortController();
+    let cancelTimer = () => {};
+    const timeout = new Promise<null>((resolve) => {
+      cancelTimer = this.scheduler.schedule(() => {
+        abort.abort();
+        resolve(null);
+      }, this.config.webhookTimeoutMs);
+    });
+    const request = (async () => {
+      try {
+        const response = await this.deps.fetch(registration.url, {
+          method: registration.method,
+          headers: headersFor(registration),
+          body,
+          signal: abort.signal,
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        return response.status;
+      } catch {
+        return null;
+      }
+    })();
+    try {
+      return await Promise.race([request, timeout]);
+    } finally {
+      cancelTimer();
     }
   }
 

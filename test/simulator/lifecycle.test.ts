@@ -82,3 +82,41 @@ describe('simulator: embedding', () => {
     }
   });
 });
+
+describe('simulator: a webhook receiver that never answers', () => {
+  it('counts an unanswered delivery as failed after the timeout, aborts it, and retries', async (t) => {
+    const clock = fakeTimers();
+    const signals: AbortSignal[] = [];
+    const {sim, call, waitingTicket} = setup({
+      now: clock.now,
+      timers: clock.timers,
+      webhookTimeoutMs: 1000,
+      webhookRetry: {attempts: 2, baseDelayMs: 100},
+      fetch: (_url, init) => {
+        if (init.signal) signals.push(init.signal);
+        return new Promise<Response>(() => {});
+      },
+    });
+    t.after(() => sim.close());
+    const {ticket} = await waitingTicket({
+      webhooks: [{url: 'http://slow.test/hook', method: 'POST', events: ['engagement.start']}],
+    });
+    await call('POST', `/__sim/queue_tickets/${ticket.id}/accept`, {body: {}});
+    await clock.tick(1000);
+    await clock.tick(100);
+    await clock.tick(1000);
+    await sim.webhooksIdle();
+    const log = (await call('GET', '/__sim/log')).body as {
+      webhooks: {attempt: number; status: number | null; outcome: string}[];
+    };
+    assert.deepEqual(
+      log.webhooks.map((w) => [w.attempt, w.status, w.outcome]),
+      [
+        [1, null, 'retrying'],
+        [2, null, 'failed'],
+      ]
+    );
+    assert.equal(signals.length, 2);
+    assert.ok(signals.every((s) => s.aborted));
+  });
+});

@@ -20,7 +20,8 @@
  *   DELETE /__sim/credentials/:api_key_id         → 204 (404 unknown): revokes it; its tokens and its visitors' tokens stop working
  *   GET    /__sim/config, POST /__sim/config      {auto_operator?: false | {accept_after_ms, reply_after_ms, operator_name?},
  *                                                  token_ttl_seconds?, visitor_token_ttl_seconds?, message_status_delay_ms?,
- *                                                  webhook_retry?: {attempts, base_delay_ms}} → 200 the whole config
+ *                                                  webhook_retry?: {attempts, base_delay_ms}, webhook_timeout_ms?}
+ *                                                  → 200 the whole config
  *   POST   /__sim/reset                           → 204: back to the seed (config, faults and log too)
  *   GET    /__sim/events                          SSE: `event: change`, data `{type, ticket_id?, engagement_id?, visitor_id?}`
  *                                                  on every state change; `: ping` every 15 s
