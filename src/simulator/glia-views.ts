@@ -29,7 +29,8 @@ export function queueView(queue: Queue): Record<string, unknown> {
     id: queue.id,
     site_id: queue.siteId,
     name: queue.name,
-    state: {status: queue.open ? 'opened' : 'closed', medias: queue.open ? ['text', 'phone'] : []},
+    // The media the queue is set up for; whether anyone serves them now is `status`.
+    state: {status: queue.open ? 'opened' : 'closed', medias: ['text', 'phone']},
   };
 }
 

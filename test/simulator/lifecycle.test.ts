@@ -120,3 +120,18 @@ describe('simulator: a webhook receiver that never answers', () => {
     assert.ok(signals.every((s) => s.aborted));
   });
 });
+
+describe('simulator: with node:test mock timers', () => {
+  it('runs the auto-operator on the mocked global setTimeout when no timers are injected', async (t) => {
+    t.mock.timers.enable({apis: ['setTimeout']});
+    const {sim, waitingTicket, state} = setup({
+      autoOperator: {acceptAfterMs: 30_000, replyAfterMs: 0},
+    });
+    t.after(() => sim.close());
+    await waitingTicket();
+    t.mock.timers.tick(29_999);
+    assert.equal((await state()).engagements.length, 0);
+    t.mock.timers.tick(1);
+    assert.equal((await state()).engagements.length, 1);
+  });
+});
