@@ -202,22 +202,25 @@ export class Handoff {
   async sweep(): Promise<number> {
     const idleMs = this.deps.config.sessionIdleSeconds * 1000;
     const now = this.deps.now();
-    let forgotten = 0;
-    for (const session of this.deps.store.all()) {
-      if (session.openStreams > 0 || now - session.lastActivity < idleMs) continue;
-      if (!isTerminal(session)) {
-        await this.end(session, 'system').catch((error: unknown) => {
-          this.deps.logger.warn('could not end an idle session in Glia', {
-            session: session.id,
-            error,
+    const idle = this.deps.store
+      .all()
+      .filter((session) => session.openStreams === 0 && now - session.lastActivity >= idleMs);
+    // Independent sessions: end them in Glia side by side.
+    await Promise.all(
+      idle.map(async (session) => {
+        if (!isTerminal(session)) {
+          await this.end(session, 'system').catch((error: unknown) => {
+            this.deps.logger.warn('could not end an idle session in Glia', {
+              session: session.id,
+              error,
+            });
           });
-        });
-      }
-      this.forget(session);
-      forgotten++;
-      this.deps.logger.info('idle session forgotten', {session: session.id});
-    }
-    return forgotten;
+        }
+        this.forget(session);
+        this.deps.logger.info('idle session forgotten', {session: session.id});
+      })
+    );
+    return idle.length;
   }
 
   /** Forgets a session: its streams close, its secrets leave the redaction list. */

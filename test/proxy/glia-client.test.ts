@@ -3,6 +3,8 @@ import {describe, it} from 'node:test';
 import type {GliaFetch} from '../../src/proxy/glia/glia-client.js';
 import {GliaVisitor, createGliaClient} from '../../src/proxy/glia/glia-client.js';
 import {GliaError} from '../../src/proxy/glia/glia-error.js';
+import {createSimulator} from '../../src/simulator/app.js';
+import {SEED} from '../../src/simulator/seed.js';
 
 const SITE = '5b0c2d1e-8f3a-4c6b-9d7e-1a2b3c4d5e6f';
 const VISITOR = '11111111-2222-4333-8444-555555555555';
@@ -300,5 +302,37 @@ describe('Glia client', () => {
     assert.ok(!error.message.includes(SECRET));
     assert.ok(!JSON.stringify(error).includes(SECRET));
     assert.match(error.hint, /revoked/);
+  });
+});
+
+describe('Glia client, step by step against the simulator (what doctor runs)', () => {
+  it('exchanges, creates and updates a visitor, reads the queue, files and cancels a ticket', async (t) => {
+    const sim = createSimulator();
+    t.after(() => sim.close());
+    const glia = createGliaClient({
+      apiBase: 'http://glia.test',
+      siteId: SEED.siteId,
+      apiKeyId: SEED.siteApiKey.apiKeyId,
+      apiKeySecret: SEED.siteApiKey.apiKeySecret,
+      credentialType: 'auto',
+      fetch: (url, init) => sim.app.request(url, init),
+    });
+    assert.equal((await glia.exchangeToken()).credentialType, 'site');
+    const wrong = await rejection(glia.exchangeToken('service'));
+    assert.match(wrong.hint, /GLIA_CREDENTIAL_TYPE=site or auto/);
+    const visitor = await glia.createVisitor();
+    const updated = await glia.updateVisitor(visitor.id, {
+      note: 'doctor check',
+      custom_attributes: {source: 'doctor'},
+      custom_attributes_update_method: 'merge',
+    });
+    assert.equal(updated.note, 'doctor check');
+    assert.equal((await glia.getQueue(SEED.openQueue.id)).name, SEED.openQueue.name);
+    const {ticket, created} = await glia.createQueueTicket(visitor, {queueId: SEED.openQueue.id});
+    assert.equal(created, true);
+    assert.equal(ticket.state, 'queued');
+    assert.equal(await glia.cancelQueueTicket(visitor, ticket.id), 'cancelled');
+    const closed = await glia.createQueueTicket(visitor, {queueId: SEED.closedQueue.id});
+    assert.equal(closed.ticket.state, 'failed');
   });
 });

@@ -286,7 +286,7 @@ export class GliaClient {
    */
   async createQueueTicket(
     visitor: GliaVisitor,
-    request: {queueId: string; webhooks: WebhookRegistration[]}
+    request: {queueId: string; webhooks?: WebhookRegistration[]}
   ): Promise<QueueTicketResult> {
     const {status, data} = await this.call({
       step: 'queue-ticket',
@@ -298,7 +298,7 @@ export class GliaClient {
         media: 'text',
         queue_ids: [request.queueId],
         source: 'visitor_integrator',
-        webhooks: request.webhooks,
+        webhooks: request.webhooks ?? [],
       },
       idempotent: true,
       schema: QueueTicket,

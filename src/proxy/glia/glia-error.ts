@@ -25,6 +25,21 @@ export const GLIA_STEPS = [
 ] as const;
 export type GliaStep = (typeof GLIA_STEPS)[number];
 
+/** What each step does, in words, for `doctor`'s report and the logs. */
+export const GLIA_STEP_LABELS: Record<GliaStep, string> = {
+  token: 'Exchange the API key for a token',
+  'create-visitor': 'Create a visitor (POST /visitors)',
+  'update-visitor': "Set the visitor's details (PATCH /sites/{site}/visitors/{id})",
+  queue: 'Read the queue (GET /queues/{id})',
+  'queue-ticket': 'File a queue ticket (POST /queue_tickets)',
+  'cancel-ticket': 'Cancel the queue ticket (DELETE /queue_tickets/{id})',
+  'visitor-token': "Renew the visitor's token (POST /visitors/{id}/token)",
+  'send-message': 'Send a chat message (PUT /engagements/{id}/chat_messages/{uuid})',
+  typing: 'Send typing (PUT /engagements/{id}/typing_indicator)',
+  end: 'End the engagement (PATCH /engagements/{id})',
+  operator: "Read the operator's name (GET /operators/{id})",
+};
+
 /** How a call failed: Glia answered with an error status, did not answer, or answered nonsense. */
 export const GLIA_FAILURES = ['http', 'network', 'timeout', 'invalid-response'] as const;
 export type GliaFailure = (typeof GLIA_FAILURES)[number];
