@@ -1,0 +1,233 @@
+/**
+ * @module Connects `<glia-handoff>` to its ChatSession: creates it when the element connects,
+ * disposes it when it disconnects, re-renders on every change (from this tab or another), turns
+ * changes into the element's events, and keeps the unread count and the draft.
+ */
+import type {ReactiveController, ReactiveControllerHost} from 'lit';
+import type {StartSessionRequest, TranscriptEntry} from '../../wire/handoff/index.js';
+import {
+  GliaErrorEvent,
+  GliaMessageEvent,
+  GliaOperatorChangeEvent,
+  GliaStatusChangeEvent,
+  GliaUnreadChangeEvent,
+} from '../events.js';
+import {chatOf, initialState, type SessionState} from '../store/session-state.js';
+import {transcriptText} from '../transcript-text.js';
+import type {Strings} from '../strings.js';
+import {ChatSession} from '../transport/chat-session.js';
+
+/** What the page hands to the agent with the ticket (StartSessionRequest's extras). */
+export interface HandoffContext {
+  /** The self-service (bot) conversation so far. */
+  transcript?: TranscriptEntry[];
+  /** Page facts for the agent, stored as the visitor's custom attributes. */
+  attributes?: Record<string, string>;
+}
+
+/** The element as this controller needs it. */
+export interface SessionHost extends ReactiveControllerHost, HTMLElement {
+  proxyUrl: string | null;
+  queue: string | null;
+  name: string;
+  email: string;
+  context: HandoffContext | null;
+  isOpen: boolean;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export class SessionController implements ReactiveController {
+  /** Resolves when the stored conversation is loaded; the element renders nothing before. */
+  ready: Promise<void> = Promise.resolve();
+  /** Unsent text of the description field or the composer. */
+  draft = '';
+  /** Agent messages that arrived while the panel was closed. */
+  unread = 0;
+
+  private readonly host: SessionHost;
+  private session: ChatSession | null = null;
+  private connectedUrl: string | null = null;
+  private release: (() => void) | null = null;
+  private savedOpen: boolean | null = null;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(host: SessionHost) {
+    this.host = host;
+    host.addController(this);
+  }
+
+  /** The conversation as it stands. */
+  get state(): SessionState {
+    return this.session?.store.record.session ?? initialState;
+  }
+
+  /** False when the page gave no `proxy-url`: the widget can only say it is not set up. */
+  get configured(): boolean {
+    return this.session !== null;
+  }
+
+  hostConnected(): void {
+    this.connect();
+  }
+
+  hostDisconnected(): void {
+    this.disconnect();
+  }
+
+  hostUpdate(): void {
+    if (this.host.proxyUrl !== this.connectedUrl) {
+      this.disconnect();
+      this.connect();
+    }
+    // Before render, so opening the panel clears the badge in the same paint.
+    const {isOpen} = this.host;
+    if (this.savedOpen === null || this.savedOpen === isOpen) {
+      this.savedOpen = isOpen;
+      return;
+    }
+    this.savedOpen = isOpen;
+    this.session?.saveView({open: isOpen});
+    if (isOpen && this.unread > 0) this.setUnread(0);
+  }
+
+  /** File the ticket with the page's details (the pre-chat form may have edited name/email). */
+  start(description: string, details: {name?: string; email?: string} = {}): Promise<void> {
+    const {host} = this;
+    const request: StartSessionRequest = {description: description.trim()};
+    const name = (details.name ?? host.name).trim();
+    const email = (details.email ?? host.email).trim();
+    if (name) request.name = name;
+    if (email) request.email = email;
+    if (host.queue) request.queue = host.queue;
+    if (host.context?.transcript?.length) request.transcript = host.context.transcript;
+    if (host.context?.attributes && Object.keys(host.context.attributes).length) {
+      request.attributes = host.context.attributes;
+    }
+    this.setDraft('');
+    return this.session?.start(request) ?? Promise.resolve();
+  }
+
+  async send(text: string): Promise<void> {
+    clearTimeout(this.typingTimer);
+    this.setDraft('');
+    await this.session?.send(text);
+  }
+
+  retry(id: string): void {
+    void this.session?.retry(id);
+  }
+
+  end(): Promise<void> {
+    return this.session?.end() ?? Promise.resolve();
+  }
+
+  reset(): void {
+    void this.session?.reset();
+  }
+
+  dismissAlert(): void {
+    void this.session?.dismissAlert();
+  }
+
+  /** The visitor edited the draft: keep it, and tell the agent they are typing. */
+  setDraft(text: string, typing = false): void {
+    this.draft = text;
+    this.session?.saveView({draft: text});
+    if (!typing) return;
+    this.session?.typing(text.length > 0);
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.session?.typing(false), 5000);
+  }
+
+  /** Save the conversation as a text file. */
+  download(strings: Strings, locale: string): void {
+    const text = transcriptText(this.state, strings, locale);
+    const url = URL.createObjectURL(new Blob([text], {type: 'text/plain;charset=utf-8'}));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `chat-${new Date().toISOString().slice(0, 10)}.txt`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  private connect(): void {
+    const url = this.host.proxyUrl;
+    this.connectedUrl = url;
+    if (url === null) return;
+    const session = new ChatSession({proxyUrl: url});
+    this.session = session;
+    this.ready = session.ready.then(() => {
+      if (this.session !== session) return;
+      const {rev, view} = session.store.record;
+      if (rev > 0) {
+        this.host.isOpen = view.open;
+        this.draft = view.draft;
+        this.unread = view.open ? 0 : view.unread;
+      }
+      const unsubscribe = session.store.subscribe((previous, next) =>
+        this.handleChange(previous.session, next.session)
+      );
+      const unreport = session.onReport((problem) => this.fire([new GliaErrorEvent(problem)]));
+      this.release = () => {
+        unsubscribe();
+        unreport();
+      };
+      this.host.requestUpdate();
+    });
+  }
+
+  private disconnect(): void {
+    clearTimeout(this.typingTimer);
+    this.release?.();
+    this.release = null;
+    this.session?.dispose();
+    this.session = null;
+  }
+
+  private setUnread(unread: number): void {
+    this.unread = unread;
+    this.session?.saveView({unread});
+    this.host.requestUpdate();
+    this.fire([new GliaUnreadChangeEvent(unread)]);
+  }
+
+  private handleChange(previous: SessionState, next: SessionState): void {
+    const events: Event[] = [];
+    if (previous.status !== next.status) {
+      events.push(new GliaStatusChangeEvent(next.status, previous.status));
+    }
+    const before = chatOf(previous);
+    const after = chatOf(next);
+    if (after) {
+      const known = new Set(before?.id === after.id ? before.items.map((i) => i.id) : []);
+      let fromAgent = 0;
+      for (const item of after.items) {
+        if (item.kind !== 'message' || known.has(item.id)) continue;
+        const {id, from, text, at} = item;
+        events.push(new GliaMessageEvent({id, from, text, at}));
+        if (from === 'operator') fromAgent++;
+      }
+      if (after.operator && after.operator.name !== before?.operator?.name) {
+        events.push(new GliaOperatorChangeEvent(after.operator));
+      }
+      if (after.alert && !same(after.alert, before?.alert)) {
+        events.push(new GliaErrorEvent(after.alert));
+      }
+      if (fromAgent && !this.host.isOpen) this.setUnread(this.unread + fromAgent);
+    }
+    if (next.status === 'failed' && previous.status !== 'failed') {
+      events.push(new GliaErrorEvent(next.problem));
+    }
+    this.host.requestUpdate();
+    this.fire(events);
+  }
+
+  /** Dispatch after the render that shows the change, so listeners see what the person sees. */
+  private fire(events: Event[]): void {
+    if (!events.length) return;
+    void this.host.updateComplete.then(() => {
+      for (const event of events) this.host.dispatchEvent(event);
+    });
+  }
+}

@@ -1,0 +1,657 @@
+import {LitElement, html, nothing, svg, type TemplateResult} from 'lit';
+import {property, query, state} from 'lit/decorators.js';
+import {repeat} from 'lit/directives/repeat.js';
+import {LIMITS} from '../wire/handoff/index.js';
+import {ClockController} from './controllers/clock-controller.js';
+import {LocaleController} from './controllers/locale-controller.js';
+import {SessionController, type HandoffContext} from './controllers/session-controller.js';
+import {GliaOpenChangeEvent} from './events.js';
+import {styles} from './glia-handoff.styles.js';
+import {linkify} from './linkify.js';
+import {
+  chatOf,
+  type Chat,
+  type OutboxItem,
+  type Problem,
+  type SessionState,
+  type Status,
+  type TranscriptItem,
+} from './store/session-state.js';
+import {directionOf, type Strings} from './strings.js';
+import {speakers} from './transcript-text.js';
+
+const icon = (path: TemplateResult) =>
+  html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">${path}</svg>`;
+const icons = {
+  chat: icon(svg`<path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12z"/>`),
+  close: icon(svg`<path d="M6 6l12 12M18 6L6 18"/>`),
+  down: icon(svg`<path d="M6 9l6 6 6-6"/>`),
+  send: icon(svg`<path class="flip" d="M4 12l16-8-6 16-2.5-6.5z"/>`),
+  alert: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/>`),
+  clock: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>`),
+  download: icon(svg`<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>`),
+};
+
+/** The custom states the element exposes, for `:state(…)` selectors. */
+const CUSTOM_STATES = ['idle', 'starting', 'queued', 'engaged', 'ended', 'failed', 'offline'];
+
+/** m:ss (or h:mm:ss) of a duration in ms. */
+function clock(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const s = String(total % 60).padStart(2, '0');
+  const m = Math.floor(total / 60) % 60;
+  const h = Math.floor(total / 3600);
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/**
+ * Hands a person on an intranet page over to a live agent on Glia: a launcher, a pre-chat form,
+ * a visible queue, the chat, and the end, through reloads, network loss and several tabs.
+ * It talks only to the glia-handoff proxy at `proxy-url`; the proxy holds every credential.
+ *
+ * @summary Live-agent chat that survives reloads, offline spells and multiple tabs.
+ *
+ * @fires {GliaStatusChangeEvent} glia-status-change - The session moved to another status (`status`, `previous`).
+ * @fires {GliaMessageEvent} glia-message - A message joined the conversation (`message`): the agent's, or the visitor's once the proxy accepted it.
+ * @fires {GliaOperatorChangeEvent} glia-operator-change - An agent joined, or the chat was transferred (`operator.name`).
+ * @fires {GliaErrorEvent} glia-error - Something failed (`problem.code`, `problem.message`, `problem.hint`).
+ * @fires {GliaOpenChangeEvent} glia-open-change - The person opened or closed the panel (`open`).
+ * @fires {GliaUnreadChangeEvent} glia-unread-change - The count of agent messages not yet seen changed (`unread`).
+ *
+ * @csspart launcher - The round button that opens and closes the panel.
+ * @csspart badge - The unread count on the launcher.
+ * @csspart panel - The chat window.
+ * @csspart header - The panel's title bar.
+ * @csspart close-button - The close button in the header.
+ * @csspart prechat - The form that asks what the person needs.
+ * @csspart queue - The waiting view.
+ * @csspart transcript - The conversation (a `role="log"`).
+ * @csspart message - Every message; also `agent-message`, `visitor-message` or `system-message`.
+ * @csspart notice - A line such as "Sam joined the chat".
+ * @csspart status - The polite status line (typing, offline).
+ * @csspart composer - The message form.
+ * @csspart input - The message field.
+ * @csspart send-button - The send button.
+ * @csspart ended - The card shown when the chat has ended.
+ * @csspart error - The card that explains a failure and what to do next.
+ *
+ * @cssprop [--glia-handoff-accent=#0b5cad] - Brand colour: launcher, header, buttons, own messages.
+ * @cssprop [--glia-handoff-on-accent=#fff] - Text on the accent colour.
+ * @cssprop [--glia-handoff-surface=#fff] - Panel background.
+ * @cssprop [--glia-handoff-raised=#f3f5f8] - Cards and notes on the panel.
+ * @cssprop [--glia-handoff-text=#1b1f24] - Text colour.
+ * @cssprop [--glia-handoff-muted=#57606a] - Secondary text.
+ * @cssprop [--glia-handoff-border=#d0d7de] - Borders.
+ * @cssprop [--glia-handoff-agent-bubble=#eef1f5] - Background of the agent's messages.
+ * @cssprop [--glia-handoff-visitor-bubble=var(--glia-handoff-accent)] - Background of own messages.
+ * @cssprop [--glia-handoff-on-visitor-bubble=var(--glia-handoff-on-accent)] - Text of own messages.
+ * @cssprop [--glia-handoff-danger=#b42318] - Errors and failed messages.
+ * @cssprop [--glia-handoff-badge=#c62828] - The unread badge (white text).
+ * @cssprop [--glia-handoff-danger-surface=#fdecea] - Background of error cards.
+ * @cssprop [--glia-handoff-font=system-ui] - Font family.
+ * @cssprop [--glia-handoff-radius=14px] - Panel corner radius.
+ * @cssprop [--glia-handoff-offset=20px] - Distance from the viewport corner.
+ * @cssprop [--glia-handoff-width=380px] - Panel width (phones under 480px get the full screen).
+ * @cssprop [--glia-handoff-height=600px] - Panel height.
+ * @cssprop [--glia-handoff-shadow] - Shadow of the launcher and panel.
+ * @cssprop [--glia-handoff-z-index=2147483000] - Stacking order on the page.
+ * Dark defaults apply under `prefers-color-scheme: dark`; set the properties inside your own
+ * media query to theme both.
+ *
+ * @cssstate idle - No conversation yet: the pre-chat form.
+ * @cssstate starting - The ticket is being filed.
+ * @cssstate queued - Waiting for an agent.
+ * @cssstate engaged - Chatting with an agent.
+ * @cssstate ended - The chat ended.
+ * @cssstate failed - The session could not start or was lost.
+ * @cssstate offline - The proxy cannot be reached; messages wait in the outbox.
+ */
+export class GliaHandoffElement extends LitElement {
+  static override styles = styles;
+
+  /** Base URL of the glia-handoff proxy (`""` = this page's origin). Required. */
+  @property({attribute: 'proxy-url'}) proxyUrl: string | null = null;
+
+  /** A Glia queue id other than the proxy's default. */
+  @property() queue: string | null = null;
+
+  /** BCP 47 language of the widget's words (`en` default; `fi`, `ar` included). RTL languages turn the panel right-to-left unless `dir` is set. */
+  @property() locale = '';
+
+  /** Writing direction (`ltr`/`rtl`; the standard `dir` attribute). Unset: right-to-left for RTL locales, else inherited from the page. */
+  @property({attribute: 'dir'}) direction: string | null = null;
+
+  /** Whether the panel is open (attribute `open`). Use `open()`/`close()` to also move focus. */
+  @property({type: Boolean, reflect: true, attribute: 'open'}) isOpen = false;
+
+  /** The person's name, when the page knows it (prefills the pre-chat form). */
+  @property({attribute: false}) name = '';
+
+  /** The person's email, when the page knows it (prefills the pre-chat form). */
+  @property({attribute: false}) email = '';
+
+  /** What the agent should see with the ticket: the bot conversation so far (`transcript`) and page facts (`attributes`). */
+  @property({attribute: false}) context: HandoffContext | null = null;
+
+  @state() private confirmingEnd = false;
+
+  @query('.launcher') private launcher!: HTMLButtonElement;
+
+  private readonly session = new SessionController(this);
+  private readonly clock = new ClockController(this, () => this.needsClock());
+  private readonly i18n = new LocaleController(this);
+  private readonly internals = this.attachInternals();
+  /** Set by a person's open/close, so focus follows only their actions. */
+  private focusPending = false;
+  /** The status the last render showed. */
+  private shownStatus: Status | undefined;
+
+  /** The session's status: `idle`, `starting`, `queued`, `engaged`, `ended` or `failed`. */
+  get status(): Status {
+    return this.session.state.status;
+  }
+
+  /** Open the panel and move focus into it. */
+  open(): void {
+    this.setOpen(true);
+  }
+
+  /** Close the panel and return focus to the launcher. */
+  close(): void {
+    this.setOpen(false);
+  }
+
+  /**
+   * Ask for an agent with `description` (what the person needs), the page's `name`, `email` and
+   * `context`. Does nothing if a session is already running here or in another tab.
+   * Resolves when the proxy answered (the status is then `queued`, `engaged` or `failed`).
+   */
+  async start(description: string): Promise<void> {
+    await this.session.ready;
+    await this.session.start(description);
+  }
+
+  /** Cancel the wait or end the chat. Resolves when the proxy confirmed. */
+  async end(): Promise<void> {
+    await this.session.ready;
+    await this.session.end();
+  }
+
+  // Render nothing until the stored conversation (and the locale's words) are loaded, so a
+  // reload paints the conversation at once.
+  protected override async scheduleUpdate(): Promise<void> {
+    await Promise.all([this.session.ready, this.i18n.ready]);
+    super.scheduleUpdate();
+  }
+
+  protected override willUpdate(): void {
+    const {state} = this.session;
+    const active = new Set<string>([state.status]);
+    if (chatOf(state)?.link === 'offline') active.add('offline');
+    for (const name of CUSTOM_STATES) this.setCustomState(name, active.has(name));
+    if (state.status !== 'engaged') this.confirmingEnd = false;
+  }
+
+  protected override updated(): void {
+    const log = this.renderRoot.querySelector('.log');
+    if (log) log.scrollTop = log.scrollHeight;
+    const {status} = this.session.state;
+    const viewChanged = this.shownStatus !== undefined && this.shownStatus !== status;
+    this.shownStatus = status;
+    // Focus follows the person's open/close, and a change of view that took the focused
+    // control away (pre-chat → queue → chat); a reload restoring an open panel takes none.
+    const lost = document.activeElement === document.body || document.activeElement === null;
+    const inside = this.renderRoot instanceof ShadowRoot && this.renderRoot.activeElement !== null;
+    if (!this.focusPending && !(this.isOpen && viewChanged && (lost || inside))) return;
+    this.focusPending = false;
+    const target = this.isOpen
+      ? (this.renderRoot.querySelector<HTMLElement>('[data-focus]:not(:disabled)') ??
+        this.renderRoot.querySelector<HTMLElement>('.close'))
+      : this.launcher;
+    target?.focus();
+  }
+
+  private setCustomState(name: string, on: boolean): void {
+    const {states} = this.internals;
+    try {
+      if (on) states.add(name);
+      else states.delete(name);
+    } catch {
+      // Chromium before 125 accepted only dashed names (`:state(--queued)`).
+      if (on) states.add(`--${name}`);
+      else states.delete(`--${name}`);
+    }
+  }
+
+  private needsClock(): boolean {
+    const {state} = this.session;
+    if (!this.isOpen) return false;
+    if (state.status === 'queued') return true;
+    return state.status === 'failed' && (state.problem.retryAt ?? 0) > Date.now();
+  }
+
+  private setOpen(open: boolean): void {
+    if (open === this.isOpen) return;
+    this.isOpen = open;
+    this.focusPending = true;
+    const event = new GliaOpenChangeEvent(open);
+    void this.updateComplete.then(() => this.dispatchEvent(event));
+  }
+
+  private get strings(): Strings {
+    return this.i18n.strings;
+  }
+
+  private handleKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this.isOpen) return;
+    event.stopPropagation();
+    if (this.confirmingEnd) this.confirmingEnd = false;
+    else this.close();
+  }
+
+  private handleStart(event: SubmitEvent): void {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const description = String(form.get('description') ?? '').trim();
+    if (!description) return;
+    void this.session.start(description, {
+      name: String(form.get('name') ?? ''),
+      email: String(form.get('email') ?? ''),
+    });
+  }
+
+  private handleSend(event: Event): void {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('.composer textarea');
+    const text = input?.value.trim();
+    if (!input || !text) return;
+    input.value = '';
+    void this.session.send(text);
+  }
+
+  private handleComposerKey(event: KeyboardEvent): void {
+    // Enter sends, Shift+Enter breaks the line; never while an IME is composing a character.
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) this.handleSend(event);
+  }
+
+  private handleDraft(event: InputEvent): void {
+    const field = event.target as HTMLTextAreaElement;
+    this.session.setDraft(field.value, field.name === 'message');
+  }
+
+  private handleRestart(draft = ''): void {
+    this.session.setDraft(draft);
+    this.session.reset();
+  }
+
+  override render() {
+    const s = this.strings;
+    const dir = this.direction || (this.locale ? directionOf(this.locale) : undefined);
+    const unread = this.session.unread;
+    // The panel sits in the page's direction (its corner follows the host); only its content
+    // takes the locale's direction.
+    return html`<div
+      class=${this.isOpen ? 'root open' : 'root'}
+      lang=${this.locale || nothing}
+      @keydown=${this.handleKeydown}
+    >
+      ${this.isOpen ? this.renderPanel(s, dir) : nothing}
+      <button
+        class="launcher"
+        part="launcher"
+        aria-expanded=${this.isOpen ? 'true' : 'false'}
+        aria-controls=${this.isOpen ? 'panel' : nothing}
+        aria-label=${unread ? `${s.launcher}, ${s.unread(unread)}` : s.launcher}
+        @click=${() => this.setOpen(!this.isOpen)}
+      >
+        ${this.isOpen ? icons.down : icons.chat}
+        ${
+          unread
+            ? html`<span class="badge" part="badge" aria-hidden="true">${unread}</span>`
+            : nothing
+        }
+      </button>
+    </div>`;
+  }
+
+  private renderPanel(s: Strings, dir: string | undefined) {
+    const {state} = this.session;
+    const chat = chatOf(state);
+    const alert = state.status === 'failed' ? state.problem : chat?.alert;
+    return html`<section
+      id="panel"
+      class="panel"
+      part="panel"
+      role="dialog"
+      aria-labelledby="title"
+    >
+      <div class="content" dir=${dir ?? nothing}>
+        <div class="header" part="header">
+          <div class="heading">
+            <h2 id="title">${s.title}</h2>
+            <p class="subtitle">${this.subtitle(state, s)}</p>
+          </div>
+          ${
+            state.status === 'engaged' && !this.confirmingEnd
+              ? html`<button class="text-button" @click=${() => (this.confirmingEnd = true)}>
+                  ${s.endChat}
+                </button>`
+              : nothing
+          }
+          <button
+            class="icon-button close"
+            part="close-button"
+            aria-label=${s.close}
+            @click=${() => this.close()}
+          >
+            ${icons.close}
+          </button>
+        </div>
+        ${
+          this.confirmingEnd
+            ? html`<div class="confirm" role="group" aria-labelledby="confirm-end">
+                <p id="confirm-end">${s.endConfirm}</p>
+                <button class="primary" data-focus @click=${() => this.session.end()}>
+                  ${s.endYes}
+                </button>
+                <button class="secondary" @click=${() => (this.confirmingEnd = false)}>
+                  ${s.endNo}
+                </button>
+              </div>`
+            : nothing
+        }
+        <div class="sr-only" role="alert">${alert ? this.problemText(alert, s) : ''}</div>
+        ${chat?.alert && state.status !== 'failed' ? this.renderBanner(chat.alert, s) : nothing}
+        <div class="body">${this.renderBody(state, s)}</div>
+      </div>
+    </section>`;
+  }
+
+  private subtitle(state: SessionState, s: Strings): string {
+    switch (state.status) {
+      case 'queued':
+        return s.waitingTitle;
+      case 'engaged':
+        return state.chat.operator ? s.connected(state.chat.operator.name) : '';
+      case 'ended':
+        return s.endedBy[state.endedBy];
+      default:
+        return '';
+    }
+  }
+
+  private problemText(problem: Problem, s: Strings): string {
+    if (problem.message) return problem.message;
+    if (problem.code === 'network') return s.networkProblem;
+    if (problem.code === 'session-failed') return s.failedTitle;
+    return s.genericProblem;
+  }
+
+  private renderBanner(problem: Problem, s: Strings) {
+    return html`<div class="banner">
+      ${icons.alert}
+      <p>
+        ${this.problemText(problem, s)}
+        ${problem.hint ? html`<span class="hint">${problem.hint}</span>` : nothing}
+      </p>
+      <button
+        class="icon-button"
+        aria-label=${s.dismiss}
+        @click=${() => this.session.dismissAlert()}
+      >
+        ${icons.close}
+      </button>
+    </div>`;
+  }
+
+  private renderBody(state: SessionState, s: Strings) {
+    if (!this.session.configured) {
+      return html`<div class="scroll"><p class="note">${s.notConfigured}</p></div>`;
+    }
+    switch (state.status) {
+      case 'idle':
+      case 'starting':
+        return this.renderPrechat(state, s);
+      case 'queued':
+        return this.renderQueue(state.chat, s);
+      case 'engaged':
+        return html`${this.renderLog(state.chat, s)} ${this.renderStatus(state.chat, s)}
+        ${this.renderComposer(s)}`;
+      case 'ended':
+        return html`${this.renderLog(state.chat, s, this.renderEnded(state.endedBy, s))}`;
+      case 'failed':
+        return state.chat?.items.length
+          ? this.renderLog(state.chat, s, this.renderFailed(state, s))
+          : html`<div class="scroll">${this.renderFailed(state, s)}</div>`;
+    }
+  }
+
+  private renderPrechat(state: SessionState, s: Strings) {
+    const starting = state.status === 'starting';
+    const turns = this.context?.transcript?.length ?? 0;
+    const draft = starting ? state.description : this.session.draft;
+    return html`<div class="scroll">
+      <form class="prechat" part="prechat" @submit=${this.handleStart}>
+        <div class="field">
+          <label for="description">${s.describeLabel}</label>
+          <textarea
+            id="description"
+            name="description"
+            required
+            maxlength=${LIMITS.descriptionLength}
+            aria-describedby="description-hint"
+            .value=${draft}
+            ?disabled=${starting}
+            data-focus
+            @input=${this.handleDraft}
+          ></textarea>
+          <p class="hint" id="description-hint">${s.describeHint}</p>
+        </div>
+        <div class="field">
+          <label for="name">${s.nameLabel}</label>
+          <input
+            id="name"
+            name="name"
+            autocomplete="name"
+            maxlength=${LIMITS.nameLength}
+            .value=${this.name}
+            ?disabled=${starting}
+          />
+        </div>
+        <div class="field">
+          <label for="email">${s.emailLabel}</label>
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="email"
+            .value=${this.email}
+            ?disabled=${starting}
+          />
+        </div>
+        ${turns ? html`<p class="note">${s.contextNote(turns)}</p>` : nothing}
+        <button class="primary" type="submit" ?disabled=${starting}>
+          ${starting ? s.starting : s.startChat}
+        </button>
+      </form>
+    </div>`;
+  }
+
+  private renderQueue(chat: Chat, s: Strings) {
+    const waited = this.clock.now - Date.parse(chat.createdAt);
+    return html`<div class="scroll">
+        <div class="queue" part="queue">
+          <div class="pulse">${icons.clock}</div>
+          <h3>${s.waitingTitle}</h3>
+          <p>${s.waitingBody}</p>
+          <p class="waited">${s.waited(clock(waited))}</p>
+          ${
+            chat.description
+              ? html`<span class="label">${s.yourQuestion}</span>
+                  <blockquote>${chat.description}</blockquote>`
+              : nothing
+          }
+          <div class="actions">
+            <button class="secondary" data-focus @click=${() => this.session.end()}>
+              ${s.cancel}
+            </button>
+          </div>
+        </div>
+      </div>
+      ${this.renderStatus(chat, s, s.queued)}`;
+  }
+
+  private renderLog(chat: Chat, s: Strings, after: unknown = nothing) {
+    const names = speakers(chat);
+    const time = new Intl.DateTimeFormat(this.locale || undefined, {timeStyle: 'short'});
+    const who = {agent: s.agent, visitor: s.you, system: s.system};
+    // Confirmed messages, then the outbox; keyed by id, so a message that is confirmed keeps its
+    // node (only its status changes) and the log announces each message once.
+    const lines: Array<TranscriptItem | OutboxItem> = [...chat.items, ...chat.outbox];
+    return html`<div class="scroll log">
+      <div
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label=${s.transcript}
+        part="transcript"
+      >
+        <ol>
+          ${repeat(
+            lines,
+            (line) => line.id,
+            (line) => {
+              if ('kind' in line && line.kind === 'notice') {
+                const text = line.notice === 'joined' ? s.joined : s.transferred;
+                return html`<li class="notice" part="notice">${text(line.name)}</li>`;
+              }
+              const delivery = 'delivery' in line ? line.delivery : 'sent';
+              const from =
+                'from' in line ? (line.from === 'operator' ? 'agent' : line.from) : 'visitor';
+              const own = from === 'visitor';
+              return html`<li
+                class="msg ${from} ${own ? delivery : ''}"
+                part="message ${from}-message"
+                data-id=${own ? line.id : nothing}
+                data-delivery=${own ? delivery : nothing}
+              >
+                <span class=${own ? 'who sr-only' : 'who'}>
+                  ${('kind' in line && names.get(line)) || who[from]}
+                </span>
+                <p class="bubble">${linkify(line.text)}</p>
+                <span class="meta">
+                  <time datetime=${line.at}>${time.format(new Date(line.at))}</time>
+                  ${own ? html`<span>· ${s[delivery]}</span>` : nothing}
+                  ${
+                    delivery === 'failed'
+                      ? html`<button
+                          class="link-button"
+                          @click=${() => this.session.retry(line.id)}
+                        >
+                          ${s.retry}
+                        </button>`
+                      : nothing
+                  }
+                </span>
+              </li>`;
+            }
+          )}
+        </ol>
+      </div>
+      ${after}
+    </div>`;
+  }
+
+  private renderStatus(chat: Chat, s: Strings, idle = '') {
+    const name = chat.operator?.name ?? s.agent;
+    const [text, kind] =
+      chat.link === 'offline'
+        ? [s.offline, 'status warn']
+        : chat.link === 'connecting' && chat.lastEventId !== null
+          ? [s.reconnecting, 'status warn']
+          : chat.typing
+            ? [s.typing(name), 'status typing']
+            : [idle, 'status sr-only'];
+    return html`<p class=${kind} part="status" role="status">
+      ${chat.typing ? html`<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>` : nothing}${text}
+    </p>`;
+  }
+
+  private renderComposer(s: Strings) {
+    return html`<form class="composer" part="composer" @submit=${this.handleSend}>
+      <textarea
+        name="message"
+        part="input"
+        rows="1"
+        aria-label=${s.messageLabel}
+        placeholder=${s.messageLabel}
+        maxlength=${LIMITS.messageLength}
+        enterkeyhint="send"
+        .value=${this.session.draft}
+        data-focus
+        @input=${this.handleDraft}
+        @keydown=${this.handleComposerKey}
+      ></textarea>
+      <button class="primary" part="send-button" type="submit" aria-label=${s.send}>
+        ${icons.send}
+      </button>
+    </form>`;
+  }
+
+  private renderEnded(endedBy: 'visitor' | 'operator' | 'system', s: Strings) {
+    return html`<div class="card" part="ended">
+      <h3>${s.endedBy[endedBy]}</h3>
+      <div class="actions">
+        <button class="primary" data-focus @click=${() => this.handleRestart()}>
+          ${s.startAgain}
+        </button>
+        <button class="secondary" @click=${() => this.session.download(s, this.locale)}>
+          ${icons.download} ${s.download}
+        </button>
+      </div>
+    </div>`;
+  }
+
+  private renderFailed(state: Extract<SessionState, {status: 'failed'}>, s: Strings) {
+    const {problem, description, chat} = state;
+    const wait = Math.ceil(((problem.retryAt ?? 0) - this.clock.now) / 1000);
+    return html`<div class="card error" part="error">
+      <h3>${icons.alert} ${chat ? s.errorTitle : s.failedTitle}</h3>
+      <p>${this.problemText(problem, s)}</p>
+      ${problem.hint ? html`<p class="hint">${problem.hint}</p>` : nothing}
+      ${wait > 0 ? html`<p class="hint">${s.rateLimited(wait)}</p>` : nothing}
+      <div class="actions">
+        ${
+          description
+            ? html`<button
+                  class="primary"
+                  data-focus
+                  ?disabled=${wait > 0}
+                  @click=${() => this.session.start(description)}
+                >
+                  ${s.tryAgain}
+                </button>
+                <button class="secondary" @click=${() => this.handleRestart(description)}>
+                  ${s.editQuestion}
+                </button>`
+            : html`<button class="primary" data-focus @click=${() => this.handleRestart()}>
+                ${s.startAgain}
+              </button>`
+        }
+        ${
+          chat?.items.length
+            ? html`<button class="secondary" @click=${() => this.session.download(s, this.locale)}>
+                ${icons.download} ${s.download}
+              </button>`
+            : nothing
+        }
+      </div>
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'glia-handoff': GliaHandoffElement;
+  }
+}

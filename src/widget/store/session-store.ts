@@ -1,0 +1,132 @@
+/**
+ * @module The session record, shared by every tab of an origin: kept in IndexedDB (one
+ * idb-keyval store, keyed by the proxy URL), changed only inside a Web Lock (read, change, write),
+ * and announced to the other tabs over a BroadcastChannel. Each tab keeps a copy in memory to
+ * render from; a higher `rev` always wins.
+ */
+import {createStore, get, set} from 'idb-keyval';
+import {initialState, type SessionState} from './session-state.js';
+
+/** What is remembered about the panel, for a reload to draw it as it was. */
+export interface ViewState {
+  open: boolean;
+  /** The unsent text of the description field or the composer. */
+  draft: string;
+  unread: number;
+}
+
+export interface SessionRecord {
+  /** Incremented on every write; a copy with a higher rev is newer. */
+  rev: number;
+  session: SessionState;
+  view: ViewState;
+}
+
+/** Database and object store names; tests clear them between cases. */
+export const DB_NAME = 'glia-handoff';
+export const STORE_NAME = 'sessions';
+
+/** `listener(previous, next)` runs after every change, local or from another tab. */
+export type StoreListener = (previous: SessionRecord, next: SessionRecord) => void;
+
+const emptyRecord = (): SessionRecord => ({
+  rev: 0,
+  session: initialState,
+  view: {open: false, draft: '', unread: 0},
+});
+
+let database: ReturnType<typeof createStore> | undefined;
+
+/**
+ * Run `task` holding the Web Lock `name`, so one tab at a time does it. Where Web Locks are
+ * missing (very old browsers, some embedded views) the task just runs: one tab still works.
+ */
+export async function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+  return navigator.locks ? await navigator.locks.request(name, task) : task();
+}
+
+/** A shared, persistent, observable record of one proxy's session. */
+export class SessionStore {
+  /** The newest record this tab knows. */
+  record: SessionRecord = emptyRecord();
+
+  private readonly listeners = new Set<StoreListener>();
+  private readonly channel: BroadcastChannel | null;
+  private readonly lockName: string;
+  private closed = false;
+  /** The absolute proxy URL: one session per proxy per origin. */
+  readonly key: string;
+
+  constructor(key: string) {
+    this.key = key;
+    this.lockName = `glia-handoff:state:${key}`;
+    this.channel =
+      typeof BroadcastChannel === 'function' ? new BroadcastChannel(`glia-handoff:${key}`) : null;
+    if (this.channel)
+      this.channel.onmessage = (e: MessageEvent<SessionRecord>) => this.accept(e.data);
+  }
+
+  /** Read the stored record (a reload, or a re-check inside a lock). Missing storage = empty. */
+  async load(): Promise<SessionRecord> {
+    try {
+      database ??= createStore(DB_NAME, STORE_NAME);
+      const stored = await get<SessionRecord>(this.key, database);
+      if (stored) this.accept(stored);
+    } catch {
+      // Storage can be unavailable (private modes, blocked by policy): the chat works in memory.
+    }
+    return this.record;
+  }
+
+  /** The first read: waits for writes already queued (a tab reloading mid-write). */
+  restore(): Promise<SessionRecord> {
+    return withLock(this.lockName, () => this.load());
+  }
+
+  /** Change the session with `change`, under the lock, against the freshest stored record. */
+  update(change: (record: SessionRecord) => SessionRecord): Promise<SessionRecord> {
+    return withLock(this.lockName, async () => {
+      const current = await this.load();
+      const next = change(current);
+      if (next === current) return current;
+      const written = {...next, rev: current.rev + 1};
+      try {
+        await set(this.key, written, database);
+      } catch {
+        // See load(): keep going in memory.
+      }
+      this.accept(written);
+      if (!this.closed) this.channel?.postMessage(written);
+      return written;
+    });
+  }
+
+  /** Shorthand for a change to the session part only. */
+  updateSession(change: (session: SessionState) => SessionState): Promise<SessionRecord> {
+    return this.update((record) => {
+      const session = change(record.session);
+      return session === record.session ? record : {...record, session};
+    });
+  }
+
+  subscribe(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stop listening; the channel closes once the writes already queued have gone out. */
+  dispose(): void {
+    this.listeners.clear();
+    void withLock(this.lockName, async () => {
+      this.closed = true;
+      this.channel?.close();
+    });
+  }
+
+  private accept(record: SessionRecord): void {
+    if (record.rev <= this.record.rev) return;
+    const previous = this.record;
+    this.record = record;
+    for (const listener of this.listeners) listener(previous, record);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * @module The widget's words: one table per locale (English here, the others in ./locales/), the
+ * same keys in each. A locale that lacks a string falls back to English, so a partial
+ * translation never shows a blank.
+ */
+
+/** Every string the widget shows or announces. Functions take the values they interpolate. */
+export interface Strings {
+  launcher: string;
+  unread: (count: number) => string;
+  title: string;
+  close: string;
+  describeLabel: string;
+  describeHint: string;
+  nameLabel: string;
+  emailLabel: string;
+  contextNote: (turns: number) => string;
+  startChat: string;
+  starting: string;
+  waitingTitle: string;
+  waitingBody: string;
+  waited: (time: string) => string;
+  yourQuestion: string;
+  cancel: string;
+  queued: string;
+  connected: (name: string) => string;
+  joined: (name: string) => string;
+  transferred: (name: string) => string;
+  typing: (name: string) => string;
+  agent: string;
+  you: string;
+  system: string;
+  transcript: string;
+  messageLabel: string;
+  send: string;
+  sending: string;
+  sent: string;
+  failed: string;
+  retry: string;
+  endChat: string;
+  endConfirm: string;
+  endYes: string;
+  endNo: string;
+  endedBy: Record<'visitor' | 'operator' | 'system', string>;
+  startAgain: string;
+  download: string;
+  offline: string;
+  reconnecting: string;
+  errorTitle: string;
+  failedTitle: string;
+  networkProblem: string;
+  genericProblem: string;
+  rateLimited: (seconds: number) => string;
+  tryAgain: string;
+  editQuestion: string;
+  dismiss: string;
+  notConfigured: string;
+}
+
+export const english: Strings = {
+  launcher: 'Chat with support',
+  unread: (n) => `${n} unread ${n === 1 ? 'message' : 'messages'}`,
+  title: 'Support chat',
+  close: 'Close chat',
+  describeLabel: 'How can we help?',
+  describeHint: 'A few words are enough. The agent sees this before they answer.',
+  nameLabel: 'Your name',
+  emailLabel: 'Your email',
+  contextNote: (n) =>
+    `The agent will also see your conversation with the assistant (${n} ${n === 1 ? 'message' : 'messages'}).`,
+  startChat: 'Start chat',
+  starting: 'Connecting you…',
+  waitingTitle: 'Waiting for an agent',
+  waitingBody: 'You are in the queue. Keep this page open; an agent will join here.',
+  waited: (t) => `Waited ${t}`,
+  yourQuestion: 'Your question',
+  cancel: 'Cancel',
+  queued: 'You are in the queue.',
+  connected: (name) => `Chatting with ${name}`,
+  joined: (name) => `${name} joined the chat`,
+  transferred: (name) => `You were transferred to ${name}`,
+  typing: (name) => `${name} is typing…`,
+  agent: 'Agent',
+  you: 'You',
+  system: 'Notice',
+  transcript: 'Conversation',
+  messageLabel: 'Write a message',
+  send: 'Send',
+  sending: 'Sending…',
+  sent: 'Sent',
+  failed: 'Not sent',
+  retry: 'Retry',
+  endChat: 'End chat',
+  endConfirm: 'End this conversation?',
+  endYes: 'End',
+  endNo: 'Keep chatting',
+  endedBy: {
+    visitor: 'You ended the conversation.',
+    operator: 'The agent ended the conversation.',
+    system: 'The conversation has ended.',
+  },
+  startAgain: 'Start a new chat',
+  download: 'Download transcript',
+  offline: 'You are offline. Messages will be sent when you are back.',
+  reconnecting: 'Reconnecting…',
+  errorTitle: 'Something went wrong',
+  failedTitle: 'We could not connect you',
+  networkProblem: 'The support service cannot be reached. Check your connection and try again.',
+  genericProblem: 'The support service had a problem.',
+  rateLimited: (s) => `You can try again in ${s} s.`,
+  tryAgain: 'Try again',
+  editQuestion: 'Edit your question',
+  dismiss: 'Dismiss',
+  notConfigured: 'Chat is not set up on this page (the proxy-url attribute is missing).',
+};
+
+/** Other locales, each in its own chunk: a page loads only the table it uses. */
+const loaders: Record<string, () => Promise<{default: Partial<Strings>}>> = {
+  fi: () => import('./locales/fi.js'),
+  ar: () => import('./locales/ar.js'),
+};
+
+/** Languages written right to left; the widget sets `dir="rtl"` for them. */
+const rtl = new Set(['ar', 'fa', 'he', 'ur']);
+
+/** The primary language subtag of a BCP 47 tag: `fi-FI` → `fi`. */
+const language = (locale: string) => locale.toLowerCase().split('-')[0] ?? '';
+
+/**
+ * The strings for `locale` (a BCP 47 tag such as `fi` or `ar-EG`); English for the rest, and for
+ * any string a table lacks.
+ */
+export async function loadStrings(locale: string): Promise<Strings> {
+  const load = loaders[language(locale)];
+  return load ? {...english, ...(await load()).default} : english;
+}
+
+/** The writing direction of `locale`. */
+export function directionOf(locale: string): 'ltr' | 'rtl' {
+  return rtl.has(language(locale)) ? 'rtl' : 'ltr';
+}

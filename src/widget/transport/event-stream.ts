@@ -1,0 +1,215 @@
+/**
+ * @module A session's event stream, read with fetch (EventSource cannot send `Authorization`).
+ * It reconnects with backoff, at once on `online` and when the page becomes visible, and resumes
+ * after the last event id (`Last-Event-ID`). A silent connection (no byte, not even the 15 s
+ * heartbeat, for `silenceMs`) is treated as dead: proxies that buffer or drop idle streams would
+ * otherwise leave a chat that looks healthy and is stale (field-notes.md §5, pain point 1).
+ * Every frame is safe-parsed with ChatEvent; a bad frame is reported, never thrown.
+ */
+import {ChatEvent} from '../../wire/handoff/index.js';
+import type {Link} from '../store/session-state.js';
+
+/** One dispatched SSE frame (WHATWG HTML §9.2.6 "Interpreting an event stream"). */
+export interface Frame {
+  /** The frame's `id` field, or null when it had none. */
+  id: string | null;
+  event: string;
+  data: string;
+}
+
+/** A frame as the consumer gets it: a valid ChatEvent, or the reason it is not one. */
+export type FrameResult =
+  | {ok: true; id: string | null; event: ChatEvent}
+  | {ok: false; id: string | null; data: string; error: string};
+
+/**
+ * A push parser for `text/event-stream`: feed it decoded text in any chunking, it calls `onFrame`
+ * for each complete frame. Comments (heartbeats) and `retry` are ignored.
+ */
+export function createFrameParser(onFrame: (frame: Frame) => void): (chunk: string) => void {
+  let pending = '';
+  let data: string[] = [];
+  let event = '';
+  let id: string | null = null;
+  return (chunk) => {
+    pending += chunk;
+    // A line ends at CRLF, LF or CR; a CR at the very end may be the first half of a CRLF.
+    const lines = pending.split(/\r\n|\n|\r(?!$)/);
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '') {
+        if (data.length) onFrame({id, event: event || 'message', data: data.join('\n')});
+        data = [];
+        event = '';
+        id = null;
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'data') data.push(value);
+      else if (field === 'event') event = value;
+      else if (field === 'id' && !value.includes('\0')) id = value;
+    }
+  };
+}
+
+/** Validate a frame's JSON against the ChatEvent union. */
+export function parseFrame(frame: Frame): FrameResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(frame.data);
+  } catch {
+    return {ok: false, id: frame.id, data: frame.data, error: 'not JSON'};
+  }
+  const parsed = ChatEvent.safeParse(json);
+  return parsed.success
+    ? {ok: true, id: frame.id, event: parsed.data}
+    : {ok: false, id: frame.id, data: frame.data, error: 'not a ChatEvent'};
+}
+
+export interface EventStreamOptions {
+  url: string;
+  token: string;
+  /** Resume after this id (the last event this tab has applied). */
+  lastEventId: string | null;
+  onFrame: (result: FrameResult) => void;
+  /** The connection as the visitor should see it. */
+  onLink: (link: Link) => void;
+  /** Called on every successful (re)connect: the moment for a REST catch-up. */
+  onOpen: () => void;
+  /** The proxy refused the session (401/403/404/410): the stream stops for good. */
+  onGone: (status: number) => void;
+  fetcher?: typeof fetch;
+  /** Reconnect when nothing arrived for this long; default 45 s (three missed heartbeats). */
+  silenceMs?: number;
+}
+
+/** Backoff before reconnect attempt `n` (0-based): 1 s, 2 s, 4 s … 30 s, with ±20 % jitter. */
+export function backoffMs(attempt: number): number {
+  const base = Math.min(30_000, 1000 * 2 ** attempt);
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+const GONE = new Set([401, 403, 404, 410]);
+
+/** Reads one session's events until `close()`. Starts connecting at once. */
+export class EventStream {
+  private readonly options: EventStreamOptions;
+  private lastEventId: string | null;
+  private closed = false;
+  private connection: AbortController | null = null;
+  /** Resolves the current backoff wait early (online, visible again). */
+  private wake: (() => void) | null = null;
+  private silence: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: EventStreamOptions) {
+    this.options = options;
+    this.lastEventId = options.lastEventId;
+    addEventListener('online', this.handleOnline);
+    addEventListener('offline', this.handleOffline);
+    document.addEventListener('visibilitychange', this.handleVisible);
+    void this.run();
+  }
+
+  close(): void {
+    this.closed = true;
+    removeEventListener('online', this.handleOnline);
+    removeEventListener('offline', this.handleOffline);
+    document.removeEventListener('visibilitychange', this.handleVisible);
+    clearTimeout(this.silence);
+    this.connection?.abort();
+    this.wake?.();
+  }
+
+  private readonly handleOnline = () => this.wake?.();
+  private readonly handleOffline = () => {
+    this.options.onLink('offline');
+    this.connection?.abort();
+  };
+  private readonly handleVisible = () => {
+    if (document.visibilityState === 'visible') this.wake?.();
+  };
+
+  private async run(): Promise<void> {
+    const {onLink, onOpen, onGone} = this.options;
+    const fetcher = this.options.fetcher ?? ((...args) => fetch(...args));
+    for (let attempt = 0; !this.closed;) {
+      this.connection = new AbortController();
+      const headers: Record<string, string> = {
+        Accept: 'text/event-stream',
+        Authorization: `Bearer ${this.options.token}`,
+      };
+      if (this.lastEventId !== null) headers['Last-Event-ID'] = this.lastEventId;
+      let retryAfter: number | undefined;
+      try {
+        const response = await fetcher(this.options.url, {
+          headers,
+          cache: 'no-store',
+          signal: this.connection.signal,
+        });
+        if (GONE.has(response.status)) {
+          if (!this.closed) onGone(response.status);
+          return;
+        }
+        if (!response.ok || !response.body) {
+          retryAfter = Number(response.headers.get('Retry-After')) || undefined;
+          throw new Error(`event stream answered ${response.status}`);
+        }
+        attempt = 0;
+        onLink('live');
+        onOpen();
+        await this.read(response.body);
+        // The proxy closed a healthy stream (restart, idle timeout): reconnect soon, quietly.
+        await this.pause(backoffMs(0));
+        continue;
+      } catch {
+        if (this.closed) return;
+        onLink('offline');
+      } finally {
+        clearTimeout(this.silence);
+      }
+      await this.pause(retryAfter ? retryAfter * 1000 : backoffMs(attempt++));
+      if (!this.closed) onLink('connecting');
+    }
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const parse = createFrameParser((frame) => {
+      if (frame.id !== null) this.lastEventId = frame.id;
+      this.options.onFrame(parseFrame(frame));
+    });
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    const connection = this.connection;
+    const watch = () => {
+      clearTimeout(this.silence);
+      this.silence = setTimeout(() => connection?.abort(), this.options.silenceMs ?? 45_000);
+    };
+    watch();
+    try {
+      for (;;) {
+        const {done, value} = await reader.read();
+        if (done) return;
+        watch();
+        parse(decoder.decode(value, {stream: true}));
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,197 @@
+import {expect} from '@open-wc/testing';
+import {http, HttpResponse} from 'msw';
+import type {GliaErrorEvent} from '../../../src/widget/events.js';
+import {fakeProxy, useFakeProxy, worker} from '../support/fake-proxy-setup.js';
+import {GliaHandoffHarness} from '../support/glia-handoff-harness.js';
+import {PROXY} from '../support/proxy-handlers.js';
+
+const {operator} = fakeProxy;
+const MESSAGES = `${PROXY}/handoff/sessions/:id/messages/:messageId`;
+
+async function engagedChat(): Promise<GliaHandoffHarness> {
+  const chat = await GliaHandoffHarness.mount();
+  await chat.start('My VPN drops');
+  operator.accept('Sam');
+  await chat.waitFor(() => chat.status() === 'engaged', 'the agent to join');
+  return chat;
+}
+
+const sent = (chat: GliaHandoffHarness) =>
+  chat.transcript().filter((l) => l.from === 'visitor' && l.delivery === 'sent');
+
+describe('<glia-handoff> resilience', () => {
+  useFakeProxy();
+
+  describe('a reload', () => {
+    it('restores the open panel, the agent and every message in the first paint', async () => {
+      const chat = await engagedChat();
+      operator.say('Which client?');
+      await chat.send('The blue one');
+      await chat.waitFor(() => sent(chat).length === 1, 'the message to be confirmed');
+      const before = chat.transcript();
+
+      await chat.reload();
+      // fixture() resolved after the first render: nothing may be missing from it.
+      expect(chat.element.isOpen).to.equal(true);
+      expect(chat.status()).to.equal('engaged');
+      expect(chat.text('.subtitle')).to.equal('Chatting with Sam');
+      expect(chat.transcript()).to.deep.equal(before);
+      await expect(chat.element).to.be.accessible();
+
+      operator.say('Try reinstalling it.');
+      await chat.waitFor(() => chat.transcript().length === before.length + 1, 'the next message');
+      expect(chat.transcript().filter((l) => l.text === 'Which client?')).to.have.length(1);
+    });
+
+    it('keeps an unsent draft', async () => {
+      const chat = await engagedChat();
+      chat.composer.value = 'half a thought';
+      chat.composer.dispatchEvent(new InputEvent('input', {bubbles: true, composed: true}));
+      await chat.reload();
+      expect(chat.composer.value).to.equal('half a thought');
+    });
+
+    it('keeps waiting in the queue without filing a second ticket', async () => {
+      const chat = await GliaHandoffHarness.mount();
+      await chat.start('Printer');
+      await chat.reload();
+      expect(chat.status()).to.equal('queued');
+      expect(fakeProxy.sessions.size).to.equal(1);
+      operator.accept('Sam');
+      await chat.waitFor(() => chat.status() === 'engaged', 'the agent to join');
+    });
+  });
+
+  describe('offline', () => {
+    it('keeps messages written offline and delivers them in order, exactly once, when back', async () => {
+      const chat = await engagedChat();
+      await chat.goOffline();
+      expect(chat.statusLine()).to.equal(
+        'You are offline. Messages will be sent when you are back.'
+      );
+      await chat.send('one');
+      await chat.send('two');
+      await chat.send('three');
+      expect(
+        chat
+          .transcript()
+          .filter((l) => l.from === 'visitor')
+          .map((l) => l.delivery)
+      ).to.deep.equal(['sending', 'sending', 'sending']);
+      await expect(chat.element).to.be.accessible();
+
+      chat.goOnline();
+      await chat.waitFor(() => sent(chat).length === 3, 'all three to be delivered');
+      expect(fakeProxy.visitorMessages().map((m) => m.text)).to.deep.equal(['one', 'two', 'three']);
+      expect(sent(chat).map((l) => l.text)).to.deep.equal(['one', 'two', 'three']);
+      expect(chat.element.matches(':state(offline)')).to.equal(false);
+    });
+
+    it('survives a reload while offline and sends what was waiting once back', async () => {
+      const chat = await engagedChat();
+      await chat.goOffline();
+      await chat.send('written offline');
+      await chat.reload();
+      expect(chat.transcript().at(-1)).to.include({text: 'written offline', delivery: 'sending'});
+      chat.goOnline();
+      await chat.waitFor(() => sent(chat).length === 1, 'the delivery');
+      expect(fakeProxy.visitorMessages().map((m) => m.text)).to.deep.equal(['written offline']);
+    });
+
+    it('catches up on what the agent said while the connection was down, nothing lost or doubled', async () => {
+      const chat = await engagedChat();
+      operator.say('before');
+      await chat.waitFor(() => chat.transcript().some((l) => l.text === 'before'), 'first message');
+      await chat.goOffline();
+      operator.say('while you were away');
+      operator.say('and this');
+      chat.goOnline();
+      await chat.waitFor(
+        () => chat.transcript().some((l) => l.text === 'and this'),
+        'the catch-up'
+      );
+      expect(
+        chat
+          .transcript()
+          .filter((l) => l.from === 'agent')
+          .map((l) => l.text)
+      ).to.deep.equal(['before', 'while you were away', 'and this']);
+    });
+  });
+
+  describe('failed sends', () => {
+    it('retries automatically with the same id after a server error', async () => {
+      const chat = await engagedChat();
+      worker.use(http.put(MESSAGES, () => new HttpResponse(null, {status: 502}), {once: true}));
+      await chat.send('retry me');
+      const id = chat.transcript().at(-1)?.id;
+      await chat.waitFor(() => sent(chat).length === 1, 'the retry to succeed');
+      expect(fakeProxy.visitorMessages()).to.have.length(1);
+      expect(fakeProxy.visitorMessages()[0]?.id).to.equal(id);
+    });
+
+    it('marks a message failed after repeated errors, and Retry sends it with the same id', async () => {
+      const chat = await engagedChat();
+      worker.use(
+        http.put(MESSAGES, () =>
+          HttpResponse.json(
+            {error: {code: 'glia-unavailable', message: 'Glia is not answering.'}},
+            {status: 500}
+          )
+        )
+      );
+      await chat.send('stubborn');
+      await chat.waitFor(() => chat.transcript().at(-1)?.delivery === 'failed', 'failed', 8000);
+      const id = chat.transcript().at(-1)?.id;
+      expect(chat.alertText()).to.equal('Glia is not answering.');
+      await expect(chat.element).to.be.accessible();
+
+      worker.resetHandlers();
+      await chat.click(chat.button('Retry'));
+      await chat.waitFor(() => sent(chat).length === 1, 'the manual retry');
+      expect(fakeProxy.visitorMessages().map((m) => m.id)).to.deep.equal([id]);
+      expect(chat.transcript().filter((l) => l.text === 'stubborn')).to.have.length(1);
+    });
+  });
+
+  describe('a broken stream or session', () => {
+    it('reports a frame that breaks the contract and keeps the chat going', async () => {
+      const chat = await engagedChat();
+      const errors: string[] = [];
+      chat.element.addEventListener('glia-error', (e: GliaErrorEvent) =>
+        errors.push(e.problem.code)
+      );
+      operator.badFrame('{"type":"message","message":{"text":"no id"}}');
+      operator.say('still here');
+      await chat.waitFor(
+        () => chat.transcript().some((l) => l.text === 'still here'),
+        'next message'
+      );
+      expect(errors).to.deep.equal(['invalid-event']);
+    });
+
+    it('shows an error the proxy sends mid-chat with its hint', async () => {
+      const chat = await engagedChat();
+      operator.error({
+        code: 'glia-slow',
+        message: 'Messages are delayed.',
+        hint: 'They will arrive.',
+      });
+      await chat.waitFor(() => chat.has('.banner'), 'the banner');
+      expect(chat.text('.banner')).to.equal('Messages are delayed. They will arrive.');
+      expect(chat.alertText()).to.equal('Messages are delayed.');
+      await chat.click(chat.button('Dismiss'));
+      await chat.waitFor(() => !chat.has('.banner'), 'the banner to go');
+    });
+
+    it('offers a new chat when the proxy no longer knows the session', async () => {
+      const chat = await engagedChat();
+      await chat.close();
+      fakeProxy.sessions.clear();
+      await chat.reload();
+      await chat.open();
+      await chat.waitFor(() => chat.status() === 'failed', 'the lost session');
+      expect(chat.button('Start a new chat')).to.be.instanceOf(HTMLButtonElement);
+    });
+  });
+});

@@ -1,0 +1,91 @@
+// The widget's production build: one ES module, dist/widget/widget.js (lit, idb-keyval and
+// zod/mini bundled in, minified), any split chunks hashed under dist/widget/assets. The proxy
+// serves it at /handoff/widget.js; npm consumers import it through package.json `exports`.
+import ts from 'typescript';
+import {defineConfig, type Plugin} from 'vite';
+
+/** Squeeze the whitespace out of a css`` template (minifiers leave template text alone). */
+const squeezeCss = (text: string) =>
+  text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([{};,])\s*/g, '$1')
+    .replace(/:\s+/g, ':')
+    .trim();
+
+/** In html``/svg`` templates, a run of whitespace that holds a line break renders as one space. */
+const squeezeHtml = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+
+/**
+ * Minify the text of Lit's tagged templates in src/widget. Found with the TypeScript parser, not
+ * a regex, so nested templates and `${…}` expressions are never touched.
+ */
+function minifyLitTemplates(): Plugin {
+  return {
+    name: 'glia-handoff:minify-lit-templates',
+    enforce: 'pre',
+    apply: 'build',
+    transform(code, id) {
+      if (!/\/src\/widget\/.+\.ts$/.test(id)) return null;
+      const file = ts.createSourceFile(id, code, ts.ScriptTarget.Latest, true);
+      const edits: Array<[number, number, string]> = [];
+      const visit = (node: ts.Node): void => {
+        if (ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag)) {
+          const squeeze = node.tag.text === 'css' ? squeezeCss : squeezeHtml;
+          const template = node.template;
+          const parts = ts.isNoSubstitutionTemplateLiteral(template)
+            ? [template]
+            : [template.head, ...template.templateSpans.map((span) => span.literal)];
+          if (['css', 'html', 'svg'].includes(node.tag.text)) {
+            for (const part of parts) {
+              // Template pieces are delimited by "`" or "}" at the start, "${" or "`" at the end.
+              const start = part.getStart(file) + 1;
+              const end = part.end - (ts.isTemplateHead(part) || ts.isTemplateMiddle(part) ? 2 : 1);
+              edits.push([start, end, squeeze(code.slice(start, end))]);
+            }
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+      if (!edits.length) return null;
+      let out = code;
+      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) {
+        out = out.slice(0, start) + text + out.slice(end);
+      }
+      return {code: out, map: null};
+    },
+  };
+}
+
+function pureSchemas(): Plugin {
+  return {
+    name: 'pure',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/\/src\/wire\/handoff\/.+\.ts$/.test(id)) return null;
+      return {code: code.replace(/\bz(\s*)\.(?=\w+\()/g, '/* @__PURE__ */ z$1.'), map: null};
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [minifyLitTemplates(), pureSchemas()],
+  build: {
+    outDir: 'dist/widget',
+    emptyOutDir: true,
+    target: 'es2022',
+    minify: true,
+    lib: {
+      entry: 'src/widget/glia-handoff.ts',
+      formats: ['es'],
+      fileName: () => 'widget.js',
+    },
+    rolldownOptions: {
+      // The wire schemas are built by zod calls at module top level; marking them pure lets the
+      // bundle drop every schema the widget does not parse (the request schemas, email, uuid…).
+      // Library mode leaves ES output unminified by default; the widget ships to pages as is.
+      output: {chunkFileNames: 'assets/[name]-[hash].js', minify: true},
+    },
+  },
+});
