@@ -56,6 +56,8 @@ export interface ProxyDeps {
   timers?: Timers;
   /** Session ids (default `crypto.randomUUID`). */
   randomUUID?: () => string;
+  /** Where sessions live (default a new in-memory store). */
+  store?: SessionStore;
   /** Receives each JSON log line, already redacted (default stdout). */
   logWrite?: (line: string) => void;
   logLevel?: LogLevel;
@@ -116,7 +118,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
         outcome: ok ? 'ok' : 'error',
       }),
   });
-  const store = new SessionStore({now, randomUUID: deps.randomUUID});
+  const store = deps.store ?? new SessionStore({now, randomUUID: deps.randomUUID});
   const handoff = new Handoff({
     glia,
     store,

@@ -91,6 +91,47 @@ describe('webhooks', () => {
     assert.equal(r.status, 422);
     assert.equal((await h.snapshot(session.id, session.token)).status, 'queued');
   });
+  it('holds a message that arrives before engagement.start and shows it after the join', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const secret = [...h.secrets].find((s) => s.length === 43 && s !== session.token);
+    assert.ok(secret);
+    const state = await h.simState();
+    const visitorId = state.visitors.at(-1)?.id;
+    const engagementId = '0a0b0c0d-0e0f-4000-8000-00000000000e';
+    const deliver = (payload: unknown) =>
+      h.proxy.request(`/handoff/webhooks/glia/${session.id}`, {
+        method: 'POST',
+        headers: {'content-type': 'application/json', [WEBHOOK_SECRET_HEADER]: secret},
+        body: JSON.stringify(payload),
+      });
+    const early = await deliver({
+      event_type: 'engagement.chat.message',
+      message: {
+        id: '0a0b0c0d-0e0f-4000-8000-0000000000a1',
+        engagement_id: engagementId,
+        content: 'Hello from the agent',
+        target: 'visitor',
+        sender: {type: 'operator'},
+        timestamp: '2026-11-25T10:00:00Z',
+      },
+    });
+    assert.equal(early.status, 204);
+    assert.equal((await h.snapshot(session.id, session.token)).messages.length, 0);
+    const start = await deliver({
+      event_type: 'engagement.start',
+      engagement: {id: engagementId, visitor_id: visitorId},
+    });
+    assert.equal(start.status, 204);
+    const events = await (await h.stream(session.id, session.token)).events(4);
+    assert.deepEqual(
+      events.map((e) => e.event.type),
+      ['status', 'operator', 'status', 'message']
+    );
+    assert.equal((await deliver({event_type: 'engagement.something_new'})).status, 204);
+    assert.equal((await deliver({event_type: 'engagement.end'})).status, 400);
+  });
 });
 
 describe('the browser edge', () => {
