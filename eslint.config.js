@@ -46,14 +46,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          // `paths` match whole specifiers: a `patterns` entry 'zod' would also forbid 'zod/mini'.
+          paths: ['zod', 'zod/v4'].map((name) => ({
+            name,
+            message: 'Use zod/mini in the browser (full zod costs ~25 KB gzip).',
+          })),
           patterns: [
             {
               group: ['**/proxy/**', '**/simulator/**', '**/wire/glia/**', 'node:*'],
               message: 'The widget runs in the browser and speaks only wire/handoff.',
-            },
-            {
-              group: ['zod', 'zod/v4'],
-              message: 'Use zod/mini in the browser (full zod costs ~25 KB gzip).',
             },
           ],
         },

@@ -2,8 +2,6 @@
  * @module The registration entry: importing it defines `<glia-handoff>` (once, even if a page
  * loads the script twice). Everything else in src/widget only declares.
  */
-// The lint rule's `zod` pattern also matches `zod/mini`, the import it asks for.
-// eslint-disable-next-line no-restricted-imports
 import {config} from 'zod/mini';
 import {GliaHandoffElement} from './glia-handoff-element.js';
 
