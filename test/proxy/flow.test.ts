@@ -136,7 +136,8 @@ for (const credential of CREDENTIALS) {
       const engagement = (await h.simState()).engagements.find((e) => e.id === engagementId);
       assert.equal(engagement?.state, 'ended');
 
-      // The right exchange was used, and the secret never left the proxy.
+      // The right exchange was used, and no secret (key secret, Glia tokens, webhook secret) left the proxy.
+      assert.ok(h.secrets.size >= 4);
       const log = await h.simLog();
       assert.ok(log.requests.some((r) => r.path === credential.tokenPath && r.status === 200));
       for (const text of [...h.browserSaw, ...h.logLines]) {

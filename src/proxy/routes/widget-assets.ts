@@ -10,8 +10,8 @@ import {Hono} from 'hono';
 import type {ProxyEnv} from '../http.js';
 import {errorResponse} from '../http.js';
 
-/** The entry file names a widget build may have, in order of preference. */
-export const WIDGET_ENTRIES = ['glia-handoff.js', 'widget.js'] as const;
+/** The entry file names a widget build may have, in order of preference (vite.config.ts writes widget.js). */
+export const WIDGET_ENTRIES = ['widget.js', 'glia-handoff.js'] as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
