@@ -23,6 +23,26 @@ import {isTerminal} from './sessions/session-store.js';
 /** The header each webhook delivery carries with the session's secret. */
 export const WEBHOOK_SECRET_HEADER = 'x-glia-handoff-webhook-secret';
 
+/**
+ * The webhook a session's queue ticket registers: every handoff event, to
+ * `<PUBLIC_URL>/handoff/webhooks/glia/<session id>`, carrying the session's secret. `doctor --ticket`
+ * registers the same, so it tests what the proxy really asks of Glia.
+ */
+export function webhookRegistration(
+  config: Pick<ProxyConfig, 'publicUrl' | 'operatorTypingEvent'>,
+  sessionId: string,
+  secret: string
+): WebhookRegistration {
+  return {
+    url: `${config.publicUrl}/handoff/webhooks/glia/${sessionId}`,
+    method: 'POST',
+    headers: {[WEBHOOK_SECRET_HEADER]: secret},
+    events: WEBHOOK_EVENTS.filter(
+      (event) => event !== 'engagement.operator_typing' || config.operatorTypingEvent
+    ),
+  };
+}
+
 /** `setTimeout`/`clearTimeout` as the proxy uses them; a fake clock's fit. */
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -94,7 +114,7 @@ export class Handoff {
       await glia.updateVisitor(visitor.id, visitorDetails(request));
       const {ticket} = await glia.createQueueTicket(visitor, {
         queueId,
-        webhooks: [this.webhookFor(session)],
+        webhooks: [webhookRegistration(this.deps.config, session.id, session.webhookSecret)],
       });
       session.ticketId = ticket.id;
       // A closed queue fails the ticket at once; the webhook may or may not have said so already.
@@ -230,18 +250,6 @@ export class Handoff {
     for (const secret of this.sessionSecrets.get(session.id) ?? [])
       this.deps.secrets.delete(secret);
     this.sessionSecrets.delete(session.id);
-  }
-
-  private webhookFor(session: Session): WebhookRegistration {
-    const events = WEBHOOK_EVENTS.filter(
-      (event) => event !== 'engagement.operator_typing' || this.deps.config.operatorTypingEvent
-    );
-    return {
-      url: `${this.deps.config.publicUrl}/handoff/webhooks/glia/${session.id}`,
-      method: 'POST',
-      headers: {[WEBHOOK_SECRET_HEADER]: session.webhookSecret},
-      events,
-    };
   }
 
   /** Runs `task` after every earlier task of the session (webhooks and ends never interleave). */

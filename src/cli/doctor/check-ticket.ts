@@ -3,9 +3,8 @@
  * proxy registers, and cancels it at once, so no agent is left with a visitor who is not there.
  */
 import {randomBytes, randomUUID} from 'node:crypto';
-import {WEBHOOK_SECRET_HEADER} from '../../proxy/handoff.js';
+import {webhookRegistration} from '../../proxy/handoff.js';
 import type {GliaClient, GliaVisitor} from '../../proxy/glia/glia-client.js';
-import {WEBHOOK_EVENTS} from '../../wire/glia/index.js';
 import type {QueueTicket, WebhookRegistration} from '../../wire/glia/index.js';
 import type {GliaSettings} from './check-config.js';
 import {diagnose} from './diagnose.js';
@@ -24,12 +23,11 @@ export interface TicketCheck {
  * changes nothing.
  */
 export function doctorWebhook(publicUrl: string): WebhookRegistration {
-  return {
-    url: `${publicUrl}/handoff/webhooks/glia/doctor-${randomUUID()}`,
-    method: 'POST',
-    headers: {[WEBHOOK_SECRET_HEADER]: randomBytes(32).toString('base64url')},
-    events: WEBHOOK_EVENTS.filter((event) => event !== 'engagement.operator_typing'),
-  };
+  return webhookRegistration(
+    {publicUrl, operatorTypingEvent: false},
+    `doctor-${randomUUID()}`,
+    randomBytes(32).toString('base64url')
+  );
 }
 
 /** Files the test ticket. */

@@ -1,4 +1,5 @@
 /** @module The nouns doctor prints: credential kinds, Glia's permission names, endpoints, URLs. */
+import {POLICY_LABELS} from '../../proxy/glia/glia-error.js';
 import type {CredentialType, Policy} from '../../wire/glia/index.js';
 
 /** What Glia Hub calls each kind of key. */
@@ -17,16 +18,8 @@ export function otherType(type: CredentialType): CredentialType {
   return type === 'site' ? 'service' : 'site';
 }
 
-/**
- * Glia Hub's words for a policy: `update_visitor` → "Update Visitor" (the names of the community
- * thread, glia-api.md §2.2).
- */
-export function policyLabel(policy: Policy): string {
-  return policy
-    .split('_')
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join(' ');
-}
+/** Glia Hub's words for a policy: `update_visitor` → "Update Visitor" (glia-api.md §2.2). */
+export const policyLabel = (policy: Policy): string => POLICY_LABELS[policy];
 
 /** A URL as doctor shows it: without any user or password it may carry. */
 export function shownUrl(value: string): string {

@@ -59,7 +59,7 @@ export const STEP_POLICIES: Partial<Record<GliaStep, Policy>> = {
 };
 
 /** Glia Hub's words for each policy, so the hint names what the administrator will see. */
-const POLICY_LABELS: Record<Policy, string> = {
+export const POLICY_LABELS: Record<Policy, string> = {
   create_visitor: 'Create Visitor',
   fetch_visitor: 'Fetch Visitor',
   update_visitor: 'Update Visitor',
