@@ -5,14 +5,13 @@
  * with the two lines a page author writes.
  */
 import {fileURLToPath} from 'node:url';
-import {parseArgs} from 'node:util';
 import {serveStatic} from '@hono/node-server/serve-static';
 import {Hono} from 'hono';
 import {createProxyApp} from '../proxy/app.js';
 import {loadConfig} from '../proxy/config.js';
 import {createSimulator} from '../simulator/app.js';
 import {SEED} from '../simulator/seed.js';
-import {listen, parsePort, untilSignal} from './serve.js';
+import {listen, parseCommand, parsePort, untilSignal} from './command.js';
 
 const HELP = `Usage: glia-handoff demo [options]
 
@@ -62,27 +61,15 @@ function pageServer(proxy: {fetch: (request: Request) => Response | Promise<Resp
 
 /** Starts everything and runs until SIGINT/SIGTERM. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args,
-      options: {
-        port: {type: 'string'},
-        'sim-port': {type: 'string'},
-        host: {type: 'string', default: '127.0.0.1'},
-        'auto-operator': {type: 'boolean', default: false},
-        'no-build': {type: 'boolean', default: false},
-        help: {type: 'boolean', short: 'h', default: false},
-      },
-    }));
-  } catch (error) {
-    console.error(`glia-handoff demo: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand('demo', HELP, args, {
+    port: {type: 'string'},
+    'sim-port': {type: 'string'},
+    host: {type: 'string', default: '127.0.0.1'},
+    'auto-operator': {type: 'boolean', default: false},
+    'no-build': {type: 'boolean', default: false},
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const {values} = parsed;
   const port = parsePort(
     values.port ?? process.env.PORT ?? '8080',
     values.port ? '--port' : 'PORT'

@@ -5,10 +5,9 @@
  * one failed, 2 for a usage error.
  */
 import {lookup} from 'node:dns/promises';
-import {existsSync} from 'node:fs';
-import {parseArgs} from 'node:util';
 import {renderJson, renderText} from './doctor/render-report.js';
 import {runDoctor} from './doctor/run-doctor.js';
+import {loadEnvFile, parseCommand} from './command.js';
 
 const HELP = `Usage: glia-handoff doctor [options]
 
@@ -30,26 +29,14 @@ Exit status: 0 all checks passed, 1 a check failed, 2 usage error.`;
 
 /** Runs the checks once and prints them. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args,
-      options: {
-        ticket: {type: 'boolean', default: false},
-        json: {type: 'boolean', default: false},
-        'env-file': {type: 'string'},
-        timeout: {type: 'string'},
-        help: {type: 'boolean', short: 'h', default: false},
-      },
-    }));
-  } catch (error) {
-    console.error(`glia-handoff doctor: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand('doctor', HELP, args, {
+    ticket: {type: 'boolean', default: false},
+    json: {type: 'boolean', default: false},
+    'env-file': {type: 'string'},
+    timeout: {type: 'string'},
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const {values} = parsed;
   const timeoutSeconds = values.timeout === undefined ? 10 : Number(values.timeout);
   if (!(timeoutSeconds > 0 && timeoutSeconds <= 120)) {
     console.error(
@@ -57,12 +44,7 @@ export async function run(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const envFile = values['env-file'] ?? '.env';
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-  else if (values['env-file']) {
-    console.error(`glia-handoff doctor: no such file ${envFile}`);
-    return 2;
-  }
+  if (!loadEnvFile('doctor', values['env-file'])) return 2;
 
   const report = await runDoctor({
     env: process.env,

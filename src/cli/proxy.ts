@@ -6,11 +6,10 @@
  */
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import {parseArgs} from 'node:util';
-import {serve} from '@hono/node-server';
 import {createProxyApp} from '../proxy/app.js';
 import {ConfigError, loadConfig} from '../proxy/config.js';
 import {GliaError} from '../proxy/glia/glia-error.js';
+import {listen, loadEnvFile, parseCommand, untilSignal} from './command.js';
 
 const HELP = `Usage: glia-handoff proxy [options]
 
@@ -37,29 +36,9 @@ const WIDGET_DIR = fileURLToPath(new URL('../../dist/widget', import.meta.url));
 
 /** Starts the proxy and runs until SIGINT/SIGTERM. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args,
-      options: {
-        'env-file': {type: 'string'},
-        help: {type: 'boolean', short: 'h', default: false},
-      },
-    }));
-  } catch (error) {
-    console.error(`glia-handoff proxy: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const envFile = values['env-file'] ?? '.env';
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-  else if (values['env-file']) {
-    console.error(`glia-handoff proxy: no such file ${envFile}`);
-    return 2;
-  }
+  const parsed = parseCommand('proxy', HELP, args, {'env-file': {type: 'string'}});
+  if ('exit' in parsed) return parsed.exit;
+  if (!loadEnvFile('proxy', parsed.values['env-file'])) return 2;
 
   let config;
   try {
@@ -75,22 +54,16 @@ export async function run(args: string[]): Promise<number> {
     fetch: (url, init) => fetch(url, init),
     widgetDir: existsSync(WIDGET_DIR) ? WIDGET_DIR : undefined,
   });
-  const server = await new Promise<ReturnType<typeof serve> | Error>((resolve) => {
-    const s = serve({fetch: app.fetch, port: config.port, hostname: config.host}, () => resolve(s));
-    s.once('error', (error) => resolve(error));
-  });
-  if (server instanceof Error) {
-    console.error(
-      `glia-handoff proxy: cannot listen on ${config.host}:${config.port}: ${server.message}`
-    );
+  let server;
+  try {
+    server = await listen(app.fetch, config.port, config.host);
+  } catch (error) {
+    console.error(`glia-handoff proxy: ${(error as Error).message}`);
     await app.close();
     return 1;
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   console.error(
-    `glia-handoff proxy listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n` +
+    `glia-handoff proxy listening on ${server.url.replace('//0.0.0.0:', '//127.0.0.1:')}\n` +
       `  public URL ${config.publicUrl}, Glia ${config.glia.apiBase} (${app.glia.credentialType} credential)`
   );
   // Say at once whether the credential works, rather than at the first visitor.
@@ -103,16 +76,10 @@ export async function run(args: string[]): Promise<number> {
     }
   );
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await untilSignal();
   console.error('glia-handoff proxy: stopping');
+  // Sessions first (their Glia engagements end and their streams close), then the sockets.
   await app.close();
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    // Streams ended with their sessions; idle keep-alive sockets must not hold the exit.
-    (server as {closeIdleConnections?: () => void}).closeIdleConnections?.();
-  });
+  await server.close();
   return 0;
 }

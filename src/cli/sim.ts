@@ -4,10 +4,9 @@
  * `--host` says otherwise. Prints the URLs and the seeded credentials (local fakes that open
  * nothing but this simulator).
  */
-import {parseArgs} from 'node:util';
-import {serve} from '@hono/node-server';
 import {createSimulator} from '../simulator/app.js';
 import {SEED} from '../simulator/seed.js';
+import {listen, parseCommand, parsePort, untilSignal} from './command.js';
 
 const HELP = `Usage: glia-handoff sim [options]
 
@@ -18,49 +17,33 @@ const HELP = `Usage: glia-handoff sim [options]
 
 /** Starts the simulator and runs until SIGINT/SIGTERM. */
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args,
-      options: {
-        port: {type: 'string'},
-        host: {type: 'string', default: '127.0.0.1'},
-        'auto-operator': {type: 'boolean', default: false},
-        help: {type: 'boolean', short: 'h', default: false},
-      },
-    }));
-  } catch (error) {
-    console.error(`glia-handoff sim: ${(error as Error).message}\n\n${HELP}`);
+  const parsed = parseCommand('sim', HELP, args, {
+    port: {type: 'string'},
+    host: {type: 'string', default: '127.0.0.1'},
+    'auto-operator': {type: 'boolean', default: false},
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const {values} = parsed;
+  const port = parsePort(
+    values.port ?? process.env.SIM_PORT ?? '8081',
+    values.port ? '--port' : 'SIM_PORT'
+  );
+  if (port instanceof Error) {
+    console.error(`glia-handoff sim: ${port.message}`);
     return 2;
   }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const portText = values.port ?? process.env.SIM_PORT ?? '8081';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(
-      `glia-handoff sim: invalid port "${portText}" (from ${values.port ? '--port' : 'SIM_PORT'})`
-    );
-    return 2;
-  }
-  const host = values.host;
   const simulator = createSimulator({
     autoOperator: values['auto-operator'] ? {acceptAfterMs: 1500, replyAfterMs: 1200} : false,
   });
-  const server = await new Promise<ReturnType<typeof serve> | Error>((resolve) => {
-    const s = serve({fetch: simulator.app.fetch, port, hostname: host}, () => resolve(s));
-    s.once('error', (error) => resolve(error));
-  });
-  if (server instanceof Error) {
-    console.error(`glia-handoff sim: cannot listen on ${host}:${port}: ${server.message}`);
+  let server;
+  try {
+    server = await listen(simulator.app.fetch, port, values.host);
+  } catch (error) {
+    console.error(`glia-handoff sim: ${(error as Error).message}`);
     simulator.close();
     return 1;
   }
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  const base = server.url;
   console.log(`Glia simulator      ${base}
 Operator console    ${base}/operator
 Control API         ${base}/__sim/state
@@ -77,16 +60,8 @@ Seeded data (local fakes; they open nothing but this simulator):
                       api_key_secret=${SEED.siteApiKey.apiKeySecret}
 
 Press Ctrl+C to stop.`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignal();
   simulator.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   return 0;
 }

@@ -1,5 +1,4 @@
 import {LitElement, html, nothing, svg, type TemplateResult} from 'lit';
-import {property, query, state} from 'lit/decorators.js';
 import {repeat} from 'lit/directives/repeat.js';
 import {LIMITS} from '../wire/handoff/index.js';
 import {ClockController} from './controllers/clock-controller.js';
@@ -109,33 +108,46 @@ function clock(ms: number): string {
 export class GliaHandoffElement extends LitElement {
   static override styles = styles;
 
+  // Declared as static properties, not decorators: the same reactive properties without the
+  // decorator runtime in the bundle (useDefineForClassFields is off, so the field initialisers
+  // below go through Lit's accessors).
+  static override properties = {
+    proxyUrl: {attribute: 'proxy-url'},
+    queue: {},
+    locale: {},
+    direction: {attribute: 'dir'},
+    isOpen: {type: Boolean, reflect: true, attribute: 'open'},
+    name: {attribute: false},
+    email: {attribute: false},
+    context: {attribute: false},
+    confirmingEnd: {state: true, attribute: false},
+  };
+
   /** Base URL of the glia-handoff proxy (`""` = this page's origin). Required. */
-  @property({attribute: 'proxy-url'}) proxyUrl: string | null = null;
+  proxyUrl: string | null = null;
 
   /** A Glia queue id other than the proxy's default. */
-  @property() queue: string | null = null;
+  queue: string | null = null;
 
   /** BCP 47 language of the widget's words (`en` default; `fi`, `ar` included). RTL languages turn the panel right-to-left unless `dir` is set. */
-  @property() locale = '';
+  locale = '';
 
   /** Writing direction (`ltr`/`rtl`; the standard `dir` attribute). Unset: right-to-left for RTL locales, else inherited from the page. */
-  @property({attribute: 'dir'}) direction: string | null = null;
+  direction: string | null = null;
 
   /** Whether the panel is open (attribute `open`). Use `open()`/`close()` to also move focus. */
-  @property({type: Boolean, reflect: true, attribute: 'open'}) isOpen = false;
+  isOpen = false;
 
   /** The person's name, when the page knows it (prefills the pre-chat form). */
-  @property({attribute: false}) name = '';
+  name = '';
 
   /** The person's email, when the page knows it (prefills the pre-chat form). */
-  @property({attribute: false}) email = '';
+  email = '';
 
   /** What the agent should see with the ticket: the bot conversation so far (`transcript`) and page facts (`attributes`). */
-  @property({attribute: false}) context: HandoffContext | null = null;
+  context: HandoffContext | null = null;
 
-  @state() private confirmingEnd = false;
-
-  @query('.launcher') private launcher!: HTMLButtonElement;
+  private confirmingEnd = false;
 
   private readonly session = new SessionController(this);
   private readonly clock = new ClockController(this, () => this.needsClock());
@@ -207,7 +219,7 @@ export class GliaHandoffElement extends LitElement {
     const target = this.isOpen
       ? (this.renderRoot.querySelector<HTMLElement>('[data-focus]:not(:disabled)') ??
         this.renderRoot.querySelector<HTMLElement>('.close'))
-      : this.launcher;
+      : this.renderRoot.querySelector<HTMLElement>('.launcher');
     target?.focus();
   }
 

@@ -1,0 +1,115 @@
+/** @module What every command shares: its options and `--help`, `.env`, listening and stopping. */
+import {existsSync} from 'node:fs';
+import type {ParseArgsConfig} from 'node:util';
+import {parseArgs} from 'node:util';
+import type {ServerType} from '@hono/node-server';
+import {serve} from '@hono/node-server';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type WithHelp<O extends Options> = O & {help: {type: 'boolean'; short: 'h'; default: false}};
+type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{args: string[]; strict: true; options: WithHelp<O>}>
+>['values'];
+
+/** A command's parsed options, or the exit status when it has already answered. */
+export type Parsed<O extends Options> = {values: Values<O>} | {exit: 0 | 2};
+
+/**
+ * Parses a command's options, adding `-h`/`--help`. Prints the help (exit 0) or the problem and
+ * the help (exit 2) itself, and then returns `{exit}` for the command to return.
+ */
+export function parseCommand<const O extends Options>(
+  command: string,
+  help: string,
+  args: string[],
+  options: O
+): Parsed<O> {
+  try {
+    const withHelp = {
+      ...options,
+      help: {type: 'boolean', short: 'h', default: false},
+    } as WithHelp<O>;
+    const {values} = parseArgs<{args: string[]; strict: true; options: WithHelp<O>}>({
+      args,
+      strict: true,
+      options: withHelp,
+    });
+    // TypeScript cannot resolve parseArgs' result type for a generic `O`; `help` is ours.
+    if ((values as {help?: boolean}).help) {
+      console.log(help);
+      return {exit: 0};
+    }
+    return {values};
+  } catch (error) {
+    console.error(`glia-handoff ${command}: ${(error as Error).message}\n\n${help}`);
+    return {exit: 2};
+  }
+}
+
+/**
+ * Loads `.env` when present, or the file `--env-file` names (then it must exist). Variables
+ * already set win, as with Node's own loader. Returns false when a named file is missing.
+ */
+export function loadEnvFile(command: string, named: string | undefined): boolean {
+  const path = named ?? '.env';
+  if (existsSync(path)) process.loadEnvFile(path);
+  else if (named) {
+    console.error(`glia-handoff ${command}: no such file ${path}`);
+    return false;
+  }
+  return true;
+}
+
+/** A server that listens, with the URL it can be reached at. */
+export interface Listening {
+  server: ServerType;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on `host:port` (0 = any free port); rejects with a readable error when it cannot. */
+export function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  host: string
+): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = serve({fetch, port, hostname: host}, (info) => {
+      const name = host.includes(':') ? `[${host}]` : host;
+      resolve({
+        server,
+        url: `http://${name}:${info.port}`,
+        close: () =>
+          new Promise((done) => {
+            // Open event streams would hold close() forever: end them.
+            if ('closeAllConnections' in server) server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+    server.once('error', (error) =>
+      reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`))
+    );
+  });
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** A port from a flag or a variable, or the reason it is not one. */
+export function parsePort(text: string, from: string): number | Error {
+  const port = Number(text);
+  return Number.isInteger(port) && port >= 0 && port <= 65535
+    ? port
+    : new Error(`invalid port "${text}" (from ${from})`);
+}
