@@ -6,12 +6,12 @@
 import {getConnInfo} from '@hono/node-server/conninfo';
 import type {Context} from 'hono';
 import {Hono} from 'hono';
-import {bodyLimit} from 'hono/body-limit';
 import {cors} from 'hono/cors';
 import {requestId} from 'hono/request-id';
 import {LIMITS} from '../wire/handoff/index.js';
 import type {ProxyConfig} from './config.js';
 import type {GliaClientOptions, GliaFetch} from './glia/glia-client.js';
+import {limitBody} from './body-limit.js';
 import {GliaClient} from './glia/glia-client.js';
 import type {Timers} from './handoff.js';
 import {Handoff} from './handoff.js';
@@ -178,14 +178,12 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   app.notFound((c) => errorResponse(c, 404, {code: 'not-found', message: 'No such route.'}));
 
   const allowedOrigins = new Set([...config.allowedOrigins, new URL(config.publicUrl).origin]);
-  const limitBody = bodyLimit({
-    maxSize: LIMITS.bodyBytes,
-    onError: (c) =>
-      errorResponse(c, 413, {
-        code: 'too-large',
-        message: `The body is larger than ${LIMITS.bodyBytes} bytes.`,
-      }),
-  });
+  const bodyWithinLimit = limitBody(LIMITS.bodyBytes, (c) =>
+    errorResponse(c, 413, {
+      code: 'too-large',
+      message: `The body is larger than ${LIMITS.bodyBytes} bytes.`,
+    })
+  );
   // `/handoff/sessions/*` covers `/handoff/sessions` itself too.
   const sessionPaths = '/handoff/sessions/*';
   app.use(
@@ -211,8 +209,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     await next();
     return undefined;
   });
-  app.use(sessionPaths, limitBody);
-  app.use('/handoff/webhooks/*', limitBody);
+  app.use(sessionPaths, bodyWithinLimit);
+  app.use('/handoff/webhooks/*', bodyWithinLimit);
 
   app.route('/', healthRoutes({glia, metrics}));
   app.route(

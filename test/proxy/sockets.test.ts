@@ -14,7 +14,8 @@ import type {ProxyApp} from '../../src/proxy/app.js';
 import {createProxyApp} from '../../src/proxy/app.js';
 import {loadConfig} from '../../src/proxy/config.js';
 import {createSimulator} from '../../src/simulator/app.js';
-import type {StartSessionResponse} from '../../src/wire/handoff/index.js';
+import type {ErrorBody, StartSessionResponse} from '../../src/wire/handoff/index.js';
+import {LIMITS} from '../../src/wire/handoff/index.js';
 import {PAGE_ORIGIN, SITE_KEY_ENV, newMessageId, simEnv} from './support.js';
 
 type Server = ReturnType<typeof serve>;
@@ -126,6 +127,9 @@ for (const [label, env] of [
         signal: controller.signal,
       });
       assert.equal(first.headers.get('content-type'), 'text/event-stream');
+      assert.equal(first.headers.get('cache-control'), 'no-cache');
+      assert.equal(first.headers.get('access-control-allow-origin'), PAGE_ORIGIN);
+      assert.match(first.headers.get('x-request-id') ?? '', /^[\w-]{8,}$/);
       const next = frames(first);
       assert.equal((await next()).type, 'status');
 
@@ -176,6 +180,28 @@ for (const [label, env] of [
       assert.deepEqual((await resume()).data, {type: 'status', status: 'ended'});
       await assert.rejects(resume(), /stream ended/);
       assert.equal(app?.store.get(session.id)?.openStreams, 0, 'the dropped stream was noticed');
+    });
+
+    it('refuses an oversize body, declared or chunked, and starts nothing', async () => {
+      const sessionsBefore = app?.store.size;
+      const oversize = JSON.stringify({description: 'x'.repeat(LIMITS.bodyBytes)});
+      const declared = await browser('/handoff/sessions', {method: 'POST', body: oversize});
+      assert.equal(declared.status, 413);
+      assert.equal(((await declared.json()) as ErrorBody).error.code, 'too-large');
+      // A body streamed from the page has no Content-Length: it is counted as it arrives.
+      const chunked = await browser('/handoff/sessions', {
+        method: 'POST',
+        body: new Blob([oversize]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(chunked.status, 413);
+      const small = await browser('/handoff/sessions', {
+        method: 'POST',
+        body: new Blob([JSON.stringify({description: 'Printer jams'})]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(small.status, 201, 'a chunked body within the limit is read whole');
+      assert.equal(app?.store.size, (sessionsBefore ?? 0) + 1);
     });
   });
 }
