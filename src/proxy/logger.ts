@@ -19,26 +19,66 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-/** Values that must never be written; the logger replaces each occurrence. */
+/** A run of the characters that tokens, keys and ids are made of (base64url, hex, UUIDs). */
+const WORD = /[\w-]{8,}/g;
+const WORD_ONLY = /^[\w-]+$/;
+const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+
+/**
+ * Values that must never be written; the logger replaces each occurrence. A proxy with 10,000
+ * conversations holds some 20,000 of them (a bearer token and a webhook secret each), so a line
+ * is not searched once per secret: it is cut into words, and each word, and each stretch of it as
+ * long as a secret, is looked up in a set. That costs the same with one secret or with 100,000.
+ */
 export class SecretRegistry {
-  private readonly secrets = new Set<string>();
+  /** Secrets made of word characters only (every token the proxy makes), by value. */
+  private readonly words = new Set<string>();
+  /** How many of `words` have each length. */
+  private readonly lengths = new Map<number, number>();
+  /** The rest, searched one by one (a key secret with other characters: there are few). */
+  private readonly others = new Set<string>();
 
   /** Registers a value to redact. Short values are refused: redacting "a" would mangle every line. */
   add(secret: string): void {
-    if (secret.length >= 8) this.secrets.add(secret);
+    if (secret.length < 8) return;
+    if (!WORD_ONLY.test(secret)) {
+      this.others.add(secret);
+    } else if (!this.words.has(secret)) {
+      this.words.add(secret);
+      this.lengths.set(secret.length, (this.lengths.get(secret.length) ?? 0) + 1);
+    }
   }
 
   delete(secret: string): void {
-    this.secrets.delete(secret);
+    this.others.delete(secret);
+    if (!this.words.delete(secret)) return;
+    const left = (this.lengths.get(secret.length) ?? 1) - 1;
+    if (left > 0) this.lengths.set(secret.length, left);
+    else this.lengths.delete(secret.length);
   }
 
   /** `text` with every registered secret and JWT-shaped string replaced. */
   redact(text: string): string {
-    let out = text.replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '[redacted-jwt]');
-    for (const secret of this.secrets) {
+    let out = text.replace(JWT, '[redacted-jwt]');
+    if (this.words.size > 0) out = out.replace(WORD, (word) => this.redactWord(word));
+    for (const secret of this.others) {
       if (out.includes(secret)) out = out.split(secret).join('[redacted]');
     }
     return out;
+  }
+
+  /** A word with every registered secret inside it replaced, leftmost first. */
+  private redactWord(word: string): string {
+    if (this.words.has(word)) return '[redacted]';
+    for (let at = 0; at + 8 <= word.length; at++) {
+      for (const length of this.lengths.keys()) {
+        if (at + length <= word.length && this.words.has(word.slice(at, at + length))) {
+          const rest = word.slice(at + length);
+          return `${word.slice(0, at)}[redacted]${rest.length >= 8 ? this.redactWord(rest) : rest}`;
+        }
+      }
+    }
+    return word;
   }
 }
 
