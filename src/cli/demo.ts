@@ -45,9 +45,12 @@ async function buildAll(): Promise<void> {
 }
 
 /** The page's server: the proxy's routes, and the built page for everything else. */
-function pageServer(proxy: {fetch: (request: Request) => Response | Promise<Response>}): Hono {
+function pageServer(proxy: {
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+}): Hono {
   const app = new Hono();
-  const toProxy = (c: {req: {raw: Request}}) => proxy.fetch(c.req.raw);
+  // The Node bindings go along, so the proxy writes its event streams straight to the socket.
+  const toProxy = (c: {req: {raw: Request}; env: unknown}) => proxy.fetch(c.req.raw, c.env);
   app.all('/handoff/*', toProxy);
   for (const path of ['/healthz', '/readyz', '/metrics']) app.get(path, toProxy);
   app.use('*', async (c, next) => {

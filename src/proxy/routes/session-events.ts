@@ -5,12 +5,12 @@
  * stream ends after the conversation's last event.
  */
 import {Hono} from 'hono';
-import {streamSSE} from 'hono/streaming';
 import type {Timers} from '../handoff.js';
 import type {ProxyEnv} from '../http.js';
 import {validationResponse} from '../http.js';
 import type {SessionStore} from '../sessions/session-store.js';
 import {isTerminal} from '../sessions/session-store.js';
+import {SSE_HEARTBEAT, respondWithSse, sseFrame} from '../sse.js';
 import {authenticate} from './sessions.js';
 
 export interface SessionEventsDeps {
@@ -37,25 +37,20 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
     }
     // An id beyond the log cannot have been seen: resend from the end of the log rather than skip.
     let cursor = Math.min(Number(position.trim()), session.log.lastId);
-    c.header('X-Accel-Buffering', 'no');
-    return streamSSE(c, async (stream) => {
+    return respondWithSse(c, async (stream) => {
       session.openStreams++;
       let wake: ((why: 'abort') => void) | undefined;
-      stream.onAbort(() => wake?.('abort'));
+      stream.onClose(() => wake?.('abort'));
       try {
         for (;;) {
           // Writes wait for the reader, and events may arrive meanwhile: drain until caught up.
-          while (cursor < session.log.lastId && !stream.aborted) {
+          while (cursor < session.log.lastId && !stream.closed) {
             for (const {id, event} of session.log.after(cursor)) {
-              await stream.writeSSE({
-                id: String(id),
-                event: event.type,
-                data: JSON.stringify(event),
-              });
+              await stream.write(sseFrame(id, event.type, JSON.stringify(event)));
               cursor = id;
             }
           }
-          if (stream.aborted || session.log.closed || isTerminal(session)) return;
+          if (stream.closed || session.log.closed || isTerminal(session)) return;
           const woke = await new Promise<'event' | 'heartbeat' | 'abort'>((resolve) => {
             const done = (why: 'event' | 'heartbeat' | 'abort') => {
               unsubscribe();
@@ -70,7 +65,7 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
           if (woke === 'abort') return;
           if (woke === 'heartbeat') {
             session.lastActivity = now();
-            await stream.write(': ping\n\n');
+            await stream.write(SSE_HEARTBEAT);
           }
         }
       } finally {

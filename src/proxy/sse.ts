@@ -1,0 +1,143 @@
+/**
+ * @module Server-Sent Events (WHATWG HTML §9.2) written straight to Node's response when the proxy
+ * runs on @hono/node-server, and through a web `ReadableStream` anywhere else (`app.request()` in
+ * the tests). Hono's `streamSSE` always takes the web-stream road: a TransformStream, its writer and
+ * node-server's reader loop for every frame, and a Context, a Request and three Headers kept alive
+ * for as long as the stream is open. With thousands of open streams that was a large share of the
+ * proxy's CPU per message and of its memory per stream (`npm run bench -- --profile`), so the
+ * frames here go to `ServerResponse.write`, with its backpressure.
+ */
+import type {ServerResponse} from 'node:http';
+import {RESPONSE_ALREADY_SENT} from '@hono/node-server/utils/response';
+import type {Context} from 'hono';
+
+/** One open event stream. */
+export interface SseStream {
+  /** Writes one frame or comment; resolves once the connection can take more. */
+  write(text: string): Promise<void>;
+  /** True once the client went away or `end()` was called. */
+  readonly closed: boolean;
+  /** Calls `listener` once, when the client goes away. */
+  onClose(listener: () => void): void;
+  /** Ends the response. */
+  end(): void;
+}
+
+/** One event as SSE text. `data` must be one line (JSON.stringify never writes a line break). */
+export function sseFrame(id: number, event: string, data: string): string {
+  return `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
+}
+
+/** A comment line that keeps intermediaries from closing an idle stream. */
+export const SSE_HEARTBEAT = ': ping\n\n';
+
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache',
+  // nginx buffers responses unless told not to.
+  'X-Accel-Buffering': 'no',
+  Vary: 'Origin',
+};
+
+/**
+ * Answers `c` with an event stream and hands it to `run`, which writes until it returns; the
+ * response ends then. Headers set earlier on `c` (CORS, request id) are sent with it.
+ */
+export function respondWithSse(c: Context, run: (stream: SseStream) => Promise<void>): Response {
+  const head = c.body(null, 200, SSE_HEADERS);
+  const outgoing = (c.env as {outgoing?: ServerResponse} | undefined)?.outgoing;
+  const stream = outgoing ? nodeStream(outgoing, head) : undefined;
+  if (stream) {
+    void runToEnd(stream, run);
+    return RESPONSE_ALREADY_SENT;
+  }
+  let web: SseStream | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      web = webStream(controller);
+      void runToEnd(web, run);
+    },
+    cancel() {
+      (web as WebSseStream | undefined)?.cancel();
+    },
+  });
+  return new Response(body, {status: 200, headers: head.headers});
+}
+
+async function runToEnd(stream: SseStream, run: (stream: SseStream) => Promise<void>) {
+  try {
+    await run(stream);
+  } finally {
+    stream.end();
+  }
+}
+
+function nodeStream(outgoing: ServerResponse, head: Response): SseStream {
+  const listeners: (() => void)[] = [];
+  let closed = false;
+  outgoing.once('close', () => {
+    closed = true;
+    for (const listener of listeners.splice(0)) listener();
+  });
+  outgoing.writeHead(head.status, Object.fromEntries(head.headers));
+  outgoing.flushHeaders();
+  // Frames are small and must leave at once: no Nagle delay.
+  outgoing.socket?.setNoDelay(true);
+  return {
+    get closed() {
+      return closed;
+    },
+    write(text) {
+      if (closed || outgoing.write(text)) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          outgoing.off('drain', done);
+          outgoing.off('close', done);
+          resolve();
+        };
+        outgoing.once('drain', done);
+        outgoing.once('close', done);
+      });
+    },
+    onClose(listener) {
+      if (closed) listener();
+      else listeners.push(listener);
+    },
+    end() {
+      closed = true;
+      if (!outgoing.writableEnded) outgoing.end();
+    },
+  };
+}
+
+interface WebSseStream extends SseStream {
+  cancel(): void;
+}
+
+const encoder = new TextEncoder();
+
+function webStream(controller: ReadableStreamDefaultController<Uint8Array>): WebSseStream {
+  const listeners: (() => void)[] = [];
+  let closed = false;
+  return {
+    get closed() {
+      return closed;
+    },
+    async write(text) {
+      if (!closed) controller.enqueue(encoder.encode(text));
+    },
+    onClose(listener) {
+      if (closed) listener();
+      else listeners.push(listener);
+    },
+    end() {
+      if (closed) return;
+      closed = true;
+      controller.close();
+    },
+    cancel() {
+      closed = true;
+      for (const listener of listeners.splice(0)) listener();
+    },
+  };
+}
