@@ -2,7 +2,7 @@
  * @module The sessions of this proxy process, in memory. A session is reached by its id and opened
  * only by its own bearer token (random, 32 bytes, compared in constant time through its hash).
  */
-import {createHash, randomBytes, randomUUID, timingSafeEqual} from 'node:crypto';
+import {hash as digest, randomBytes, randomUUID, timingSafeEqual} from 'node:crypto';
 import type {WebhookPayload} from '../../wire/glia/index.js';
 import type {
   ChatMessage,
@@ -63,7 +63,7 @@ export interface Session {
 
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['ended', 'failed'];
 
-const hash = (value: string): Buffer => createHash('sha256').update(value).digest();
+const hash = (value: string): Buffer => digest('sha256', value, 'buffer');
 
 /** Constant-time comparison of a presented value with a stored hash. */
 export function matchesHash(presented: string, stored: Buffer): boolean {
