@@ -1,5 +1,6 @@
 /** @module What a simulator can be given, and the defaults for what it is not given. */
 import {randomUUID} from 'node:crypto';
+import {httpWebhookFetch} from './http-webhook-fetch.js';
 import type {Timers} from './scheduler.js';
 
 /** The auto-operator: accepts every waiting ticket on an open queue and answers every message. */
@@ -35,7 +36,7 @@ export interface SimulatorDeps {
   now?: () => number;
   /** Id generator (default `crypto.randomUUID`). */
   randomUUID?: () => string;
-  /** Delivers webhooks: `fetch(url, {method, headers, body})` (default global `fetch`). */
+  /** Delivers webhooks: `fetch(url, {method, headers, body})` (default node:http, see http-webhook-fetch.ts). */
   fetch?: WebhookFetch;
   /** Timers for every delay (default the global ones); pass a fake clock's in tests. */
   timers?: Timers;
@@ -93,7 +94,7 @@ export function resolveDeps(deps: SimulatorDeps): {
     resolved: {
       now: deps.now ?? (() => Date.now()),
       randomUUID: deps.randomUUID ?? (() => randomUUID()),
-      fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+      fetch: deps.fetch ?? httpWebhookFetch,
       timers: deps.timers ?? {
         setTimeout: (callback, ms) => setTimeout(callback, ms),
         clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),

@@ -1,4 +1,4 @@
-/** Webhooks delivered over real HTTP to a receiver on 127.0.0.1, with the simulator's default fetch. */
+/** Webhooks delivered over real HTTP to a receiver on 127.0.0.1, with the simulator's default transport. */
 import assert from 'node:assert/strict';
 import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -18,7 +18,13 @@ describe('simulator: webhooks to a real receiver', () => {
   const received: Received[] = [];
   /** Status codes to answer with, in order; 204 once they run out. */
   let script: number[] = [];
+  /** Requests to /silent that were never answered and then closed by the simulator. */
+  let abandoned = 0;
   const server = createServer((req, res) => {
+    if (req.url === '/silent') {
+      res.once('close', () => abandoned++);
+      return;
+    }
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
@@ -45,12 +51,13 @@ describe('simulator: webhooks to a real receiver', () => {
     script = [];
   });
 
-  function realSimulator() {
-    // No fetch given: the simulator delivers with the global fetch, over the loopback interface.
+  function realSimulator(webhookTimeoutMs?: number) {
+    // No fetch given: the simulator delivers with its default transport, over the loopback interface.
     return setup({
       fetch: undefined,
       webhookRetry: {attempts: 3, baseDelayMs: 5},
       messageStatusDelayMs: 0,
+      ...(webhookTimeoutMs ? {webhookTimeoutMs} : {}),
     });
   }
 
@@ -158,5 +165,29 @@ describe('simulator: webhooks to a real receiver', () => {
         [3, null, 'failed'],
       ]
     );
+  });
+
+  it('abandons a delivery the receiver never answers after the timeout, closing it, and retries', async (t) => {
+    const {sim, call, waitingTicket} = realSimulator(100);
+    t.after(() => sim.close());
+    abandoned = 0;
+    const {ticket} = await waitingTicket({
+      webhooks: [{url: `${base}/silent`, method: 'POST', events: ['engagement.start']}],
+    });
+    await call('POST', `/__sim/queue_tickets/${ticket.id}/accept`, {body: {}});
+    await sim.webhooksIdle();
+    const log = (await call('GET', '/__sim/log')).body as {
+      webhooks: {attempt: number; status: number | null; outcome: string}[];
+    };
+    assert.deepEqual(
+      log.webhooks.map((w) => [w.attempt, w.status, w.outcome]),
+      [
+        [1, null, 'retrying'],
+        [2, null, 'retrying'],
+        [3, null, 'failed'],
+      ]
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(abandoned, 3, 'each unanswered request was closed, not left open');
   });
 });
