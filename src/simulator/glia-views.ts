@@ -84,7 +84,11 @@ export function engagementRef(engagement: Engagement) {
   };
 }
 
-/** `GET /engagements/{id}` (glia-api.md §5.1), the fields the simulator can fill. */
+/**
+ * `GET /engagements/{id}` (glia-api.md §5.1): every field the document lists. A text chat from the
+ * REST API has no browser, device, media beyond text or recordings: those are null or false, as
+ * Glia returns blanks (§1), not left out.
+ */
 export function engagementView(
   store: SimulatorStore,
   engagement: Engagement
@@ -101,9 +105,18 @@ export function engagementView(
     duration: end === null ? null : Math.round((end - engagement.createdAt) / 1000),
     visitor_id: engagement.visitorId,
     visitor_name: visitor?.name ?? visitor?.generatedName ?? null,
+    visitor_browser: null,
+    visitor_device_type: null,
+    cobrowsing_used: false,
+    video_used: false,
+    audio_used: false,
+    flagged: false,
     source: 'visitor_integrator',
     platform: 'omnicore',
     queue_wait_time: ticket ? Math.round((engagement.createdAt - ticket.createdAt) / 1000) : null,
+    audio_recording_urls: [],
+    crm_forwarded: false,
+    summary_forwarded: false,
     visitor: {href: `/sites/${engagement.siteId}/visitors/${engagement.visitorId}`},
     chat_transcript: {href: `/engagements/${engagement.id}/chat_transcript`},
     operators: [...new Set(engagement.legs.map((l) => l.operatorId))].map((id) => ({
@@ -120,6 +133,11 @@ export function engagementView(
       request_source: 'visitor_integrator',
       offered_media_type: 'text',
       accepted_media_type: 'text',
+      request_queues: index === 0 && queue ? [{id: queue.id, name: queue.name}] : [],
+      duration: leg.endedAt === null ? null : Math.round((leg.endedAt - leg.acceptedAt) / 1000),
+      highest_visitor_media_type: 'text',
+      highest_operator_media_type: 'text',
+      used_cobrowsing: false,
       ended_at: leg.endedAt === null ? null : isoSeconds(leg.endedAt),
       end_reason: leg.endReason,
     })),

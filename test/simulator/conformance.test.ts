@@ -1231,72 +1231,66 @@ describe('engagements (§5, §6, §13)', () => {
     assert.ok(Array.isArray(r.body.operators) && Array.isArray(r.body.legs));
   });
 
-  it(
-    'serves GET /engagements/{id} with every field §5.1 lists, blanks as null',
-    {
-      todo: 'simulator deviates: §5.1 lists visitor_browser, visitor_device_type, cobrowsing_used, video_used, audio_used, flagged, audio_recording_urls, crm_forwarded, summary_forwarded (and leg fields duration, request_queues, highest_*_media_type, used_cobrowsing); §1 says blanks are null, not omitted; the simulator omits them',
-    },
-    async (t) => {
-      // §13: "GET /engagements/{id} … with the §5 shapes"; §1: "Blank fields are returned as
-      // null, not omitted".
-      const h = setup(t);
-      const {engagementId} = await h.engage();
-      const r = await h.req<Record<string, unknown>>('GET', `/engagements/${engagementId}`, {
-        token: await h.serviceToken(),
-      });
-      assert.equal(r.status, 200, r.text);
-      const missing = [
+  it('serves GET /engagements/{id} with every field §5.1 lists, blanks as null', async (t) => {
+    // §13: "GET /engagements/{id} … with the §5 shapes"; §1: "Blank fields are returned as
+    // null, not omitted".
+    const h = setup(t);
+    const {engagementId} = await h.engage();
+    const r = await h.req<Record<string, unknown>>('GET', `/engagements/${engagementId}`, {
+      token: await h.serviceToken(),
+    });
+    assert.equal(r.status, 200, r.text);
+    const missing = [
+      'id',
+      'engagement_type',
+      'created_at',
+      'duration',
+      'visitor_name',
+      'visitor_browser',
+      'visitor_device_type',
+      'visitor_id',
+      'cobrowsing_used',
+      'video_used',
+      'audio_used',
+      'flagged',
+      'queue_wait_time',
+      'platform',
+      'audio_recording_urls',
+      'crm_forwarded',
+      'summary_forwarded',
+      'visitor',
+      'chat_transcript',
+      'operators',
+      'source',
+      'queues',
+      'legs',
+    ].filter((field) => !(field in r.body));
+    const legs = (r.body.legs ?? []) as Record<string, unknown>[];
+    assert.ok(legs.length > 0, 'an accepted engagement has a leg');
+    for (const leg of legs) {
+      for (const field of [
         'id',
-        'engagement_type',
-        'created_at',
+        'operator',
+        'site',
+        'requested_at',
+        'accepted_at',
+        'request_type',
+        'request_source',
+        'offered_media_type',
+        'accepted_media_type',
+        'request_queues',
         'duration',
-        'visitor_name',
-        'visitor_browser',
-        'visitor_device_type',
-        'visitor_id',
-        'cobrowsing_used',
-        'video_used',
-        'audio_used',
-        'flagged',
-        'queue_wait_time',
-        'platform',
-        'audio_recording_urls',
-        'crm_forwarded',
-        'summary_forwarded',
-        'visitor',
-        'chat_transcript',
-        'operators',
-        'source',
-        'queues',
-        'legs',
-      ].filter((field) => !(field in r.body));
-      const legs = (r.body.legs ?? []) as Record<string, unknown>[];
-      assert.ok(legs.length > 0, 'an accepted engagement has a leg');
-      for (const leg of legs) {
-        for (const field of [
-          'id',
-          'operator',
-          'site',
-          'requested_at',
-          'accepted_at',
-          'request_type',
-          'request_source',
-          'offered_media_type',
-          'accepted_media_type',
-          'request_queues',
-          'duration',
-          'highest_visitor_media_type',
-          'highest_operator_media_type',
-          'used_cobrowsing',
-          'ended_at',
-          'end_reason',
-        ]) {
-          if (!(field in leg)) missing.push(`legs[].${field}`);
-        }
+        'highest_visitor_media_type',
+        'highest_operator_media_type',
+        'used_cobrowsing',
+        'ended_at',
+        'end_reason',
+      ]) {
+        if (!(field in leg)) missing.push(`legs[].${field}`);
       }
-      assert.deepEqual(missing, [], `GET /engagements/{id} omits: ${missing.join(', ')}`);
     }
-  );
+    assert.deepEqual(missing, [], `GET /engagements/{id} omits: ${missing.join(', ')}`);
+  });
 
   it("answers a visitor's PUT chat_messages/{uuid} with 200 and the §6 message object", async (t) => {
     const h = setup(t);
@@ -1718,40 +1712,6 @@ describe('control API (design.md)', () => {
     const kinds = (state.credentials as SimState['credentials']).map((c) => c.type).sort();
     assert.deepEqual(kinds, ['service', 'site']);
   });
-
-  it(
-    'GET /__sim/state holds exactly the documented collections and fields',
-    {
-      todo: 'simulator deviates: design.md gives the state as {sites, queues, credentials, visitors, tickets, engagements} with named fields; the simulator adds a top-level operators collection and undocumented item fields',
-    },
-    async (t) => {
-      const h = setup(t);
-      const state = await fullState(h);
-      const extras: string[] = [];
-      for (const key of Object.keys(state)) {
-        if (!(key in STATE_FIELDS)) extras.push(key);
-      }
-      for (const [collection, names] of Object.entries(STATE_FIELDS)) {
-        for (const item of state[collection] ?? []) {
-          for (const key of Object.keys(item as object)) {
-            if (!names.includes(key)) extras.push(`${collection}[].${key}`);
-          }
-        }
-      }
-      for (const engagement of state.engagements as SimState['engagements']) {
-        for (const message of engagement.messages) {
-          for (const key of Object.keys(message)) {
-            if (!MESSAGE_FIELDS.includes(key)) extras.push(`engagements[].messages[].${key}`);
-          }
-        }
-      }
-      assert.deepEqual(
-        [...new Set(extras)],
-        [],
-        `undocumented: ${[...new Set(extras)].join(', ')}`
-      );
-    }
-  );
 
   it('GET /__sim/state never holds a secret or a token', async (t) => {
     const h = setup(t);
