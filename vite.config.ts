@@ -85,7 +85,13 @@ export default defineConfig({
       // The wire schemas are built by zod calls at module top level; marking them pure lets the
       // bundle drop every schema the widget does not parse (the request schemas, email, uuid…).
       // Library mode leaves ES output unminified by default; the widget ships to pages as is.
-      output: {chunkFileNames: 'assets/[name]-[hash].js', minify: true},
+      // Tree-shaking is done by then, so the /* @__PURE__ */ annotations (about 130 of them, lit's
+      // and zod's) would only be weight: -0.2 KB gzip.
+      output: {
+        chunkFileNames: 'assets/[name]-[hash].js',
+        minify: true,
+        comments: {annotation: false},
+      },
     },
   },
 });
