@@ -27,7 +27,10 @@ export const ErrorEvent = z.strictObject({
   error: z.strictObject({code: z.string(), message: z.string(), hint: z.optional(z.string())}),
 });
 
-export const ChatEvent = z.discriminatedUnion('type', [
+// A plain union, not z.discriminatedUnion: the variants' literal `type`s and strict shapes already
+// make at most one of them match, so both accept exactly the same frames, and the widget, which
+// parses every frame with this, is spared the lookup-table machinery (0.45 KB gzip of zod).
+export const ChatEvent = z.union([
   StatusEvent,
   MessageEvent,
   TypingEvent,
