@@ -147,30 +147,31 @@ export class GliaHandoffElement extends LitElement {
   /** What the agent should see with the ticket: the bot conversation so far (`transcript`) and page facts (`attributes`). */
   context: HandoffContext | null = null;
 
+  // Reactive state needs Lit's accessor on a named property, so this one cannot be #private.
   private confirmingEnd = false;
 
-  private readonly session = new SessionController(this);
-  private readonly clock = new ClockController(this, () => this.needsClock());
-  private readonly i18n = new LocaleController(this);
-  private readonly internals = this.attachInternals();
+  readonly #session = new SessionController(this);
+  readonly #clock = new ClockController(this, () => this.#needsClock());
+  readonly #i18n = new LocaleController(this);
+  readonly #internals = this.attachInternals();
   /** Set by a person's open/close, so focus follows only their actions. */
-  private focusPending = false;
+  #focusPending = false;
   /** The status the last render showed. */
-  private shownStatus: Status | undefined;
+  #shownStatus: Status | undefined;
 
   /** The session's status: `idle`, `starting`, `queued`, `engaged`, `ended` or `failed`. */
   get status(): Status {
-    return this.session.state.status;
+    return this.#session.state.status;
   }
 
   /** Open the panel and move focus into it. */
   open(): void {
-    this.setOpen(true);
+    this.#setOpen(true);
   }
 
   /** Close the panel and return focus to the launcher. */
   close(): void {
-    this.setOpen(false);
+    this.#setOpen(false);
   }
 
   /**
@@ -179,43 +180,43 @@ export class GliaHandoffElement extends LitElement {
    * Resolves when the proxy answered (the status is then `queued`, `engaged` or `failed`).
    */
   async start(description: string): Promise<void> {
-    await this.session.ready;
-    await this.session.start(description);
+    await this.#session.ready;
+    await this.#session.start(description);
   }
 
   /** Cancel the wait or end the chat. Resolves when the proxy confirmed. */
   async end(): Promise<void> {
-    await this.session.ready;
-    await this.session.end();
+    await this.#session.ready;
+    await this.#session.end();
   }
 
   // Render nothing until the stored conversation (and the locale's words) are loaded, so a
   // reload paints the conversation at once.
   protected override async scheduleUpdate(): Promise<void> {
-    await Promise.all([this.session.ready, this.i18n.ready]);
+    await Promise.all([this.#session.ready, this.#i18n.ready]);
     super.scheduleUpdate();
   }
 
   protected override willUpdate(): void {
-    const {state} = this.session;
+    const {state} = this.#session;
     const active = new Set<string>([state.status]);
     if (chatOf(state)?.link === 'offline') active.add('offline');
-    for (const name of CUSTOM_STATES) this.setCustomState(name, active.has(name));
+    for (const name of CUSTOM_STATES) this.#setCustomState(name, active.has(name));
     if (state.status !== 'engaged') this.confirmingEnd = false;
   }
 
   protected override updated(): void {
     const log = this.renderRoot.querySelector('.log');
     if (log) log.scrollTop = log.scrollHeight;
-    const {status} = this.session.state;
-    const viewChanged = this.shownStatus !== undefined && this.shownStatus !== status;
-    this.shownStatus = status;
+    const {status} = this.#session.state;
+    const viewChanged = this.#shownStatus !== undefined && this.#shownStatus !== status;
+    this.#shownStatus = status;
     // Focus follows the person's open/close, and a change of view that took the focused
     // control away (pre-chat → queue → chat); a reload restoring an open panel takes none.
     const lost = document.activeElement === document.body || document.activeElement === null;
     const inside = this.renderRoot instanceof ShadowRoot && this.renderRoot.activeElement !== null;
-    if (!this.focusPending && !(this.isOpen && viewChanged && (lost || inside))) return;
-    this.focusPending = false;
+    if (!this.#focusPending && !(this.isOpen && viewChanged && (lost || inside))) return;
+    this.#focusPending = false;
     const target = this.isOpen
       ? (this.renderRoot.querySelector<HTMLElement>('[data-focus]:not(:disabled)') ??
         this.renderRoot.querySelector<HTMLElement>('.close'))
@@ -223,8 +224,8 @@ export class GliaHandoffElement extends LitElement {
     target?.focus();
   }
 
-  private setCustomState(name: string, on: boolean): void {
-    const {states} = this.internals;
+  #setCustomState(name: string, on: boolean): void {
+    const {states} = this.#internals;
     try {
       if (on) states.add(name);
       else states.delete(name);
@@ -235,86 +236,86 @@ export class GliaHandoffElement extends LitElement {
     }
   }
 
-  private needsClock(): boolean {
-    const {state} = this.session;
+  #needsClock(): boolean {
+    const {state} = this.#session;
     if (!this.isOpen) return false;
     if (state.status === 'queued') return true;
     return state.status === 'failed' && (state.problem.retryAt ?? 0) > Date.now();
   }
 
-  private setOpen(open: boolean): void {
+  #setOpen(open: boolean): void {
     if (open === this.isOpen) return;
     this.isOpen = open;
-    this.focusPending = true;
+    this.#focusPending = true;
     const event = new GliaOpenChangeEvent(open);
     void this.updateComplete.then(() => this.dispatchEvent(event));
   }
 
-  private get strings(): Strings {
-    return this.i18n.strings;
+  get #strings(): Strings {
+    return this.#i18n.strings;
   }
 
-  private handleKeydown(event: KeyboardEvent): void {
+  #handleKeydown(event: KeyboardEvent): void {
     if (event.key !== 'Escape' || !this.isOpen) return;
     event.stopPropagation();
     if (this.confirmingEnd) this.confirmingEnd = false;
     else this.close();
   }
 
-  private handleStart(event: SubmitEvent): void {
+  #handleStart(event: SubmitEvent): void {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
     const description = String(form.get('description') ?? '').trim();
     if (!description) return;
-    void this.session.start(description, {
+    void this.#session.start(description, {
       name: String(form.get('name') ?? ''),
       email: String(form.get('email') ?? ''),
     });
   }
 
-  private handleSend(event: Event): void {
+  #handleSend(event: Event): void {
     event.preventDefault();
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('.composer textarea');
     const text = input?.value.trim();
     if (!input || !text) return;
     input.value = '';
-    void this.session.send(text);
+    void this.#session.send(text);
   }
 
-  private handleComposerKey(event: KeyboardEvent): void {
+  #handleComposerKey(event: KeyboardEvent): void {
     // Enter sends, Shift+Enter breaks the line; never while an IME is composing a character.
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) this.handleSend(event);
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) this.#handleSend(event);
   }
 
-  private handleDraft(event: InputEvent): void {
+  #handleDraft(event: InputEvent): void {
     const field = event.target as HTMLTextAreaElement;
-    this.session.setDraft(field.value, field.name === 'message');
+    this.#session.setDraft(field.value, field.name === 'message');
   }
 
-  private handleRestart(draft = ''): void {
-    this.session.setDraft(draft);
-    this.session.reset();
+  #handleRestart(draft = ''): void {
+    this.#session.setDraft(draft);
+    this.#session.reset();
   }
 
   override render() {
-    const s = this.strings;
+    const s = this.#strings;
     const dir = this.direction || (this.locale ? directionOf(this.locale) : undefined);
-    const unread = this.session.unread;
+    const unread = this.#session.unread;
     // The panel sits in the page's direction (its corner follows the host); only its content
     // takes the locale's direction.
     return html`<div
       class=${this.isOpen ? 'root open' : 'root'}
       lang=${this.locale || nothing}
-      @keydown=${this.handleKeydown}
+      @keydown=${this.#handleKeydown}
     >
-      ${this.isOpen ? this.renderPanel(s, dir) : nothing}
+      ${this.isOpen ? this.#renderPanel(s, dir) : nothing}
       <button
         class="launcher"
         part="launcher"
         aria-expanded=${this.isOpen ? 'true' : 'false'}
         aria-controls=${this.isOpen ? 'panel' : nothing}
         aria-label=${unread ? `${s.launcher}, ${s.unread(unread)}` : s.launcher}
-        @click=${() => this.setOpen(!this.isOpen)}
+        @click=${() => this.#setOpen(!this.isOpen)}
       >
         ${this.isOpen ? icons.down : icons.chat}
         ${
@@ -326,8 +327,8 @@ export class GliaHandoffElement extends LitElement {
     </div>`;
   }
 
-  private renderPanel(s: Strings, dir: string | undefined) {
-    const {state} = this.session;
+  #renderPanel(s: Strings, dir: string | undefined) {
+    const {state} = this.#session;
     const chat = chatOf(state);
     const alert = state.status === 'failed' ? state.problem : chat?.alert;
     return html`<section
@@ -341,7 +342,7 @@ export class GliaHandoffElement extends LitElement {
         <div class="header" part="header">
           <div class="heading">
             <h2 id="title">${s.title}</h2>
-            <p class="subtitle">${this.subtitle(state, s)}</p>
+            <p class="subtitle">${this.#subtitle(state, s)}</p>
           </div>
           ${
             state.status === 'engaged' && !this.confirmingEnd
@@ -363,7 +364,7 @@ export class GliaHandoffElement extends LitElement {
           this.confirmingEnd
             ? html`<div class="confirm" role="group" aria-labelledby="confirm-end">
                 <p id="confirm-end">${s.endConfirm}</p>
-                <button class="primary" data-focus @click=${() => this.session.end()}>
+                <button class="primary" data-focus @click=${() => this.#session.end()}>
                   ${s.endYes}
                 </button>
                 <button class="secondary" @click=${() => (this.confirmingEnd = false)}>
@@ -372,14 +373,14 @@ export class GliaHandoffElement extends LitElement {
               </div>`
             : nothing
         }
-        <div class="sr-only" role="alert">${alert ? this.problemText(alert, s) : ''}</div>
-        ${chat?.alert && state.status !== 'failed' ? this.renderBanner(chat.alert, s) : nothing}
-        <div class="body">${this.renderBody(state, s)}</div>
+        <div class="sr-only" role="alert">${alert ? this.#problemText(alert, s) : ''}</div>
+        ${chat?.alert && state.status !== 'failed' ? this.#renderBanner(chat.alert, s) : nothing}
+        <div class="body">${this.#renderBody(state, s)}</div>
       </div>
     </section>`;
   }
 
-  private subtitle(state: SessionState, s: Strings): string {
+  #subtitle(state: SessionState, s: Strings): string {
     switch (state.status) {
       case 'queued':
         return s.waitingTitle;
@@ -392,58 +393,58 @@ export class GliaHandoffElement extends LitElement {
     }
   }
 
-  private problemText(problem: Problem, s: Strings): string {
+  #problemText(problem: Problem, s: Strings): string {
     if (problem.message) return problem.message;
     if (problem.code === 'network') return s.networkProblem;
     if (problem.code === 'session-failed') return s.failedTitle;
     return s.genericProblem;
   }
 
-  private renderBanner(problem: Problem, s: Strings) {
+  #renderBanner(problem: Problem, s: Strings) {
     return html`<div class="banner">
       ${icons.alert}
       <p>
-        ${this.problemText(problem, s)}
+        ${this.#problemText(problem, s)}
         ${problem.hint ? html`<span class="hint">${problem.hint}</span>` : nothing}
       </p>
       <button
         class="icon-button"
         aria-label=${s.dismiss}
-        @click=${() => this.session.dismissAlert()}
+        @click=${() => this.#session.dismissAlert()}
       >
         ${icons.close}
       </button>
     </div>`;
   }
 
-  private renderBody(state: SessionState, s: Strings) {
-    if (!this.session.configured) {
+  #renderBody(state: SessionState, s: Strings) {
+    if (!this.#session.configured) {
       return html`<div class="scroll"><p class="note">${s.notConfigured}</p></div>`;
     }
     switch (state.status) {
       case 'idle':
       case 'starting':
-        return this.renderPrechat(state, s);
+        return this.#renderPrechat(state, s);
       case 'queued':
-        return this.renderQueue(state.chat, s);
+        return this.#renderQueue(state.chat, s);
       case 'engaged':
-        return html`${this.renderLog(state.chat, s)} ${this.renderStatus(state.chat, s)}
-        ${this.renderComposer(s)}`;
+        return html`${this.#renderLog(state.chat, s)} ${this.#renderStatus(state.chat, s)}
+        ${this.#renderComposer(s)}`;
       case 'ended':
-        return html`${this.renderLog(state.chat, s, this.renderEnded(state.endedBy, s))}`;
+        return html`${this.#renderLog(state.chat, s, this.#renderEnded(state.endedBy, s))}`;
       case 'failed':
         return state.chat?.items.length
-          ? this.renderLog(state.chat, s, this.renderFailed(state, s))
-          : html`<div class="scroll">${this.renderFailed(state, s)}</div>`;
+          ? this.#renderLog(state.chat, s, this.#renderFailed(state, s))
+          : html`<div class="scroll">${this.#renderFailed(state, s)}</div>`;
     }
   }
 
-  private renderPrechat(state: SessionState, s: Strings) {
+  #renderPrechat(state: SessionState, s: Strings) {
     const starting = state.status === 'starting';
     const turns = this.context?.transcript?.length ?? 0;
-    const draft = starting ? state.description : this.session.draft;
+    const draft = starting ? state.description : this.#session.draft;
     return html`<div class="scroll">
-      <form class="prechat" part="prechat" @submit=${this.handleStart}>
+      <form class="prechat" part="prechat" @submit=${this.#handleStart}>
         <div class="field">
           <label for="description">${s.describeLabel}</label>
           <textarea
@@ -455,7 +456,7 @@ export class GliaHandoffElement extends LitElement {
             .value=${draft}
             ?disabled=${starting}
             data-focus
-            @input=${this.handleDraft}
+            @input=${this.#handleDraft}
           ></textarea>
           <p class="hint" id="description-hint">${s.describeHint}</p>
         </div>
@@ -489,8 +490,8 @@ export class GliaHandoffElement extends LitElement {
     </div>`;
   }
 
-  private renderQueue(chat: Chat, s: Strings) {
-    const waited = this.clock.now - Date.parse(chat.createdAt);
+  #renderQueue(chat: Chat, s: Strings) {
+    const waited = this.#clock.now - Date.parse(chat.createdAt);
     return html`<div class="scroll">
         <div class="queue" part="queue">
           <div class="pulse">${icons.clock}</div>
@@ -504,16 +505,16 @@ export class GliaHandoffElement extends LitElement {
               : nothing
           }
           <div class="actions">
-            <button class="secondary" data-focus @click=${() => this.session.end()}>
+            <button class="secondary" data-focus @click=${() => this.#session.end()}>
               ${s.cancel}
             </button>
           </div>
         </div>
       </div>
-      ${this.renderStatus(chat, s, s.queued)}`;
+      ${this.#renderStatus(chat, s, s.queued)}`;
   }
 
-  private renderLog(chat: Chat, s: Strings, after: unknown = nothing) {
+  #renderLog(chat: Chat, s: Strings, after: unknown = nothing) {
     const names = speakers(chat);
     const time = new Intl.DateTimeFormat(this.locale || undefined, {timeStyle: 'short'});
     const who = {agent: s.agent, visitor: s.you, system: s.system};
@@ -558,7 +559,7 @@ export class GliaHandoffElement extends LitElement {
                     delivery === 'failed'
                       ? html`<button
                           class="link-button"
-                          @click=${() => this.session.retry(line.id)}
+                          @click=${() => this.#session.retry(line.id)}
                         >
                           ${s.retry}
                         </button>`
@@ -574,7 +575,7 @@ export class GliaHandoffElement extends LitElement {
     </div>`;
   }
 
-  private renderStatus(chat: Chat, s: Strings, idle = '') {
+  #renderStatus(chat: Chat, s: Strings, idle = '') {
     const name = chat.operator?.name ?? s.agent;
     const [text, kind] =
       chat.link === 'offline'
@@ -589,8 +590,8 @@ export class GliaHandoffElement extends LitElement {
     </p>`;
   }
 
-  private renderComposer(s: Strings) {
-    return html`<form class="composer" part="composer" @submit=${this.handleSend}>
+  #renderComposer(s: Strings) {
+    return html`<form class="composer" part="composer" @submit=${this.#handleSend}>
       <textarea
         name="message"
         part="input"
@@ -599,10 +600,10 @@ export class GliaHandoffElement extends LitElement {
         placeholder=${s.messageLabel}
         maxlength=${LIMITS.messageLength}
         enterkeyhint="send"
-        .value=${this.session.draft}
+        .value=${this.#session.draft}
         data-focus
-        @input=${this.handleDraft}
-        @keydown=${this.handleComposerKey}
+        @input=${this.#handleDraft}
+        @keydown=${this.#handleComposerKey}
       ></textarea>
       <button class="primary" part="send-button" type="submit" aria-label=${s.send}>
         ${icons.send}
@@ -610,26 +611,26 @@ export class GliaHandoffElement extends LitElement {
     </form>`;
   }
 
-  private renderEnded(endedBy: 'visitor' | 'operator' | 'system', s: Strings) {
+  #renderEnded(endedBy: 'visitor' | 'operator' | 'system', s: Strings) {
     return html`<div class="card" part="ended">
       <h3>${s.endedBy[endedBy]}</h3>
       <div class="actions">
-        <button class="primary" data-focus @click=${() => this.handleRestart()}>
+        <button class="primary" data-focus @click=${() => this.#handleRestart()}>
           ${s.startAgain}
         </button>
-        <button class="secondary" @click=${() => this.session.download(s, this.locale)}>
+        <button class="secondary" @click=${() => this.#session.download(s, this.locale)}>
           ${icons.download} ${s.download}
         </button>
       </div>
     </div>`;
   }
 
-  private renderFailed(state: Extract<SessionState, {status: 'failed'}>, s: Strings) {
+  #renderFailed(state: Extract<SessionState, {status: 'failed'}>, s: Strings) {
     const {problem, description, chat} = state;
-    const wait = Math.ceil(((problem.retryAt ?? 0) - this.clock.now) / 1000);
+    const wait = Math.ceil(((problem.retryAt ?? 0) - this.#clock.now) / 1000);
     return html`<div class="card error" part="error">
       <h3>${icons.alert} ${chat ? s.errorTitle : s.failedTitle}</h3>
-      <p>${this.problemText(problem, s)}</p>
+      <p>${this.#problemText(problem, s)}</p>
       ${problem.hint ? html`<p class="hint">${problem.hint}</p>` : nothing}
       ${wait > 0 ? html`<p class="hint">${s.rateLimited(wait)}</p>` : nothing}
       <div class="actions">
@@ -639,20 +640,20 @@ export class GliaHandoffElement extends LitElement {
                   class="primary"
                   data-focus
                   ?disabled=${wait > 0}
-                  @click=${() => this.session.start(description)}
+                  @click=${() => this.#session.start(description)}
                 >
                   ${s.tryAgain}
                 </button>
-                <button class="secondary" @click=${() => this.handleRestart(description)}>
+                <button class="secondary" @click=${() => this.#handleRestart(description)}>
                   ${s.editQuestion}
                 </button>`
-            : html`<button class="primary" data-focus @click=${() => this.handleRestart()}>
+            : html`<button class="primary" data-focus @click=${() => this.#handleRestart()}>
                 ${s.startAgain}
               </button>`
         }
         ${
           chat?.items.length
-            ? html`<button class="secondary" @click=${() => this.session.download(s, this.locale)}>
+            ? html`<button class="secondary" @click=${() => this.#session.download(s, this.locale)}>
                 ${icons.download} ${s.download}
               </button>`
             : nothing

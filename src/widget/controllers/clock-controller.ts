@@ -7,13 +7,13 @@ import type {ReactiveController, ReactiveControllerHost} from 'lit';
  */
 export class ClockController implements ReactiveController {
   now = Date.now();
-  private readonly host: ReactiveControllerHost;
-  private readonly needed: () => boolean;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  readonly #host: ReactiveControllerHost;
+  readonly #needed: () => boolean;
+  #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(host: ReactiveControllerHost, needed: () => boolean) {
-    this.host = host;
-    this.needed = needed;
+    this.#host = host;
+    this.#needed = needed;
     host.addController(this);
   }
 
@@ -22,19 +22,19 @@ export class ClockController implements ReactiveController {
   }
 
   hostUpdated(): void {
-    if (this.needed() && this.timer === undefined) {
-      this.timer = setInterval(() => this.host.requestUpdate(), 1000);
-    } else if (!this.needed()) {
-      this.stop();
+    if (this.#needed() && this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#host.requestUpdate(), 1000);
+    } else if (!this.#needed()) {
+      this.#stop();
     }
   }
 
   hostDisconnected(): void {
-    this.stop();
+    this.#stop();
   }
 
-  private stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  #stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }

@@ -10,32 +10,32 @@ import {english, loadStrings, type Strings} from '../strings.js';
 export class LocaleController implements ReactiveController {
   strings: Strings = english;
   ready: Promise<void> = Promise.resolve();
-  private readonly host: ReactiveControllerHost & {locale: string};
-  private locale: string | undefined;
+  readonly #host: ReactiveControllerHost & {locale: string};
+  #locale: string | undefined;
 
   constructor(host: ReactiveControllerHost & {locale: string}) {
-    this.host = host;
+    this.#host = host;
     host.addController(this);
   }
 
   hostConnected(): void {
-    this.sync();
+    this.#sync();
   }
 
   hostUpdate(): void {
-    this.sync();
+    this.#sync();
   }
 
-  private sync(): void {
-    const {locale} = this.host;
-    if (locale === this.locale) return;
-    this.locale = locale;
+  #sync(): void {
+    const {locale} = this.#host;
+    if (locale === this.#locale) return;
+    this.#locale = locale;
     this.ready = loadStrings(locale)
       .catch(() => english)
       .then((strings) => {
-        if (this.locale !== locale) return;
+        if (this.#locale !== locale) return;
         this.strings = strings;
-        this.host.requestUpdate();
+        this.#host.requestUpdate();
       });
   }
 }

@@ -45,55 +45,55 @@ export class SessionController implements ReactiveController {
   /** Agent messages that arrived while the panel was closed. */
   unread = 0;
 
-  private readonly host: SessionHost;
-  private session: ChatSession | null = null;
-  private connectedUrl: string | null = null;
-  private release: (() => void) | null = null;
-  private savedOpen: boolean | null = null;
-  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #host: SessionHost;
+  #session: ChatSession | null = null;
+  #connectedUrl: string | null = null;
+  #release: (() => void) | null = null;
+  #savedOpen: boolean | null = null;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: SessionHost) {
-    this.host = host;
+    this.#host = host;
     host.addController(this);
   }
 
   /** The conversation as it stands. */
   get state(): SessionState {
-    return this.session?.store.record.session ?? initialState;
+    return this.#session?.store.record.session ?? initialState;
   }
 
   /** False when the page gave no `proxy-url`: the widget can only say it is not set up. */
   get configured(): boolean {
-    return this.session !== null;
+    return this.#session !== null;
   }
 
   hostConnected(): void {
-    this.connect();
+    this.#connect();
   }
 
   hostDisconnected(): void {
-    this.disconnect();
+    this.#disconnect();
   }
 
   hostUpdate(): void {
-    if (this.host.proxyUrl !== this.connectedUrl) {
-      this.disconnect();
-      this.connect();
+    if (this.#host.proxyUrl !== this.#connectedUrl) {
+      this.#disconnect();
+      this.#connect();
     }
     // Before render, so opening the panel clears the badge in the same paint.
-    const {isOpen} = this.host;
-    if (this.savedOpen === null || this.savedOpen === isOpen) {
-      this.savedOpen = isOpen;
+    const {isOpen} = this.#host;
+    if (this.#savedOpen === null || this.#savedOpen === isOpen) {
+      this.#savedOpen = isOpen;
       return;
     }
-    this.savedOpen = isOpen;
-    this.session?.saveView({open: isOpen});
-    if (isOpen && this.unread > 0) this.setUnread(0);
+    this.#savedOpen = isOpen;
+    this.#session?.saveView({open: isOpen});
+    if (isOpen && this.unread > 0) this.#setUnread(0);
   }
 
   /** File the ticket with the page's details (the pre-chat form may have edited name/email). */
   start(description: string, details: {name?: string; email?: string} = {}): Promise<void> {
-    const {host} = this;
+    const host = this.#host;
     const request: StartSessionRequest = {description: description.trim()};
     const name = (details.name ?? host.name).trim();
     const email = (details.email ?? host.email).trim();
@@ -105,39 +105,39 @@ export class SessionController implements ReactiveController {
       request.attributes = host.context.attributes;
     }
     this.setDraft('');
-    return this.session?.start(request) ?? Promise.resolve();
+    return this.#session?.start(request) ?? Promise.resolve();
   }
 
   async send(text: string): Promise<void> {
-    clearTimeout(this.typingTimer);
+    clearTimeout(this.#typingTimer);
     this.setDraft('');
-    await this.session?.send(text);
+    await this.#session?.send(text);
   }
 
   retry(id: string): void {
-    void this.session?.retry(id);
+    void this.#session?.retry(id);
   }
 
   end(): Promise<void> {
-    return this.session?.end() ?? Promise.resolve();
+    return this.#session?.end() ?? Promise.resolve();
   }
 
   reset(): void {
-    void this.session?.reset();
+    void this.#session?.reset();
   }
 
   dismissAlert(): void {
-    void this.session?.dismissAlert();
+    void this.#session?.dismissAlert();
   }
 
   /** The visitor edited the draft: keep it, and tell the agent they are typing. */
   setDraft(text: string, typing = false): void {
     this.draft = text;
-    this.session?.saveView({draft: text});
+    this.#session?.saveView({draft: text});
     if (!typing) return;
-    this.session?.typing(text.length > 0);
-    clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(() => this.session?.typing(false), 5000);
+    this.#session?.typing(text.length > 0);
+    clearTimeout(this.#typingTimer);
+    this.#typingTimer = setTimeout(() => this.#session?.typing(false), 5000);
   }
 
   /** Save the conversation as a text file. */
@@ -151,48 +151,48 @@ export class SessionController implements ReactiveController {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  private connect(): void {
-    const url = this.host.proxyUrl;
-    this.connectedUrl = url;
+  #connect(): void {
+    const url = this.#host.proxyUrl;
+    this.#connectedUrl = url;
     if (url === null) return;
     const session = new ChatSession({proxyUrl: url});
-    this.session = session;
+    this.#session = session;
     this.ready = session.ready.then(() => {
-      if (this.session !== session) return;
+      if (this.#session !== session) return;
       const {rev, view} = session.store.record;
       if (rev > 0) {
-        this.host.isOpen = view.open;
+        this.#host.isOpen = view.open;
         this.draft = view.draft;
         this.unread = view.open ? 0 : view.unread;
       }
       const unsubscribe = session.store.subscribe((previous, next) =>
-        this.handleChange(previous.session, next.session)
+        this.#handleChange(previous.session, next.session)
       );
-      const unreport = session.onReport((problem) => this.fire([new GliaErrorEvent(problem)]));
-      this.release = () => {
+      const unreport = session.onReport((problem) => this.#fire([new GliaErrorEvent(problem)]));
+      this.#release = () => {
         unsubscribe();
         unreport();
       };
-      this.host.requestUpdate();
+      this.#host.requestUpdate();
     });
   }
 
-  private disconnect(): void {
-    clearTimeout(this.typingTimer);
-    this.release?.();
-    this.release = null;
-    this.session?.dispose();
-    this.session = null;
+  #disconnect(): void {
+    clearTimeout(this.#typingTimer);
+    this.#release?.();
+    this.#release = null;
+    this.#session?.dispose();
+    this.#session = null;
   }
 
-  private setUnread(unread: number): void {
+  #setUnread(unread: number): void {
     this.unread = unread;
-    this.session?.saveView({unread});
-    this.host.requestUpdate();
-    this.fire([new GliaUnreadChangeEvent(unread)]);
+    this.#session?.saveView({unread});
+    this.#host.requestUpdate();
+    this.#fire([new GliaUnreadChangeEvent(unread)]);
   }
 
-  private handleChange(previous: SessionState, next: SessionState): void {
+  #handleChange(previous: SessionState, next: SessionState): void {
     const events: Event[] = [];
     if (previous.status !== next.status) {
       events.push(new GliaStatusChangeEvent(next.status, previous.status));
@@ -214,20 +214,20 @@ export class SessionController implements ReactiveController {
       if (after.alert && !same(after.alert, before?.alert)) {
         events.push(new GliaErrorEvent(after.alert));
       }
-      if (fromAgent && !this.host.isOpen) this.setUnread(this.unread + fromAgent);
+      if (fromAgent && !this.#host.isOpen) this.#setUnread(this.unread + fromAgent);
     }
     if (next.status === 'failed' && previous.status !== 'failed') {
       events.push(new GliaErrorEvent(next.problem));
     }
-    this.host.requestUpdate();
-    this.fire(events);
+    this.#host.requestUpdate();
+    this.#fire(events);
   }
 
   /** Dispatch after the render that shows the change, so listeners see what the person sees. */
-  private fire(events: Event[]): void {
+  #fire(events: Event[]): void {
     if (!events.length) return;
-    void this.host.updateComplete.then(() => {
-      for (const event of events) this.host.dispatchEvent(event);
+    void this.#host.updateComplete.then(() => {
+      for (const event of events) this.#host.dispatchEvent(event);
     });
   }
 }

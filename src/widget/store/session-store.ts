@@ -50,20 +50,20 @@ export class SessionStore {
   /** The newest record this tab knows. */
   record: SessionRecord = emptyRecord();
 
-  private readonly listeners = new Set<StoreListener>();
-  private readonly channel: BroadcastChannel | null;
-  private readonly lockName: string;
-  private closed = false;
+  readonly #listeners = new Set<StoreListener>();
+  readonly #channel: BroadcastChannel | null;
+  readonly #lockName: string;
+  #closed = false;
   /** The absolute proxy URL: one session per proxy per origin. */
   readonly key: string;
 
   constructor(key: string) {
     this.key = key;
-    this.lockName = `glia-handoff:state:${key}`;
-    this.channel =
+    this.#lockName = `glia-handoff:state:${key}`;
+    this.#channel =
       typeof BroadcastChannel === 'function' ? new BroadcastChannel(`glia-handoff:${key}`) : null;
-    if (this.channel)
-      this.channel.onmessage = (e: MessageEvent<SessionRecord>) => this.accept(e.data);
+    if (this.#channel)
+      this.#channel.onmessage = (e: MessageEvent<SessionRecord>) => this.#accept(e.data);
   }
 
   /** Read the stored record (a reload, or a re-check inside a lock). Missing storage = empty. */
@@ -71,7 +71,7 @@ export class SessionStore {
     try {
       database ??= createStore(DB_NAME, STORE_NAME);
       const stored = await get<SessionRecord>(this.key, database);
-      if (stored) this.accept(stored);
+      if (stored) this.#accept(stored);
     } catch {
       // Storage can be unavailable (private modes, blocked by policy): the chat works in memory.
     }
@@ -80,12 +80,12 @@ export class SessionStore {
 
   /** The first read: waits for writes already queued (a tab reloading mid-write). */
   restore(): Promise<SessionRecord> {
-    return withLock(this.lockName, () => this.load());
+    return withLock(this.#lockName, () => this.load());
   }
 
   /** Change the session with `change`, under the lock, against the freshest stored record. */
   update(change: (record: SessionRecord) => SessionRecord): Promise<SessionRecord> {
-    return withLock(this.lockName, async () => {
+    return withLock(this.#lockName, async () => {
       const current = await this.load();
       const next = change(current);
       if (next === current) return current;
@@ -95,8 +95,8 @@ export class SessionStore {
       } catch {
         // See load(): keep going in memory.
       }
-      this.accept(written);
-      if (!this.closed) this.channel?.postMessage(written);
+      this.#accept(written);
+      if (!this.#closed) this.#channel?.postMessage(written);
       return written;
     });
   }
@@ -110,23 +110,23 @@ export class SessionStore {
   }
 
   subscribe(listener: StoreListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Stop listening; the channel closes once the writes already queued have gone out. */
   dispose(): void {
-    this.listeners.clear();
-    void withLock(this.lockName, async () => {
-      this.closed = true;
-      this.channel?.close();
+    this.#listeners.clear();
+    void withLock(this.#lockName, async () => {
+      this.#closed = true;
+      this.#channel?.close();
     });
   }
 
-  private accept(record: SessionRecord): void {
+  #accept(record: SessionRecord): void {
     if (record.rev <= this.record.rev) return;
     const previous = this.record;
     this.record = record;
-    for (const listener of this.listeners) listener(previous, record);
+    for (const listener of this.#listeners) listener(previous, record);
   }
 }

@@ -59,49 +59,49 @@ export class ChatSession {
   /** Resolves once the stored record is loaded: render nothing before it. */
   readonly ready: Promise<void>;
 
-  private readonly client: ProxyClient;
-  private readonly fetcher: typeof fetch | undefined;
-  private readonly startLock: string;
-  private readonly disposed = new AbortController();
-  private readonly reports = new Set<ReportListener>();
-  private leading = false;
-  private stream: EventStream | null = null;
-  private streamSessionId: string | null = null;
-  private flushing = false;
+  readonly #client: ProxyClient;
+  readonly #fetcher: typeof fetch | undefined;
+  readonly #startLock: string;
+  readonly #disposed = new AbortController();
+  readonly #reports = new Set<ReportListener>();
+  #leading = false;
+  #stream: EventStream | null = null;
+  #streamSessionId: string | null = null;
+  #flushing = false;
   /** Cuts a delivery backoff short (the stream is live again). */
-  private wakeDelivery: (() => void) | null = null;
-  private typingSentAt = 0;
-  private pendingView: Partial<ViewState> = {};
-  private viewTimer: ReturnType<typeof setTimeout> | undefined;
+  #wakeDelivery: (() => void) | null = null;
+  #typingSentAt = 0;
+  #pendingView: Partial<ViewState> = {};
+  #viewTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ChatSessionOptions) {
     const key = new URL(options.proxyUrl || '/', location.href).href.replace(/\/+$/, '');
     this.store = new SessionStore(key);
-    this.client = new ProxyClient(options.proxyUrl, options.fetcher);
-    this.fetcher = options.fetcher;
-    this.startLock = `glia-handoff:start:${key}`;
-    this.store.subscribe(() => this.react());
-    this.ready = this.restore();
+    this.#client = new ProxyClient(options.proxyUrl, options.fetcher);
+    this.#fetcher = options.fetcher;
+    this.#startLock = `glia-handoff:start:${key}`;
+    this.store.subscribe(() => this.#react());
+    this.ready = this.#restore();
   }
 
   /** Listen for problems that no state shows. */
   onReport(listener: ReportListener): () => void {
-    this.reports.add(listener);
-    return () => this.reports.delete(listener);
+    this.#reports.add(listener);
+    return () => this.#reports.delete(listener);
   }
 
   /** File a ticket, unless this or another tab already has a session (single-flight). */
   async start(request: StartSessionRequest): Promise<void> {
     const requested: SessionEvent = {type: 'start-requested', description: request.description};
-    await withLock(this.startLock, async () => {
+    await withLock(this.#startLock, async () => {
       // Re-read inside the lock: another tab may have started while this one waited.
       const {session} = await this.store.load();
       if (transition(session, requested) === session) return;
-      await this.apply(requested);
+      await this.#apply(requested);
       try {
-        await this.apply({type: 'start-succeeded', session: await this.client.start(request)});
+        await this.#apply({type: 'start-succeeded', session: await this.#client.start(request)});
       } catch (error) {
-        await this.apply({type: 'start-failed', problem: toProblem(error)});
+        await this.#apply({type: 'start-failed', problem: toProblem(error)});
       }
     });
   }
@@ -109,12 +109,12 @@ export class ChatSession {
   /** Queue a message; the stream tab delivers it (now, or when the proxy is reachable again). */
   async send(text: string): Promise<void> {
     this.typing(false);
-    await this.apply({type: 'message-queued', id: newId(), text, at: now()});
+    await this.#apply({type: 'message-queued', id: newId(), text, at: now()});
   }
 
   /** Send a failed message again, with its original id. */
   retry(id: string): Promise<unknown> {
-    return this.apply({type: 'message-retried', id});
+    return this.#apply({type: 'message-retried', id});
   }
 
   /** Cancel the wait or end the chat. */
@@ -122,10 +122,10 @@ export class ChatSession {
     const {session} = this.store.record;
     if (!isActive(session)) return;
     try {
-      const snapshot = await this.client.end(session.chat.id, session.chat.token);
-      await this.apply({type: 'snapshot-loaded', snapshot});
+      const snapshot = await this.#client.end(session.chat.id, session.chat.token);
+      await this.#apply({type: 'snapshot-loaded', snapshot});
     } catch (error) {
-      await this.apply(
+      await this.#apply(
         isGone(error)
           ? {type: 'session-lost', problem: {code: 'session-lost', message: ''}}
           : {type: 'alert-raised', problem: toProblem(error)}
@@ -135,11 +135,11 @@ export class ChatSession {
 
   /** Leave the ended or failed view for a fresh pre-chat. */
   reset(): Promise<unknown> {
-    return this.apply({type: 'reset'});
+    return this.#apply({type: 'reset'});
   }
 
   dismissAlert(): Promise<unknown> {
-    return this.apply({type: 'alert-dismissed'});
+    return this.#apply({type: 'alert-dismissed'});
   }
 
   /** Tell the agent the visitor is typing; at most one update per 3 s (Glia's advice, G11). */
@@ -147,64 +147,64 @@ export class ChatSession {
     const {session} = this.store.record;
     if (session.status !== 'engaged') return;
     const time = Date.now();
-    if (active ? time - this.typingSentAt < 3000 : this.typingSentAt === 0) return;
-    this.typingSentAt = active ? time : 0;
-    this.client.typing(session.chat.id, session.chat.token, active).catch(() => undefined);
+    if (active ? time - this.#typingSentAt < 3000 : this.#typingSentAt === 0) return;
+    this.#typingSentAt = active ? time : 0;
+    this.#client.typing(session.chat.id, session.chat.token, active).catch(() => undefined);
   }
 
   /** Remember panel state for a reload; drafts (a write per keystroke) wait 300 ms. */
   saveView(change: Partial<ViewState>): void {
-    Object.assign(this.pendingView, change);
-    clearTimeout(this.viewTimer);
-    const onlyDraft = Object.keys(this.pendingView).every((key) => key === 'draft');
-    this.viewTimer = setTimeout(() => this.writeView(), onlyDraft ? 300 : 0);
+    Object.assign(this.#pendingView, change);
+    clearTimeout(this.#viewTimer);
+    const onlyDraft = Object.keys(this.#pendingView).every((key) => key === 'draft');
+    this.#viewTimer = setTimeout(() => this.#writeView(), onlyDraft ? 300 : 0);
   }
 
   dispose(): void {
-    this.writeView();
-    this.disposed.abort();
-    this.leading = false;
-    this.stream?.close();
-    this.stream = null;
-    this.wakeDelivery?.();
+    this.#writeView();
+    this.#disposed.abort();
+    this.#leading = false;
+    this.#stream?.close();
+    this.#stream = null;
+    this.#wakeDelivery?.();
     this.store.dispose();
   }
 
-  private get isDisposed() {
-    return this.disposed.signal.aborted;
+  get #isDisposed() {
+    return this.#disposed.signal.aborted;
   }
 
   /** Change the shared record; a disposed session (its tab is gone) changes nothing. */
-  private async apply(event: SessionEvent): Promise<unknown> {
-    if (this.isDisposed) return;
+  async #apply(event: SessionEvent): Promise<unknown> {
+    if (this.#isDisposed) return;
     return this.store.updateSession((session) => transition(session, event));
   }
 
-  private writeView(): void {
-    clearTimeout(this.viewTimer);
-    const view = this.pendingView;
-    this.pendingView = {};
+  #writeView(): void {
+    clearTimeout(this.#viewTimer);
+    const view = this.#pendingView;
+    this.#pendingView = {};
     if (Object.keys(view).length === 0) return;
     void this.store.update((record) => ({...record, view: {...record.view, ...view}}));
   }
 
-  private async restore(): Promise<void> {
+  async #restore(): Promise<void> {
     const {session} = await this.store.restore();
     if (session.status === 'starting') {
       const locks = await navigator.locks?.query();
-      if (!locks?.held?.some((lock) => lock.name === this.startLock)) {
-        await this.apply({type: 'start-abandoned'});
+      if (!locks?.held?.some((lock) => lock.name === this.#startLock)) {
+        await this.#apply({type: 'start-abandoned'});
       }
     }
-    this.claimStream();
+    this.#claimStream();
   }
 
   /** One tab per proxy holds the stream; when it closes, the lock passes to another tab. */
-  private claimStream(): void {
-    const {signal} = this.disposed;
+  #claimStream(): void {
+    const {signal} = this.#disposed;
     const hold = () => {
-      this.leading = true;
-      this.react();
+      this.#leading = true;
+      this.#react();
       return new Promise<void>((release) => signal.addEventListener('abort', () => release()));
     };
     if (!navigator.locks) {
@@ -217,75 +217,75 @@ export class ChatSession {
   }
 
   /** Bring the stream and the outbox in line with the current state (stream tab only). */
-  private react(): void {
-    if (!this.leading || this.isDisposed) return;
+  #react(): void {
+    if (!this.#leading || this.#isDisposed) return;
     const {session} = this.store.record;
     const chat = isActive(session) ? session.chat : null;
-    if (this.stream && this.streamSessionId !== chat?.id) {
-      this.stream.close();
-      this.stream = null;
-      this.streamSessionId = null;
+    if (this.#stream && this.#streamSessionId !== chat?.id) {
+      this.#stream.close();
+      this.#stream = null;
+      this.#streamSessionId = null;
     }
-    if (chat && !this.stream) this.openStream(chat);
+    if (chat && !this.#stream) this.#openStream(chat);
     if (session.status === 'engaged' && session.chat.outbox.some((m) => m.delivery === 'sending')) {
-      void this.flush();
+      void this.#flush();
     }
   }
 
-  private openStream(chat: Chat): void {
-    this.streamSessionId = chat.id;
-    this.stream = new EventStream({
-      url: this.client.eventsUrl(chat.id),
+  #openStream(chat: Chat): void {
+    this.#streamSessionId = chat.id;
+    this.#stream = new EventStream({
+      url: this.#client.eventsUrl(chat.id),
       token: chat.token,
       lastEventId: chat.lastEventId,
-      fetcher: this.fetcher,
+      fetcher: this.#fetcher,
       onFrame: (result) => {
         if (!result.ok) {
           const message = `Skipped event ${result.id ?? '(no id)'}: ${result.error}`;
-          for (const listener of this.reports) listener({code: 'invalid-event', message});
+          for (const listener of this.#reports) listener({code: 'invalid-event', message});
         }
-        void this.apply(
+        void this.#apply(
           result.ok
             ? {type: 'event-received', id: result.id, event: result.event, at: now()}
             : {type: 'frame-rejected', id: result.id}
         );
       },
       onLink: (link) => {
-        void this.apply({type: 'link-changed', link});
-        if (link === 'live') this.wakeDelivery?.();
+        void this.#apply({type: 'link-changed', link});
+        if (link === 'live') this.#wakeDelivery?.();
       },
-      onOpen: () => void this.catchUp(chat),
+      onOpen: () => void this.#catchUp(chat),
       onGone: () =>
-        void this.apply({type: 'session-lost', problem: {code: 'session-lost', message: ''}}),
+        void this.#apply({type: 'session-lost', problem: {code: 'session-lost', message: ''}}),
     });
   }
 
   /** After a (re)connect, fetch the snapshot in case the stream's replay missed something. */
-  private async catchUp(chat: Chat): Promise<void> {
+  async #catchUp(chat: Chat): Promise<void> {
     try {
-      const snapshot = await this.client.snapshot(chat.id, chat.token);
-      await this.apply({type: 'snapshot-loaded', snapshot});
+      const snapshot = await this.#client.snapshot(chat.id, chat.token);
+      await this.#apply({type: 'snapshot-loaded', snapshot});
     } catch (error) {
       if (isGone(error)) {
-        await this.apply({type: 'session-lost', problem: {code: 'session-lost', message: ''}});
+        await this.#apply({type: 'session-lost', problem: {code: 'session-lost', message: ''}});
       }
     }
   }
 
   /** Deliver queued messages one at a time, oldest first. */
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+  async #flush(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
     try {
       for (;;) {
         const {session} = this.store.record;
-        if (!this.leading || session.status !== 'engaged') return;
+        if (!this.#leading || session.status !== 'engaged') return;
         const item = session.chat.outbox.find((m) => m.delivery === 'sending');
         if (!item) return;
-        await this.deliver(session.chat, item);
+        await this.#deliver(session.chat, item);
       }
     } finally {
-      this.flushing = false;
+      this.#flushing = false;
     }
   }
 
@@ -294,11 +294,11 @@ export class ChatSession {
    * stays queued and is tried again with backoff, at once when the stream is live again; a 429
    * waits `Retry-After`; a 5xx is tried three times and then marked failed, for the retry button.
    */
-  private async deliver(chat: Chat, item: OutboxItem): Promise<void> {
+  async #deliver(chat: Chat, item: OutboxItem): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const message = await this.client.send(chat.id, chat.token, item.id, item.text);
-        await this.apply({type: 'message-accepted', message});
+        const message = await this.#client.send(chat.id, chat.token, item.id, item.text);
+        await this.#apply({type: 'message-accepted', message});
         return;
       } catch (error) {
         if (!(error instanceof ProxyError)) throw error;
@@ -306,29 +306,29 @@ export class ChatSession {
         const transient = kind === 'network' || status === 429 || status === 503;
         if (!transient && (status < 500 || attempt >= 2)) {
           const problem = error.detail.message ? toProblem(error) : undefined;
-          await this.apply({type: 'message-failed', id: item.id, problem});
+          await this.#apply({type: 'message-failed', id: item.id, problem});
           return;
         }
-        await this.sleep(retryAfter === undefined ? backoffMs(attempt) : retryAfter * 1000);
+        await this.#sleep(retryAfter === undefined ? backoffMs(attempt) : retryAfter * 1000);
       }
       const {session} = this.store.record;
       const current =
         session.status === 'engaged' && session.chat.id === chat.id
           ? session.chat.outbox.find((m) => m.id === item.id)
           : undefined;
-      if (this.isDisposed || current?.delivery !== 'sending') return;
+      if (this.#isDisposed || current?.delivery !== 'sending') return;
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wakeDelivery = null;
+        this.#wakeDelivery = null;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wakeDelivery = done;
+      this.#wakeDelivery = done;
     });
   }
 }

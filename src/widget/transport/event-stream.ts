@@ -97,61 +97,61 @@ const GONE = new Set([401, 403, 404, 410]);
 
 /** Reads one session's events until `close()`. Starts connecting at once. */
 export class EventStream {
-  private readonly options: EventStreamOptions;
-  private lastEventId: string | null;
-  private closed = false;
-  private connection: AbortController | null = null;
+  readonly #options: EventStreamOptions;
+  #lastEventId: string | null;
+  #closed = false;
+  #connection: AbortController | null = null;
   /** Resolves the current backoff wait early (online, visible again). */
-  private wake: (() => void) | null = null;
-  private silence: ReturnType<typeof setTimeout> | undefined;
+  #wake: (() => void) | null = null;
+  #silence: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: EventStreamOptions) {
-    this.options = options;
-    this.lastEventId = options.lastEventId;
-    addEventListener('online', this.handleOnline);
-    addEventListener('offline', this.handleOffline);
-    document.addEventListener('visibilitychange', this.handleVisible);
-    void this.run();
+    this.#options = options;
+    this.#lastEventId = options.lastEventId;
+    addEventListener('online', this.#handleOnline);
+    addEventListener('offline', this.#handleOffline);
+    document.addEventListener('visibilitychange', this.#handleVisible);
+    void this.#run();
   }
 
   close(): void {
-    this.closed = true;
-    removeEventListener('online', this.handleOnline);
-    removeEventListener('offline', this.handleOffline);
-    document.removeEventListener('visibilitychange', this.handleVisible);
-    clearTimeout(this.silence);
-    this.connection?.abort();
-    this.wake?.();
+    this.#closed = true;
+    removeEventListener('online', this.#handleOnline);
+    removeEventListener('offline', this.#handleOffline);
+    document.removeEventListener('visibilitychange', this.#handleVisible);
+    clearTimeout(this.#silence);
+    this.#connection?.abort();
+    this.#wake?.();
   }
 
-  private readonly handleOnline = () => this.wake?.();
-  private readonly handleOffline = () => {
-    this.options.onLink('offline');
-    this.connection?.abort();
+  readonly #handleOnline = () => this.#wake?.();
+  readonly #handleOffline = () => {
+    this.#options.onLink('offline');
+    this.#connection?.abort();
   };
-  private readonly handleVisible = () => {
-    if (document.visibilityState === 'visible') this.wake?.();
+  readonly #handleVisible = () => {
+    if (document.visibilityState === 'visible') this.#wake?.();
   };
 
-  private async run(): Promise<void> {
-    const {onLink, onOpen, onGone} = this.options;
-    const fetcher = this.options.fetcher ?? ((...args) => fetch(...args));
-    for (let attempt = 0; !this.closed;) {
-      this.connection = new AbortController();
+  async #run(): Promise<void> {
+    const {onLink, onOpen, onGone} = this.#options;
+    const fetcher = this.#options.fetcher ?? ((...args) => fetch(...args));
+    for (let attempt = 0; !this.#closed;) {
+      this.#connection = new AbortController();
       const headers: Record<string, string> = {
         Accept: 'text/event-stream',
-        Authorization: `Bearer ${this.options.token}`,
+        Authorization: `Bearer ${this.#options.token}`,
       };
-      if (this.lastEventId !== null) headers['Last-Event-ID'] = this.lastEventId;
+      if (this.#lastEventId !== null) headers['Last-Event-ID'] = this.#lastEventId;
       let retryAfter: number | undefined;
       try {
-        const response = await fetcher(this.options.url, {
+        const response = await fetcher(this.#options.url, {
           headers,
           cache: 'no-store',
-          signal: this.connection.signal,
+          signal: this.#connection.signal,
         });
         if (GONE.has(response.status)) {
-          if (!this.closed) onGone(response.status);
+          if (!this.#closed) onGone(response.status);
           return;
         }
         if (!response.ok || !response.body) {
@@ -161,32 +161,32 @@ export class EventStream {
         attempt = 0;
         onLink('live');
         onOpen();
-        await this.read(response.body);
+        await this.#read(response.body);
         // The proxy closed a healthy stream (restart, idle timeout): reconnect soon, quietly.
-        await this.pause(backoffMs(0));
+        await this.#pause(backoffMs(0));
         continue;
       } catch {
-        if (this.closed) return;
+        if (this.#closed) return;
         onLink('offline');
       } finally {
-        clearTimeout(this.silence);
+        clearTimeout(this.#silence);
       }
-      await this.pause(retryAfter ? retryAfter * 1000 : backoffMs(attempt++));
-      if (!this.closed) onLink('connecting');
+      await this.#pause(retryAfter ? retryAfter * 1000 : backoffMs(attempt++));
+      if (!this.#closed) onLink('connecting');
     }
   }
 
-  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+  async #read(body: ReadableStream<Uint8Array>): Promise<void> {
     const parse = createFrameParser((frame) => {
-      if (frame.id !== null) this.lastEventId = frame.id;
-      this.options.onFrame(parseFrame(frame));
+      if (frame.id !== null) this.#lastEventId = frame.id;
+      this.#options.onFrame(parseFrame(frame));
     });
     const reader = body.getReader();
     const decoder = new TextDecoder();
-    const connection = this.connection;
+    const connection = this.#connection;
     const watch = () => {
-      clearTimeout(this.silence);
-      this.silence = setTimeout(() => connection?.abort(), this.options.silenceMs ?? 45_000);
+      clearTimeout(this.#silence);
+      this.#silence = setTimeout(() => connection?.abort(), this.#options.silenceMs ?? 45_000);
     };
     watch();
     try {
@@ -201,15 +201,15 @@ export class EventStream {
     }
   }
 
-  private pause(ms: number): Promise<void> {
+  #pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wake = null;
+        this.#wake = null;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      this.#wake = done;
     });
   }
 }

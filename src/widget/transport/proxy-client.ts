@@ -62,62 +62,62 @@ type Schema<T> = {safeParse(data: unknown): {success: true; data: T} | {success:
 
 /** A client for one proxy, e.g. `https://handoff.example.com` or `` (same origin). */
 export class ProxyClient {
-  private readonly base: string;
-  private readonly fetcher: typeof fetch;
+  readonly #base: string;
+  readonly #fetcher: typeof fetch;
 
   /** `fetcher` defaults to the page's fetch, looked up per call (so test doubles apply). */
   constructor(proxyUrl: string, fetcher: typeof fetch = (...args) => fetch(...args)) {
-    this.fetcher = fetcher;
-    this.base = `${proxyUrl.replace(/\/+$/, '')}/handoff/sessions`;
+    this.#fetcher = fetcher;
+    this.#base = `${proxyUrl.replace(/\/+$/, '')}/handoff/sessions`;
   }
 
   /** The URL of a session's event stream. */
   eventsUrl(sessionId: string): string {
-    return `${this.base}/${encodeURIComponent(sessionId)}/events`;
+    return `${this.#base}/${encodeURIComponent(sessionId)}/events`;
   }
 
   /** POST /handoff/sessions: file the ticket. */
   async start(request: StartSessionRequest): Promise<StartedSession> {
-    const body = await this.call('', 'POST', undefined, request, StartSessionAnswer);
+    const body = await this.#call('', 'POST', undefined, request, StartSessionAnswer);
     return body.session;
   }
 
   /** GET /handoff/sessions/:id: everything so far (the catch-up after a reconnect). */
   snapshot(id: string, token: string): Promise<SessionSnapshot> {
-    return this.call(`/${encodeURIComponent(id)}`, 'GET', token, undefined, SessionSnapshot);
+    return this.#call(`/${encodeURIComponent(id)}`, 'GET', token, undefined, SessionSnapshot);
   }
 
   /** PUT /handoff/sessions/:id/messages/:uuid: idempotent on `messageId`, so retries are safe. */
   async send(id: string, token: string, messageId: string, text: string): Promise<ChatMessage> {
     const path = `/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`;
-    const body = await this.call(path, 'PUT', token, {text}, SendMessageResponse);
+    const body = await this.#call(path, 'PUT', token, {text}, SendMessageResponse);
     return body.message;
   }
 
   /** PUT /handoff/sessions/:id/typing. */
   async typing(id: string, token: string, typing: boolean): Promise<void> {
-    await this.call(`/${encodeURIComponent(id)}/typing`, 'PUT', token, {typing});
+    await this.#call(`/${encodeURIComponent(id)}/typing`, 'PUT', token, {typing});
   }
 
   /** DELETE /handoff/sessions/:id: cancel the wait or end the chat; idempotent. */
   end(id: string, token: string): Promise<SessionSnapshot> {
-    return this.call(`/${encodeURIComponent(id)}`, 'DELETE', token, undefined, SessionSnapshot);
+    return this.#call(`/${encodeURIComponent(id)}`, 'DELETE', token, undefined, SessionSnapshot);
   }
 
-  private async call(
+  async #call(
     path: string,
     method: string,
     token: string | undefined,
     body: unknown
   ): Promise<undefined>;
-  private async call<T>(
+  async #call<T>(
     path: string,
     method: string,
     token: string | undefined,
     body: unknown,
     schema: Schema<T>
   ): Promise<T>;
-  private async call<T>(
+  async #call<T>(
     path: string,
     method: string,
     token: string | undefined,
@@ -129,7 +129,7 @@ export class ProxyClient {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     try {
-      response = await this.fetcher(this.base + path, {
+      response = await this.#fetcher(this.#base + path, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
