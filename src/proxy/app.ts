@@ -162,7 +162,10 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     const started = now();
     c.set('log', logger.child({requestId: c.var.requestId}));
     await next();
-    c.var.log.info('request', {
+    // Glia's deliveries are machine traffic, one per chat event, counted in the metrics: logged
+    // only at debug unless refused. What a browser asks is logged at info.
+    const routine = c.res.status < 400 && c.req.path.startsWith('/handoff/webhooks/');
+    c.var.log[routine ? 'debug' : 'info']('request', {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,

@@ -53,6 +53,27 @@ describe('operations', () => {
     assert.equal(line?.status, 201);
   });
 
+  it('logs accepted webhook deliveries only at debug, and refused ones at info', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    await h.accept();
+    const forged = await h.proxy.request(`/handoff/webhooks/glia/${session.id}`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: '{}',
+    });
+    assert.equal(forged.status, 401);
+    const requests = h.logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((l) => l.msg === 'request' && String(l.path).startsWith('/handoff/webhooks/'));
+    assert.deepEqual(
+      requests.map((l) => l.status),
+      [401],
+      'the engagement.start delivery (204) is not logged at info'
+    );
+  });
+
   it('leaks no secret into any response, SSE frame or log line over a whole conversation', async (t) => {
     const h = setup();
     t.after(() => h.close());
