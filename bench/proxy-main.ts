@@ -1,0 +1,105 @@
+/**
+ * @module The proxy's process in the bench: `glia-handoff proxy` as the CLI builds it (config from
+ * the environment through loadConfig, global fetch to Glia), except that the per-address
+ * new-session limit is lifted (every bench visitor comes from 127.0.0.1) and the log level is the
+ * bench's `BENCH_LOG_LEVEL` (default `info`, the CLI's). Forked with an IPC channel: it says where
+ * it listens, and answers `stats` (memory after a full GC, CPU, event-loop delay).
+ * Run with --expose-gc.
+ */
+import {writeFileSync} from 'node:fs';
+import {Session} from 'node:inspector/promises';
+import {monitorEventLoopDelay} from 'node:perf_hooks';
+import {writeHeapSnapshot} from 'node:v8';
+import {createServer} from 'node:net';
+import {serve} from '@hono/node-server';
+import {createProxyApp} from '../src/proxy/app.js';
+import {loadConfig} from '../src/proxy/config.js';
+import type {LogLevel} from '../src/proxy/logger.js';
+import type {ProxyCommand, ProxyStats} from './protocol.js';
+
+/** A port free right now on 127.0.0.1 (PUBLIC_URL must name it before the app exists). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const port = await freePort();
+const config = loadConfig({
+  ...process.env,
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  PUBLIC_URL: `http://127.0.0.1:${port}`,
+});
+const app = createProxyApp({
+  config,
+  fetch: (url, init) => fetch(url, init),
+  logLevel: (process.env.BENCH_LOG_LEVEL ?? 'info') as LogLevel,
+  limits: {newSessionsPerAddress: {capacity: 1_000_000, refillPerSecond: 1_000_000}},
+});
+const server = serve({fetch: app.fetch, port, hostname: '127.0.0.1'});
+await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+
+const loop = monitorEventLoopDelay({resolution: 10});
+loop.enable();
+
+/** Token exchanges so far, read from the proxy's own Prometheus metrics. */
+function tokenExchanges(): number {
+  let total = 0;
+  for (const line of app.metrics.render().split('\n'))
+    if (line.startsWith('glia_handoff_token_exchanges_total{') && line.includes('outcome="ok"'))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return total;
+}
+
+let inspector: Session | undefined;
+process.on('message', async (command: ProxyCommand) => {
+  if (command.type === 'profile-start') {
+    inspector = new Session();
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+    process.send?.({id: command.id, type: 'profile'});
+    return;
+  }
+  if (command.type === 'profile-stop') {
+    const result = await inspector?.post('Profiler.stop');
+    if (result) writeFileSync(command.file, JSON.stringify(result.profile));
+    inspector?.disconnect();
+    process.send?.({id: command.id, type: 'profile'});
+    return;
+  }
+  if (command.type === 'heap-snapshot') {
+    writeHeapSnapshot(command.file);
+    process.send?.({id: command.id, type: 'profile'});
+    return;
+  }
+  if (command.type !== 'stats') return;
+  (globalThis as {gc?: () => void}).gc?.();
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const sessions = app.store.all();
+  const stats: ProxyStats = {
+    id: command.id,
+    type: 'stats',
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    sessions: sessions.length,
+    openStreams: sessions.reduce((sum, s) => sum + s.openStreams, 0),
+    tokenExchanges: tokenExchanges(),
+  };
+  loop.reset();
+  process.send?.(stats);
+});
+// A clean exit on SIGTERM, so that --cpu-prof writes its profile.
+process.once('SIGTERM', () => process.exit(0));
+process.send?.({id: 0, type: 'ready', url: `http://127.0.0.1:${port}`});

@@ -1,0 +1,477 @@
+/**
+ * @module `npm run bench`: widget weight, session creation against a slow Glia, and the proxy under
+ * load beside the same traffic straight to Glia, in one run. Prints a table, writes
+ * bench/results.json and bench/chart.svg.
+ *
+ * Processes, all on 127.0.0.1: this orchestrator; the simulator (`glia-handoff sim
+ * --auto-operator`); the proxy (bench/proxy-main.ts); the load generator (bench/load/load-main.ts),
+ * which plays the browsers, the agents (the simulator's control API) and, for the direct
+ * baseline, an integrator whose webhooks go to a trivial receiver in its own process.
+ *
+ * Options: --quick (small and short, results to /tmp), --chart-only (redraw chart.svg from
+ * results.json), --max <n> (most visitors, default 12500),
+ * --log-level <debug|info|warn|error> (the proxy's, default info as the CLI), --profile (into
+ * /tmp/glia-handoff-bench-profiles: a CPU profile of the proxy during each traffic window through
+ * it, a heap snapshot of the proxy after the last step, a CPU profile of the whole simulator; read
+ * a profile with `npx tsx bench/profile-summary.ts <file>`).
+ */
+import {execSync} from 'node:child_process';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {cpus, release, totalmem} from 'node:os';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import type {ChartRow} from './chart.js';
+import {renderChart} from './chart.js';
+import type {ProxyStats, TrafficResult} from './protocol.js';
+import {PROFILE_DIR, startLoad, startProxy, startSim} from './processes.js';
+import {round} from './stats.js';
+import {measureWidget} from './widget-size.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const {values: options} = parseArgs({
+  options: {
+    quick: {type: 'boolean', default: false},
+    max: {type: 'string', default: '12500'},
+    'log-level': {type: 'string', default: 'info'},
+    profile: {type: 'boolean', default: false},
+    'chart-only': {type: 'boolean', default: false},
+  },
+});
+const quick = options.quick;
+const maxVisitors = Number(options.max);
+const logLevel = options['log-level'];
+const outDir = quick ? '/tmp/glia-handoff-bench' : join(root, 'bench');
+
+/** The simulator's answer delay for the session-creation step: a realistic Glia round trip. */
+const GLIA_DELAY_MS = 50;
+/** Short tokens, so the run spans several lifetimes: at most one exchange each. */
+const TOKEN_TTL_SECONDS = 60;
+/** Stop growing when the proxy passes this, or its p99 passes the latency bound. */
+const RSS_BOUND_BYTES = 1024 ** 3;
+const LATENCY_BOUND_MS = 2000;
+/** The whole load step stops growing after this long. */
+const LOAD_BUDGET_MS = quick ? 120_000 : 900_000;
+
+/**
+ * The load steps. First 1,000 engaged visitors at the rate the targets name (a message a second
+ * each) and at two lower rates, to show where this machine's cores run out; then ever more open
+ * streams at a light rate (a message every 10 to 60 s each), to find how many one process holds.
+ * Visitors write a tenth as often as operators; the auto-operator answers each of their messages.
+ */
+type Phase = 'rate' | 'scale';
+const LOAD_PLAN: {visitors: number; operatorPerSecond: number; phase: Phase}[] = quick
+  ? [
+      {visitors: 100, operatorPerSecond: 100, phase: 'rate'},
+      {visitors: 500, operatorPerSecond: 250, phase: 'scale'},
+    ]
+  : [
+      {visitors: 100, operatorPerSecond: 100, phase: 'rate'},
+      {visitors: 1000, operatorPerSecond: 250, phase: 'rate'},
+      {visitors: 1000, operatorPerSecond: 500, phase: 'rate'},
+      {visitors: 1000, operatorPerSecond: 1000, phase: 'rate'},
+      {visitors: 2500, operatorPerSecond: 250, phase: 'scale'},
+      {visitors: 5000, operatorPerSecond: 250, phase: 'scale'},
+      {visitors: 7500, operatorPerSecond: 250, phase: 'scale'},
+      {visitors: 10_000, operatorPerSecond: 250, phase: 'scale'},
+      {visitors: 12_500, operatorPerSecond: 250, phase: 'scale'},
+    ];
+
+const MB = 1024 * 1024;
+const log = (text: string) =>
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
+
+function machine() {
+  const cpu = cpus();
+  let openFiles = 'unknown';
+  try {
+    openFiles = execSync('ulimit -n', {shell: '/bin/sh'}).toString().trim();
+  } catch {
+    // Reported as unknown.
+  }
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    memoryGiB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+    openFilesLimit: openFiles,
+  };
+}
+
+/** Step 3 of the issue: sessions per second when every Glia call takes 50 ms. */
+async function sessionCreation() {
+  const sim = await startSim(root, false);
+  await sim.control('config', {auto_operator: false, token_ttl_seconds: 3600});
+  await sim.control('faults', {rules: [{path: '*', delay_ms: GLIA_DELAY_MS}]});
+  const proxy = await startProxy(root, sim.url, {logLevel});
+  const load = await startLoad(root, sim.url, proxy.url);
+  const steps = [];
+  try {
+    for (const parallel of quick ? [1, 50] : [1, 10, 50, 200, 500]) {
+      const r = await load.ask<'create-rate'>({
+        type: 'create-rate',
+        parallel,
+        durationMs: quick ? 2000 : 4000,
+      });
+      if (r.type !== 'create-rate') throw new Error('unexpected answer');
+      const step = {
+        parallel,
+        sessionsPerSecond: round(r.created / r.seconds, 1),
+        p50Ms: round(r.latency.p50, 1),
+        p99Ms: round(r.latency.p99, 1),
+        created: r.created,
+        failed: r.failed,
+      };
+      steps.push(step);
+      log(
+        `sessions: ${parallel} in parallel → ${step.sessionsPerSecond}/s, p50 ${step.p50Ms} ms` +
+          `${r.firstError ? ` (first error: ${r.firstError})` : ''}`
+      );
+    }
+    const stats = await proxy.stats();
+    return {gliaDelayMs: GLIA_DELAY_MS, steps, tokenExchanges: stats.tokenExchanges};
+  } finally {
+    await load.stop();
+    await proxy.stop();
+    await sim.stop();
+  }
+}
+
+/** One row of results.proxy. */
+interface ProxyRow {
+  concurrency: number;
+  e2eP50Ms: number;
+  e2eP95Ms: number;
+  e2eP99Ms: number;
+  overheadP50Ms: number;
+  overheadP95Ms: number;
+  overheadP99Ms: number;
+  sendP50Ms: number;
+  sendP95Ms: number;
+  sendP99Ms: number;
+  rssPerStreamKB: number;
+  lost: number;
+  duplicated: number;
+  errors: number;
+  direct: {
+    e2eP50Ms: number;
+    e2eP95Ms: number;
+    e2eP99Ms: number;
+    sendP50Ms: number;
+    sendP99Ms: number;
+    lost: number;
+    duplicated: number;
+    errors: number;
+  };
+  operatorMessagesPerSecond: number;
+  visitorMessagesPerSecond: number;
+  operatorMessages: number;
+  visitorMessages: number;
+  e2eSamples: number;
+  rssMB: number;
+  openStreams: number;
+  proxyCpuPercent: number;
+  proxyLoopDelayP99Ms: number;
+  loadLoopDelayP99Ms: number;
+  /** How late the load generator made its sends against their schedule, p99. */
+  loadScheduleLagP99Ms: number;
+}
+
+const diff = (a: number, b: number) => round(a - b);
+
+function toRow(
+  visitors: number,
+  rates: {operator: number; visitor: number},
+  proxy: TrafficResult,
+  direct: TrafficResult,
+  stats: ProxyStats,
+  baseline: ProxyStats,
+  cpuPercent: number
+): ProxyRow {
+  return {
+    concurrency: visitors,
+    e2eP50Ms: round(proxy.e2e.p50),
+    e2eP95Ms: round(proxy.e2e.p95),
+    e2eP99Ms: round(proxy.e2e.p99),
+    overheadP50Ms: diff(proxy.e2e.p50, direct.e2e.p50),
+    overheadP95Ms: diff(proxy.e2e.p95, direct.e2e.p95),
+    overheadP99Ms: diff(proxy.e2e.p99, direct.e2e.p99),
+    sendP50Ms: round(proxy.send.p50),
+    sendP95Ms: round(proxy.send.p95),
+    sendP99Ms: round(proxy.send.p99),
+    rssPerStreamKB: round((stats.rssBytes - baseline.rssBytes) / stats.openStreams / 1024, 1),
+    lost: proxy.lost,
+    duplicated: proxy.duplicated,
+    errors: proxy.errors,
+    direct: {
+      e2eP50Ms: round(direct.e2e.p50),
+      e2eP95Ms: round(direct.e2e.p95),
+      e2eP99Ms: round(direct.e2e.p99),
+      sendP50Ms: round(direct.send.p50),
+      sendP99Ms: round(direct.send.p99),
+      lost: direct.lost,
+      duplicated: direct.duplicated,
+      errors: direct.errors,
+    },
+    operatorMessagesPerSecond: rates.operator,
+    visitorMessagesPerSecond: rates.visitor,
+    operatorMessages: proxy.operatorSent,
+    visitorMessages: proxy.visitorSent,
+    e2eSamples: proxy.e2e.count,
+    rssMB: round(stats.rssBytes / MB, 1),
+    openStreams: stats.openStreams,
+    proxyCpuPercent: round(cpuPercent, 1),
+    proxyLoopDelayP99Ms: round(stats.loopDelayP99Ms),
+    loadLoopDelayP99Ms: round(proxy.loadLoopDelayP99Ms),
+    loadScheduleLagP99Ms: round(proxy.scheduleLagP99Ms),
+  };
+}
+
+/** Step 2 of the issue: 100, 1,000, then more until a bound, each through the proxy and direct. */
+async function underLoad() {
+  const sim = await startSim(root, options.profile);
+  await sim.control('config', {
+    auto_operator: {accept_after_ms: 100, reply_after_ms: 500},
+    token_ttl_seconds: TOKEN_TTL_SECONDS,
+  });
+  const proxy = await startProxy(root, sim.url, {logLevel});
+  const load = await startLoad(root, sim.url, proxy.url);
+  const started = Date.now();
+  const baseline = await proxy.stats();
+  log(`proxy up, RSS ${round(baseline.rssBytes / MB, 1)} MB before any session`);
+  const steps = LOAD_PLAN.filter((step) => step.visitors <= maxVisitors);
+  const rows: (ProxyRow & {phase: Phase})[] = [];
+  let stoppedBecause = `reached the last step, ${steps.at(-1)?.visitors} visitors`;
+  try {
+    for (const {visitors, operatorPerSecond, phase} of steps) {
+      if (Date.now() - started > LOAD_BUDGET_MS) {
+        stoppedBecause = `time budget of ${LOAD_BUDGET_MS / 1000} s spent`;
+        break;
+      }
+      const rates = {operator: operatorPerSecond, visitor: operatorPerSecond / 10};
+      const long = visitors <= 1000 && !quick;
+      const window = {
+        warmupMs: quick ? 2000 : 4000,
+        measureMs: quick ? 5000 : long ? 20_000 : 10_000,
+        operatorPerSecond: rates.operator,
+        visitorPerSecond: rates.visitor,
+        drainMs: 10_000,
+      };
+      for (const mode of ['direct', 'proxy'] as const) {
+        const opened = await load.ask<'open'>({
+          type: 'open',
+          mode,
+          total: visitors,
+          parallel: 64,
+          timeoutMs: 120_000,
+        });
+        if (opened.type !== 'open') throw new Error('unexpected answer');
+        log(
+          `${visitors} ${mode} visitors engaged (${Math.round(opened.ms)} ms` +
+            `${opened.failed ? `, ${opened.failed} failed: ${opened.firstError}` : ''})`
+        );
+        if (opened.engaged < visitors)
+          stoppedBecause = `only ${opened.engaged} ${mode} visitors engaged`;
+      }
+      if (stoppedBecause.startsWith('only')) break;
+      const direct = await load.ask<'traffic'>({type: 'traffic', mode: 'direct', ...window});
+      const before = await proxy.stats();
+      if (options.profile) await proxy.startProfile();
+      const through = await load.ask<'traffic'>({type: 'traffic', mode: 'proxy', ...window});
+      if (options.profile)
+        await proxy.stopProfile(
+          join(PROFILE_DIR, `proxy-${visitors}-${operatorPerSecond}.cpuprofile`)
+        );
+      const after = await proxy.stats();
+      if (direct.type !== 'traffic' || through.type !== 'traffic')
+        throw new Error('unexpected answer');
+      const windowMs = window.warmupMs + window.measureMs;
+      const cpuPercent =
+        ((after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs) / windowMs) *
+        100;
+      const row = {phase, ...toRow(visitors, rates, through, direct, after, baseline, cpuPercent)};
+      rows.push(row);
+      log(
+        `${visitors}: e2e p50/p99 ${row.e2eP50Ms}/${row.e2eP99Ms} ms (direct ${row.direct.e2eP50Ms}/` +
+          `${row.direct.e2eP99Ms}), overhead p99 ${row.overheadP99Ms} ms, send p99 ${row.sendP99Ms} ms, ` +
+          `RSS ${row.rssMB} MB (${row.rssPerStreamKB} KB/stream), proxy CPU ${row.proxyCpuPercent}%, ` +
+          `lost ${row.lost}+${row.direct.lost} dup ${row.duplicated}+${row.direct.duplicated} ` +
+          `errors ${row.errors}+${row.direct.errors}`
+      );
+      for (const sample of [...through.errorSamples, ...direct.errorSamples])
+        log(`  error: ${sample}`);
+      if (after.rssBytes > RSS_BOUND_BYTES) {
+        stoppedBecause = `proxy RSS passed 1 GB at ${visitors} visitors`;
+        break;
+      }
+      // Saturating the cores is the point of the rate phase; only more streams stop at the bound.
+      if (phase === 'scale' && row.e2eP99Ms > LATENCY_BOUND_MS) {
+        stoppedBecause = `p99 passed ${LATENCY_BOUND_MS} ms at ${visitors} visitors`;
+        break;
+      }
+    }
+    const final = await proxy.stats();
+    if (options.profile && final.openStreams > 0)
+      await proxy.heapSnapshot(
+        join(PROFILE_DIR, `proxy-${final.openStreams}-streams.heapsnapshot`)
+      );
+    const seconds = (Date.now() - started) / 1000;
+    // The proxy renews its token at 90 % of its lifetime (src/proxy/glia/glia-client.ts), and only
+    // when a call needs it: starting sessions does, messages go with each visitor's own token.
+    const atMost = Math.ceil(seconds / (TOKEN_TTL_SECONDS * 0.9));
+    return {rows, stoppedBecause, tokenExchanges: final.tokenExchanges, atMost, seconds};
+  } finally {
+    await load.stop();
+    await proxy.stop();
+    await sim.stop();
+  }
+}
+
+function printTable(rows: ProxyRow[]): void {
+  const header = [
+    'visitors',
+    'op msg/s',
+    'e2e p50',
+    'e2e p95',
+    'e2e p99',
+    'direct p50',
+    'direct p99',
+    'overhead p50',
+    'overhead p99',
+    'send p99',
+    'direct send p99',
+    'RSS MB',
+    'KB/stream',
+    'proxy CPU %',
+    'lost',
+    'dup',
+    'errors',
+  ];
+  const lines = rows.map((r) =>
+    [
+      r.concurrency,
+      r.operatorMessagesPerSecond,
+      r.e2eP50Ms,
+      r.e2eP95Ms,
+      r.e2eP99Ms,
+      r.direct.e2eP50Ms,
+      r.direct.e2eP99Ms,
+      r.overheadP50Ms,
+      r.overheadP99Ms,
+      r.sendP99Ms,
+      r.direct.sendP99Ms,
+      r.rssMB,
+      r.rssPerStreamKB,
+      r.proxyCpuPercent,
+      r.lost + r.direct.lost,
+      r.duplicated + r.direct.duplicated,
+      r.errors + r.direct.errors,
+    ].map(String)
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]?.length ?? 0)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
+  console.log(format(header));
+  for (const line of lines) console.log(format(line));
+}
+
+/** bench/chart.svg, from the load steps. */
+async function writeChart(
+  dir: string,
+  rows: (ProxyRow & {phase: Phase})[],
+  on: ReturnType<typeof machine>
+): Promise<void> {
+  const chartRows: ChartRow[] = rows.map((r) => ({
+    visitors: r.concurrency,
+    operatorPerSecond: r.operatorMessagesPerSecond,
+    phase: r.phase,
+    e2eP50Ms: r.e2eP50Ms,
+    e2eP99Ms: r.e2eP99Ms,
+    directE2eP50Ms: r.direct.e2eP50Ms,
+    directE2eP99Ms: r.direct.e2eP99Ms,
+    rssMB: r.rssMB,
+    rssPerStreamKB: r.rssPerStreamKB,
+  }));
+  const subtitle = `${on.cpus} cores, ${on.memoryGiB} GiB, Node ${on.node}; simulator, proxy and load generator in separate processes`;
+  writeFileSync(join(dir, 'chart.svg'), await renderChart(chartRows, subtitle));
+}
+
+if (options['chart-only']) {
+  // Redraws the chart from the last run's results, without measuring anything.
+  const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as {
+    machine: ReturnType<typeof machine>;
+    proxy: (ProxyRow & {phase: Phase})[];
+  };
+  await writeChart(outDir, saved.proxy, saved.machine);
+  console.log(`Wrote ${join(outDir, 'chart.svg')} from ${join(outDir, 'results.json')}`);
+  process.exit(0);
+}
+
+const begun = Date.now();
+const machineInfo = machine();
+log(
+  `machine: ${machineInfo.cpus} × ${machineInfo.cpuModel}, ${machineInfo.memoryGiB} GiB, ${machineInfo.node}`
+);
+const widget = await measureWidget(root);
+log(
+  `widget: ${widget.totalGzipBytes} B gzip in all, ${widget.firstLoadGzipBytes} B first load, Lit alone ${widget.litAloneGzipBytes} B`
+);
+const sessions = await sessionCreation();
+const load = await underLoad();
+
+const best = sessions.steps.reduce((a, b) => (b.sessionsPerSecond > a.sessionsPerSecond ? b : a));
+const results = {
+  machine: machineInfo,
+  widget,
+  proxy: load.rows,
+  tokenExchanges: load.tokenExchanges,
+  sessionsPerSecond: best.sessionsPerSecond,
+  details: {
+    generatedAt: new Date().toISOString(),
+    runSeconds: round((Date.now() - begun) / 1000, 0),
+    proxyLogLevel: logLevel,
+    load: {
+      stoppedBecause: load.stoppedBecause,
+      seconds: round(load.seconds, 0),
+      tokenTtlSeconds: TOKEN_TTL_SECONDS,
+      tokenExchangesAtMost: load.atMost,
+      autoOperator: {acceptAfterMs: 100, replyAfterMs: 500},
+    },
+    sessionCreation: {...sessions, bestParallel: best.parallel},
+    measured: {
+      e2e: 'operator message: the load generator starts POST /__sim/engagements/:id/messages → the SSE frame with that text is parsed by the same process (through the proxy), or the webhook with it is read by a trivial receiver in the same process (direct)',
+      send: 'visitor message: PUT /handoff/sessions/:id/messages/:uuid → its answer (through the proxy), or PUT /engagements/:id/chat_messages/:uuid → its answer (direct)',
+      overhead:
+        'difference of the percentiles through the proxy and direct, same simulator, same traffic, same run',
+      rssPerStreamKB:
+        '(proxy RSS after a full GC − RSS before any session) / open streams; each stream has its session and its event log',
+      percentiles: 'nearest rank over every sample after the warm-up',
+    },
+  },
+};
+
+mkdirSync(outDir, {recursive: true});
+writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeChart(outDir, load.rows, machineInfo);
+
+console.log(
+  `\nWidget: ${widget.totalGzipBytes} B gzip in all (${widget.totalBrotliBytes} B brotli), first load ${widget.firstLoadGzipBytes} B gzip; Lit alone ${widget.litAloneGzipBytes} B gzip`
+);
+for (const f of widget.files)
+  console.log(
+    `  ${f.file.padEnd(28)} ${String(f.bytes).padStart(7)} B  gzip ${String(f.gzipBytes).padStart(6)}  brotli ${String(f.brotliBytes).padStart(6)}  ${f.firstLoad ? 'first load' : 'on demand'}`
+  );
+console.log(`\nSessions per second, every Glia call answered after ${GLIA_DELAY_MS} ms:`);
+for (const s of sessions.steps)
+  console.log(
+    `  ${String(s.parallel).padStart(4)} in parallel: ${s.sessionsPerSecond}/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, failed ${s.failed}`
+  );
+console.log(`\nProxy under load (ms; stopped: ${load.stoppedBecause}):`);
+printTable(load.rows);
+console.log(
+  `\nToken exchanges: ${load.tokenExchanges} in ${round(load.seconds, 0)} s with ${TOKEN_TTL_SECONDS} s tokens (at most one per lifetime: ${load.atMost})`
+);
+if (options.profile) console.log(`CPU profiles: ${PROFILE_DIR}`);
+console.log(
+  `Wrote ${join(outDir, 'results.json')} and ${join(outDir, 'chart.svg')} in ${round((Date.now() - begun) / 1000, 0)} s`
+);
