@@ -61,6 +61,26 @@ describe('simulator: webhooks to a real receiver', () => {
     });
   }
 
+  /** Files a ticket whose one webhook (engagement.start) goes to `url`, accepts it, and returns
+   * each delivery attempt as [attempt, status, outcome] once the simulator has given up or succeeded. */
+  async function attemptsAt(sim: ReturnType<typeof realSimulator>, url: string) {
+    const {ticket} = await sim.waitingTicket({
+      webhooks: [{url, method: 'POST', events: ['engagement.start']}],
+    });
+    await sim.call('POST', `/__sim/queue_tickets/${ticket.id}/accept`, {body: {}});
+    await sim.sim.webhooksIdle();
+    const log = (await sim.call('GET', '/__sim/log')).body as {
+      webhooks: {attempt: number; status: number | null; outcome: string}[];
+    };
+    return log.webhooks.map((w) => [w.attempt, w.status, w.outcome]);
+  }
+
+  const GAVE_UP = [
+    [1, null, 'retrying'],
+    [2, null, 'retrying'],
+    [3, null, 'failed'],
+  ];
+
   it('sends the registered events with the registered method and headers, in order', async (t) => {
     const {sim, call, newVisitor, ticketBody} = realSimulator();
     t.after(() => sim.close());
@@ -122,71 +142,28 @@ describe('simulator: webhooks to a real receiver', () => {
   });
 
   it('retries a delivery answered with 5xx, with backoff, until it is accepted', async (t) => {
-    const {sim, call, waitingTicket} = realSimulator();
-    t.after(() => sim.close());
+    const simulator = realSimulator();
+    t.after(() => simulator.sim.close());
     script = [503, 500];
-    const {ticket} = await waitingTicket({
-      webhooks: [{url: `${base}/flaky`, method: 'POST', events: ['engagement.start']}],
-    });
-    await call('POST', `/__sim/queue_tickets/${ticket.id}/accept`, {body: {}});
-    await sim.webhooksIdle();
+    assert.deepEqual(await attemptsAt(simulator, `${base}/flaky`), [
+      [1, 503, 'retrying'],
+      [2, 500, 'retrying'],
+      [3, 204, 'delivered'],
+    ]);
     assert.equal(received.length, 1);
-    const log = (await call('GET', '/__sim/log')).body as {
-      webhooks: {attempt: number; status: number; outcome: string}[];
-    };
-    assert.deepEqual(
-      log.webhooks.map((w) => [w.attempt, w.status, w.outcome]),
-      [
-        [1, 503, 'retrying'],
-        [2, 500, 'retrying'],
-        [3, 204, 'delivered'],
-      ]
-    );
   });
 
   it('gives up after the configured attempts, and retries network errors too', async (t) => {
-    const {sim, call, waitingTicket} = realSimulator();
-    t.after(() => sim.close());
-    const {ticket} = await waitingTicket({
-      webhooks: [
-        {url: 'http://127.0.0.1:9/nothing-listens', method: 'POST', events: ['engagement.start']},
-      ],
-    });
-    await call('POST', `/__sim/queue_tickets/${ticket.id}/accept`, {body: {}});
-    await sim.webhooksIdle();
-    const log = (await call('GET', '/__sim/log')).body as {
-      webhooks: {attempt: number; status: number | null; outcome: string}[];
-    };
-    assert.deepEqual(
-      log.webhooks.map((w) => [w.attempt, w.status, w.outcome]),
-      [
-        [1, null, 'retrying'],
-        [2, null, 'retrying'],
-        [3, null, 'failed'],
-      ]
-    );
+    const simulator = realSimulator();
+    t.after(() => simulator.sim.close());
+    assert.deepEqual(await attemptsAt(simulator, 'http://127.0.0.1:9/nothing-listens'), GAVE_UP);
   });
 
   it('abandons a delivery the receiver never answers after the timeout, closing it, and retries', async (t) => {
-    const {sim, call, waitingTicket} = realSimulator(100);
-    t.after(() => sim.close());
+    const simulator = realSimulator(100);
+    t.after(() => simulator.sim.close());
     abandoned = 0;
-    const {ticket} = await waitingTicket({
-      webhooks: [{url: `${base}/silent`, method: 'POST', events: ['engagement.start']}],
-    });
-    await call('POST', `/__sim/queue_tickets/${ticket.id}/accept`, {body: {}});
-    await sim.webhooksIdle();
-    const log = (await call('GET', '/__sim/log')).body as {
-      webhooks: {attempt: number; status: number | null; outcome: string}[];
-    };
-    assert.deepEqual(
-      log.webhooks.map((w) => [w.attempt, w.status, w.outcome]),
-      [
-        [1, null, 'retrying'],
-        [2, null, 'retrying'],
-        [3, null, 'failed'],
-      ]
-    );
+    assert.deepEqual(await attemptsAt(simulator, `${base}/silent`), GAVE_UP);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(abandoned, 3, 'each unanswered request was closed, not left open');
   });
