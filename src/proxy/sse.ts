@@ -46,19 +46,18 @@ const SSE_HEADERS = {
 export function respondWithSse(c: Context, run: (stream: SseStream) => Promise<void>): Response {
   const head = c.body(null, 200, SSE_HEADERS);
   const outgoing = (c.env as {outgoing?: ServerResponse} | undefined)?.outgoing;
-  const stream = outgoing ? nodeStream(outgoing, head) : undefined;
-  if (stream) {
-    void runToEnd(stream, run);
+  if (outgoing) {
+    void runToEnd(nodeStream(outgoing, head), run);
     return RESPONSE_ALREADY_SENT;
   }
-  let web: SseStream | undefined;
+  let web: WebSseStream | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       web = webStream(controller);
       void runToEnd(web, run);
     },
     cancel() {
-      (web as WebSseStream | undefined)?.cancel();
+      web?.cancel();
     },
   });
   return new Response(body, {status: 200, headers: head.headers});

@@ -97,6 +97,7 @@ export function engagementView(
   const queue = store.queues.get(engagement.queueId);
   const ticket = store.tickets.get(engagement.ticketId);
   const end = engagement.endedAt;
+  const queues = queue ? [{id: queue.id, name: queue.name}] : [];
   return {
     id: engagement.id,
     engagement_type: 'reactive',
@@ -122,7 +123,7 @@ export function engagementView(
     operators: [...new Set(engagement.legs.map((l) => l.operatorId))].map((id) => ({
       href: `/operators/${id}`,
     })),
-    queues: queue ? [{id: queue.id, name: queue.name}] : [],
+    queues,
     legs: engagement.legs.map((leg, index) => ({
       id: leg.id,
       operator: {id: leg.operatorId},
@@ -133,7 +134,7 @@ export function engagementView(
       request_source: 'visitor_integrator',
       offered_media_type: 'text',
       accepted_media_type: 'text',
-      request_queues: index === 0 && queue ? [{id: queue.id, name: queue.name}] : [],
+      request_queues: index === 0 ? queues : [],
       duration: leg.endedAt === null ? null : Math.round((leg.endedAt - leg.acceptedAt) / 1000),
       highest_visitor_media_type: 'text',
       highest_operator_media_type: 'text',
