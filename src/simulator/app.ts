@@ -23,6 +23,7 @@ import {routeNotFound} from './glia-errors.js';
 import {RequestLog} from './request-log.js';
 import {controlRoutes} from './routes/control.js';
 import {engagementRoutes} from './routes/engagements.js';
+import {fileControlRoutes, fileRoutes} from './routes/files.js';
 import {queueRoutes} from './routes/queues.js';
 import {tokenRoutes} from './routes/tokens.js';
 import {visitorRoutes} from './routes/visitors.js';
@@ -94,6 +95,8 @@ export function createSimulator(deps: SimulatorDeps = {}): Simulator {
   app.route('/', visitorRoutes(sim));
   app.route('/', queueRoutes(sim));
   app.route('/', engagementRoutes(sim));
+  app.route('/', fileRoutes(sim));
+  app.route('/__sim', fileControlRoutes(sim));
   app.route(
     '/__sim',
     controlRoutes(sim, {

@@ -7,7 +7,8 @@
 import type {SimContext} from './sim-context.js';
 
 /** The auto-operator's answer to a visitor message. */
-export const autoReply = (text: string): string => `Thanks, I'm looking into: ${text}`;
+export const autoReply = (text: string): string =>
+  text.trim() === '' ? 'Thanks, I got your file.' : `Thanks, I'm looking into: ${text}`;
 
 /** Wires the auto-operator to the simulator's actions. */
 export function attachAutoOperator(sim: SimContext): void {

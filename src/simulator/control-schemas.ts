@@ -10,8 +10,52 @@ export const AcceptRequest = z.strictObject({operator: z.optional(OperatorName)}
 export const RejectRequest = z.strictObject({
   reason: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
-export const OperatorMessageRequest = z.strictObject({
-  content: z.string().check(z.minLength(1), z.maxLength(10_000)),
+const ContentType = z.string().check(z.regex(/^[\w.+-]+\/[\w.+-]+$/), z.maxLength(200));
+
+/** An operator's file for the control API: its bytes in base64 (the operator "uploads" it). */
+const OperatorFile = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(255)),
+  content_type: ContentType,
+  data_base64: z.string().check(z.minLength(1), z.regex(/^[A-Za-z0-9+/=\s]+$/)),
+});
+
+export const OperatorAttachment = z.union([
+  z.strictObject({
+    type: z.literal('files'),
+    files: z.array(OperatorFile).check(z.minLength(1), z.maxLength(10)),
+  }),
+  z.strictObject({
+    type: z.literal('single_choice'),
+    options: z
+      .array(
+        z.strictObject({
+          text: z.string().check(z.minLength(1), z.maxLength(200)),
+          value: z.string().check(z.minLength(1), z.maxLength(200)),
+        })
+      )
+      .check(z.minLength(1), z.maxLength(20)),
+    image_url: z.optional(z.url()),
+  }),
+]);
+
+export type OperatorAttachment = z.infer<typeof OperatorAttachment>;
+
+/** `content` may be empty when files are attached, as in Glia (glia-api.md §6). */
+export const OperatorMessageRequest = z
+  .strictObject({
+    content: z.optional(z.string().check(z.maxLength(10_000))),
+    attachment: z.optional(OperatorAttachment),
+  })
+  .check(
+    z.refine((m) => (m.content ?? '').trim() !== '' || m.attachment?.type === 'files', {
+      error: 'must be present unless files are attached',
+      path: ['content'],
+    })
+  );
+
+export const FileSendingRequest = z.strictObject({
+  allowed: z.boolean(),
+  content_types: z.optional(z.array(ContentType).check(z.maxLength(50))),
 });
 export const OperatorTypingRequest = z.strictObject({typing: z.boolean()});
 export const TransferRequest = z.strictObject({operator: OperatorName});
@@ -40,6 +84,14 @@ export const ConfigRequest = z.strictObject({
   visitor_token_ttl_seconds: z.optional(z.int().check(z.minimum(1))),
   message_status_delay_ms: z.optional(Ms),
   webhook_timeout_ms: z.optional(z.int().check(z.minimum(1), z.maximum(120_000))),
+  file_scan: z.optional(z.strictObject({delay_ms: Ms, result: z.enum(['clean', 'infected'])})),
+  file_scan_event: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  file_sending: z.optional(
+    z.strictObject({
+      allowed: z.boolean(),
+      content_types: z.array(ContentType).check(z.maxLength(50)),
+    })
+  ),
   webhook_retry: z.optional(
     z.strictObject({attempts: z.int().check(z.minimum(1), z.maximum(20)), base_delay_ms: Ms})
   ),

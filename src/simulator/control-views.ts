@@ -6,7 +6,14 @@
 import type {ConfigRequest} from './control-schemas.js';
 import {isoSeconds} from './glia-views.js';
 import type {SimContext} from './sim-context.js';
-import type {Engagement, Message, SimulatorStore, Ticket} from './store.js';
+import type {
+  Engagement,
+  Message,
+  SimFile,
+  SimulatorStore,
+  StoredAttachment,
+  Ticket,
+} from './store.js';
 
 /** `GET /__sim/state` (design.md), with a few additive fields for the console. */
 export function stateView(store: SimulatorStore): Record<string, unknown> {
@@ -82,7 +89,12 @@ export function engagementState(store: SimulatorStore, engagement: Engagement) {
     created_at: isoSeconds(engagement.createdAt),
     visitor_typing: engagement.visitorTyping,
     operator_typing: engagement.operatorTyping,
+    file_sending: {
+      allowed: engagement.fileSending.allowed,
+      content_types: [...engagement.fileSending.contentTypes],
+    },
     messages: engagement.messages.map(messageState),
+    files: [...store.files.values()].filter((f) => f.engagementId === engagement.id).map(fileState),
   };
 }
 
@@ -96,6 +108,27 @@ export function messageState(message: Message) {
     target: message.target,
     status: message.status,
     at: new Date(message.at).toISOString(),
+    ...(message.attachment ? {attachment: attachmentState(message.attachment)} : {}),
+  };
+}
+
+/** A message's attachment for the console: files with their scan state and a link to their bytes. */
+export function attachmentState(attachment: StoredAttachment) {
+  if (attachment.type !== 'files') return {...attachment};
+  return {type: 'files', files: attachment.files.map(fileState)};
+}
+
+/** An uploaded file; its bytes are at `href` (`GET /__sim/files/:id`). */
+export function fileState(file: SimFile) {
+  return {
+    id: file.id,
+    name: file.name,
+    content_type: file.contentType,
+    size: file.bytes.byteLength,
+    uploaded_by: file.uploadedBy,
+    scan: file.scan,
+    deleted: file.deleted,
+    href: `/__sim/files/${file.id}`,
   };
 }
 
@@ -113,6 +146,12 @@ export function configState(sim: SimContext) {
     token_ttl_seconds: config.tokenTtlSeconds,
     visitor_token_ttl_seconds: config.visitorTokenTtlSeconds,
     message_status_delay_ms: config.messageStatusDelayMs,
+    file_scan: {delay_ms: config.fileScan.delayMs, result: config.fileScan.result},
+    file_scan_event: config.fileScanEvent,
+    file_sending: {
+      allowed: config.fileSending.allowed,
+      content_types: [...config.fileSending.contentTypes],
+    },
     webhook_timeout_ms: config.webhookTimeoutMs,
     webhook_retry: {
       attempts: config.webhookRetry.attempts,
@@ -140,6 +179,14 @@ export function applyConfig(sim: SimContext, body: ConfigRequest): void {
   if (body.message_status_delay_ms !== undefined)
     config.messageStatusDelayMs = body.message_status_delay_ms;
   if (body.webhook_timeout_ms !== undefined) config.webhookTimeoutMs = body.webhook_timeout_ms;
+  if (body.file_scan !== undefined)
+    config.fileScan = {delayMs: body.file_scan.delay_ms, result: body.file_scan.result};
+  if (body.file_scan_event !== undefined) config.fileScanEvent = body.file_scan_event;
+  if (body.file_sending !== undefined)
+    config.fileSending = {
+      allowed: body.file_sending.allowed,
+      contentTypes: [...body.file_sending.content_types],
+    };
   if (body.webhook_retry !== undefined)
     config.webhookRetry = {
       attempts: body.webhook_retry.attempts,

@@ -1,5 +1,6 @@
 /** @module What a simulator can be given, and the defaults for what it is not given. */
 import {randomUUID} from 'node:crypto';
+import {DEFAULT_FILE_SCAN_EVENT} from '../wire/glia/index.js';
 import {httpWebhookFetch} from './http-webhook-fetch.js';
 import type {Timers} from './scheduler.js';
 
@@ -54,6 +55,18 @@ export interface SimulatorDeps {
   messageStatusDelayMs?: number;
   /** Largest accepted request body in bytes (default 64 KB). */
   maxBodyBytes?: number;
+  /** How an upload's security scan ends, and after how long (default clean after 300 ms). */
+  fileScan?: FileScanOptions;
+  /** The webhook event that reports a scan (default `engagement.file.security_scan`, [SIM-CHOICE]). */
+  fileScanEvent?: string;
+  /** What new engagements allow the visitor to send (default: allowed; images, PDF, text). */
+  fileSending?: {allowed: boolean; contentTypes: string[]};
+}
+
+/** The outcome of every upload's security scan. */
+export interface FileScanOptions {
+  delayMs: number;
+  result: 'clean' | 'infected';
 }
 
 /** The live configuration; `POST /__sim/config` changes it at run time. */
@@ -65,6 +78,9 @@ export interface SimulatorConfig {
   webhookTimeoutMs: number;
   messageStatusDelayMs: number;
   maxBodyBytes: number;
+  fileScan: FileScanOptions;
+  fileScanEvent: string;
+  fileSending: {allowed: boolean; contentTypes: string[]};
 }
 
 /** Deps with every default filled in. */
@@ -83,6 +99,19 @@ export const DEFAULT_CONFIG: SimulatorConfig = {
   webhookTimeoutMs: 10_000,
   messageStatusDelayMs: 200,
   maxBodyBytes: 64 * 1024,
+  fileScan: {delayMs: 300, result: 'clean'},
+  fileScanEvent: DEFAULT_FILE_SCAN_EVENT,
+  fileSending: {
+    allowed: true,
+    contentTypes: [
+      'image/png',
+      'image/jpeg',
+      'image/gif',
+      'image/webp',
+      'application/pdf',
+      'text/plain',
+    ],
+  },
 };
 
 /** Splits deps into the injected functions and the initial configuration. */
@@ -108,6 +137,9 @@ export function resolveDeps(deps: SimulatorDeps): {
       webhookTimeoutMs: deps.webhookTimeoutMs ?? DEFAULT_CONFIG.webhookTimeoutMs,
       messageStatusDelayMs: deps.messageStatusDelayMs ?? DEFAULT_CONFIG.messageStatusDelayMs,
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_CONFIG.maxBodyBytes,
+      fileScan: {...(deps.fileScan ?? DEFAULT_CONFIG.fileScan)},
+      fileScanEvent: deps.fileScanEvent ?? DEFAULT_CONFIG.fileScanEvent,
+      fileSending: structuredClone(deps.fileSending ?? DEFAULT_CONFIG.fileSending),
     },
   };
 }

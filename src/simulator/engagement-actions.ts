@@ -8,7 +8,14 @@ import type {WebhookPayload} from '../wire/glia/index.js';
 import type {ResolvedDeps, SimulatorConfig} from './deps.js';
 import {currentLeg, engagementRef, messageView} from './glia-views.js';
 import type {Scheduler} from './scheduler.js';
-import type {Engagement, Message, SimulatorStore, Ticket} from './store.js';
+import type {
+  Engagement,
+  Message,
+  SimFile,
+  SimulatorStore,
+  StoredAttachment,
+  Ticket,
+} from './store.js';
 import type {WebhookDispatcher} from './webhooks.js';
 
 /** An action's outcome: the value, or why it could not happen. */
@@ -91,6 +98,7 @@ export class EngagementActions {
       endedBy: null,
       visitorTyping: false,
       operatorTyping: false,
+      fileSending: structuredClone(this.config.fileSending),
     };
     this.store.engagements.set(engagement.id, engagement);
     ticket.state = 'accepted';
@@ -121,12 +129,20 @@ export class EngagementActions {
   }
 
   /** A visitor message, stored once per id; fires the operator-bound echo and, later, its status. */
-  visitorMessage(engagement: Engagement, id: string, content: string): Message {
+  visitorMessage(
+    engagement: Engagement,
+    id: string,
+    content: string,
+    attachment?: StoredAttachment
+  ): Message {
     const visitor = this.store.visitors.get(engagement.visitorId);
-    const message = this.addMessage(engagement, id, content, {
-      type: 'visitor',
-      name: visitor?.name ?? visitor?.generatedName ?? null,
-    });
+    const message = this.addMessage(
+      engagement,
+      id,
+      content,
+      {type: 'visitor', name: visitor?.name ?? visitor?.generatedName ?? null},
+      attachment
+    );
     engagement.visitorTyping = false;
     const ticket = this.store.tickets.get(engagement.ticketId);
     if (ticket) {
@@ -144,17 +160,25 @@ export class EngagementActions {
   }
 
   /** An operator message to the visitor. */
-  operatorMessage(engagementId: string, content: string, id?: string): ActionResult<Message> {
+  operatorMessage(
+    engagementId: string,
+    content: string,
+    id?: string,
+    attachment?: StoredAttachment
+  ): ActionResult<Message> {
     const found = this.activeEngagement(engagementId);
     if (!found.ok) return found;
     const engagement = found.value;
     // A message ends the operator's typing; say so first, so a receiver never shows a stale "typing".
     if (engagement.operatorTyping) this.operatorTyping(engagement.id, false);
     const operator = this.store.operators.get(engagement.operatorId);
-    const message = this.addMessage(engagement, id ?? this.deps.randomUUID(), content, {
-      type: 'operator',
-      name: operator?.name ?? null,
-    });
+    const message = this.addMessage(
+      engagement,
+      id ?? this.deps.randomUUID(),
+      content,
+      {type: 'operator', name: operator?.name ?? null},
+      attachment
+    );
     engagement.operatorTyping = false;
     const ticket = this.store.tickets.get(engagement.ticketId);
     if (ticket)
@@ -266,7 +290,8 @@ export class EngagementActions {
     engagement: Engagement,
     id: string,
     content: string,
-    sender: Message['sender']
+    sender: Message['sender'],
+    attachment?: StoredAttachment
   ): Message {
     const message: Message = {
       id,
@@ -278,11 +303,25 @@ export class EngagementActions {
       status: 'sent',
       sender,
       at: this.deps.now(),
+      ...(attachment ? {attachment} : {}),
     };
     engagement.messages.push(message);
     this.store.messages.set(id, message);
     this.store.notify({type: 'engagement.message', engagement_id: engagement.id});
     return message;
+  }
+
+  /** An upload's scan is over: the file can be sent if clean; the ticket's webhook says so. */
+  fileScanned(file: SimFile, result: 'clean' | 'infected'): void {
+    file.scan = result;
+    const engagement = this.store.engagements.get(file.engagementId);
+    const ticket = engagement && this.store.tickets.get(engagement.ticketId);
+    if (ticket)
+      this.webhooks.emit(ticket, {
+        event_type: this.config.fileScanEvent,
+        file: {id: file.id, engagement_id: file.engagementId, security_scan_result: result},
+      });
+    this.store.notify({type: 'engagement.file', engagement_id: file.engagementId});
   }
 
   private fire(ticket: Ticket, payload: WebhookPayload): void {

@@ -3,7 +3,16 @@
  * webhook payloads (glia-api.md §3–§8). One place, so a response and a webhook never disagree.
  */
 import type {ChatMessage} from '../wire/glia/index.js';
-import type {Engagement, Message, Queue, SimulatorStore, Ticket, Visitor} from './store.js';
+import type {
+  Engagement,
+  Message,
+  Queue,
+  SimFile,
+  SimulatorStore,
+  StoredAttachment,
+  Ticket,
+  Visitor,
+} from './store.js';
 
 /** Glia's timestamp format: ISO-8601 to the second (glia-api.md §1). */
 export const isoSeconds = (ms: number): string =>
@@ -59,8 +68,30 @@ export function messageView(message: Message): ChatMessage {
     status: message.status,
     sender: {...message.sender},
     timestamp: isoSeconds(message.at),
+    ...(message.attachment ? {attachment: attachmentView(message.attachment)} : {}),
   };
 }
+
+/**
+ * A message's attachment as Glia shows it (glia-api.md §6): files as `{url, name, content_type,
+ * deleted}`. [SIM-CHOICE] the URL is a path on the simulator (Glia's are absolute on its API host).
+ */
+export function attachmentView(attachment: StoredAttachment): Record<string, unknown> {
+  if (attachment.type !== 'files') return {...attachment};
+  return {
+    type: 'files',
+    files: attachment.files.map((file) => ({
+      url: fileUrl(file),
+      name: file.name,
+      content_type: file.contentType,
+      deleted: file.deleted,
+    })),
+  };
+}
+
+/** Where a file is fetched (`GET /engagements/{id}/files/{file_id}`, glia-api.md §5.3). */
+export const fileUrl = (file: SimFile): string =>
+  `/engagements/${file.engagementId}/files/${file.id}`;
 
 /** The current leg of an engagement: who is serving the visitor now. */
 export function currentLeg(engagement: Engagement): Engagement['legs'][number] {
@@ -118,6 +149,9 @@ export function engagementView(
     audio_recording_urls: [],
     crm_forwarded: false,
     summary_forwarded: false,
+    // [SIM-CHOICE] the JS SDK's allowFileSending / allowedFileContentTypes, in snake_case.
+    allow_file_sending: engagement.fileSending.allowed,
+    allowed_file_content_types: [...engagement.fileSending.contentTypes],
     visitor: {href: `/sites/${engagement.siteId}/visitors/${engagement.visitorId}`},
     chat_transcript: {href: `/engagements/${engagement.id}/chat_transcript`},
     operators: [...new Set(engagement.legs.map((l) => l.operatorId))].map((id) => ({
@@ -153,5 +187,6 @@ export function transcriptView(engagement: Engagement): Record<string, unknown>[
     created_at: isoSeconds(m.at),
     type: m.type,
     sender: {type: m.sender.type, name: m.sender.name},
+    ...(m.attachment ? {attachment: attachmentView(m.attachment)} : {}),
   }));
 }

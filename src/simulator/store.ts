@@ -74,6 +74,35 @@ export interface Message {
   status: string;
   sender: {type: 'visitor' | 'operator'; name: string | null};
   at: number;
+  /** Files by id, or a single-choice question or its answer, as sent (glia-api.md §6). */
+  attachment?: StoredAttachment;
+}
+
+/** A message's attachment as the simulator keeps it: the files themselves, choices as sent. */
+export type StoredAttachment =
+  | {type: 'files'; files: SimFile[]}
+  | {type: 'single_choice'; options: {text: string; value: string}[]; image_url?: string}
+  | {type: 'single_choice_response'; selected_option: string};
+
+/** An uploaded file (visitor, `POST /engagements/{id}/files`) or an operator's (control API). */
+export interface SimFile {
+  id: string;
+  engagementId: string;
+  uploadedBy: 'visitor' | 'operator';
+  name: string;
+  contentType: string;
+  bytes: Uint8Array;
+  /** `pending` until the scan reports; only a `clean` file can be sent. */
+  scan: 'pending' | 'clean' | 'infected';
+  /** Glia removed it: it is still listed on its message, but can no longer be fetched. */
+  deleted: boolean;
+  at: number;
+}
+
+/** What an engagement allows the visitor to send (the JS SDK's `allowFileSending`, `allowedFileContentTypes`). */
+export interface FileSending {
+  allowed: boolean;
+  contentTypes: string[];
 }
 
 export interface Leg {
@@ -99,6 +128,7 @@ export interface Engagement {
   endedBy: 'visitor' | 'operator' | null;
   visitorTyping: boolean;
   operatorTyping: boolean;
+  fileSending: FileSending;
 }
 
 /** What changed, for the console's live view (`GET /__sim/events`). Never carries a secret. */
@@ -120,6 +150,7 @@ export class SimulatorStore {
   readonly engagements = new Map<string, Engagement>();
   /** Chat message ids are chosen by clients and global: a retry with the same id is the same message. */
   readonly messages = new Map<string, Message>();
+  readonly files = new Map<string, SimFile>();
   readonly sites = new Set<string>();
   private readonly listeners = new Set<(change: StateChange) => void>();
 
@@ -138,6 +169,7 @@ export class SimulatorStore {
       this.tickets,
       this.engagements,
       this.messages,
+      this.files,
     ])
       map.clear();
     this.sites.clear();

@@ -12,9 +12,12 @@ import type {RequestLog} from './request-log.js';
 import type {Scheduler} from './scheduler.js';
 import type {Ticket} from './store.js';
 
+/** A known payload, or one under a configured name (the file-scan event, see wire/glia/files.ts). */
+export type AnyWebhookPayload = WebhookPayload | {event_type: string; [field: string]: unknown};
+
 interface Job {
   registration: WebhookRegistration;
-  payload: WebhookPayload;
+  payload: AnyWebhookPayload;
 }
 
 interface Lane {
@@ -49,7 +52,7 @@ export class WebhookDispatcher {
   }
 
   /** Queues `payload` for every registration of `ticket` that subscribed to its event. */
-  emit(ticket: Ticket, payload: WebhookPayload): void {
+  emit(ticket: Ticket, payload: AnyWebhookPayload): void {
     if (this.closed) return;
     ticket.webhooks.forEach((registration, index) => {
       if (!registration.events.includes(payload.event_type)) return;
@@ -148,7 +151,7 @@ export class WebhookDispatcher {
 
   private record(
     registration: WebhookRegistration,
-    payload: WebhookPayload,
+    payload: AnyWebhookPayload,
     attempt: number,
     status: number | null,
     outcome: 'delivered' | 'failed' | 'retrying' | 'dropped'

@@ -263,6 +263,7 @@ function renderDetail() {
   $('transfer-form').hidden = !live;
   $('end').hidden = !live;
   $('composer').hidden = !live;
+  $('choice-form').hidden = !live;
   $('ended-note').hidden = !engagement || live;
   $('ended-note').textContent = engagement && !live ? 'This engagement has ended.' : '';
 
@@ -295,10 +296,9 @@ function renderMessages(engagement, waiting) {
         message.sender === 'operator'
           ? (message.sender_name ?? 'Operator')
           : (message.sender_name ?? 'Visitor');
-      li.append(
-        el('div', 'bubble', message.content),
-        el('span', 'message-meta', `${who} · ${clock(message.at)}`)
-      );
+      const bubble = el('div', 'bubble', message.content);
+      if (message.attachment) bubble.append(attachmentView(message.attachment));
+      li.append(bubble, el('span', 'message-meta', `${who} · ${clock(message.at)}`));
       items.push(li);
     }
     if (engagement.state === 'ended')
@@ -308,6 +308,39 @@ function renderMessages(engagement, waiting) {
   list.replaceChildren(...items);
   list.dataset.engagement = engagement?.id ?? '';
   if (atBottom || !sameEngagement) list.scrollTop = list.scrollHeight;
+}
+
+/**
+ * A message's files (thumbnails for images, links for the rest), a choice's options, or the answer.
+ * @param {any} attachment
+ */
+function attachmentView(attachment) {
+  const box = el('div', 'attachment');
+  if (attachment.type === 'files') {
+    for (const file of attachment.files) {
+      const label = `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`;
+      if (file.deleted) {
+        box.append(el('span', 'file muted', `${label} · deleted`));
+        continue;
+      }
+      const link = /** @type {HTMLAnchorElement} */ (el('a', 'file', ''));
+      link.href = file.href;
+      link.target = '_blank';
+      if (file.content_type.startsWith('image/') && file.scan !== 'infected') {
+        const img = /** @type {HTMLImageElement} */ (el('img', 'thumb', ''));
+        img.src = file.href;
+        img.alt = file.name;
+        link.append(img);
+      }
+      link.append(el('span', '', file.scan === 'clean' ? label : `${label} · scan ${file.scan}`));
+      box.append(link);
+    }
+  } else if (attachment.type === 'single_choice') {
+    box.append(...attachment.options.map((/** @type {any} */ o) => el('span', 'choice', o.text)));
+  } else if (attachment.type === 'single_choice_response') {
+    box.append(el('span', 'choice chosen', `Chose: ${attachment.selected_option}`));
+  }
+  return box;
 }
 
 /**
@@ -411,6 +444,53 @@ $('composer').addEventListener('submit', async (event) => {
   typingSentFor = '';
   if (await api('POST', `/__sim/engagements/${selected.id}/messages`, {content}))
     textarea.value = '';
+  await refresh();
+});
+
+$('console-file').addEventListener('change', async (event) => {
+  const input = /** @type {HTMLInputElement} */ (event.target);
+  const file = input.files?.[0];
+  input.value = '';
+  if (selected?.kind !== 'engagement' || !file) return;
+  const data = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < data.length; i += 0x8000)
+    binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
+  const attachment = {
+    type: 'files',
+    files: [
+      {
+        name: file.name,
+        content_type: file.type || 'application/octet-stream',
+        data_base64: btoa(binary),
+      },
+    ],
+  };
+  const content = textarea.value.trim();
+  if (await api('POST', `/__sim/engagements/${selected.id}/messages`, {content, attachment}))
+    textarea.value = '';
+  await refresh();
+});
+
+$('choice-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($('choice-options'));
+  const texts = input.value
+    .split('|')
+    .map((text) => text.trim())
+    .filter(Boolean);
+  const content = textarea.value.trim();
+  if (selected?.kind !== 'engagement') return;
+  if (!content || texts.length === 0) {
+    showError('Write the question in the message box and at least one option here.');
+    return;
+  }
+  const options = texts.map((text, i) => ({text, value: `option_${i + 1}`}));
+  const attachment = {type: 'single_choice', options};
+  if (await api('POST', `/__sim/engagements/${selected.id}/messages`, {content, attachment})) {
+    textarea.value = '';
+    input.value = '';
+  }
   await refresh();
 });
 

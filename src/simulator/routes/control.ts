@@ -7,7 +7,9 @@
  *   GET    /__sim/state                           everything, never a secret (webhook headers omitted)
  *   POST   /__sim/queue_tickets/:id/accept        {operator?: {name}} → 200 {engagement}; fires engagement.start
  *   POST   /__sim/queue_tickets/:id/reject        {reason?} → 200 {ticket}; fires engagement.request.failure
- *   POST   /__sim/engagements/:id/messages        {content} → 201 {message}; fires engagement.chat.message (target visitor)
+ *   POST   /__sim/engagements/:id/messages        {content, attachment?} → 201 {message}; fires engagement.chat.message (target visitor);
+ *                                                  attachment {type: files, files: [{name, content_type, data_base64}]}
+ *                                                  or {type: single_choice, options: [{text, value}]} (routes/files.ts)
  *   POST   /__sim/engagements/:id/typing          {typing} → 204; fires engagement.operator_typing [SIM-CHOICE]
  *   POST   /__sim/engagements/:id/transfer        {operator: {name}} → 200 {engagement}; fires engagement.transfer
  *   POST   /__sim/engagements/:id/end             → 200 {engagement}; fires engagement.end
@@ -37,6 +39,7 @@ import {POLICIES} from '../../wire/glia/index.js';
 import {autoOperatorSwitchedOn} from '../auto-operator.js';
 import type {ActionResult} from '../engagement-actions.js';
 import {FaultRulesRequest} from '../faults.js';
+import {OPERATOR_MESSAGE_MAX_BYTES, operatorAttachment} from './files.js';
 import type {ValidationDetail} from '../glia-errors.js';
 import {readJsonBody, toDetails} from '../read-body.js';
 import type {SimContext, SimEnv} from '../sim-context.js';
@@ -89,9 +92,18 @@ export function controlRoutes(
   });
 
   app.post('/engagements/:id/messages', async (c) => {
-    const body = await parse(c, sim, OperatorMessageRequest);
+    const body = await parse(c, sim, OperatorMessageRequest, OPERATOR_MESSAGE_MAX_BYTES);
     if (body instanceof Response) return body;
-    const done = sim.actions.operatorMessage(c.req.param('id'), body.content);
+    const engagementId = c.req.param('id');
+    const attachment = body.attachment && operatorAttachment(sim, engagementId, body.attachment);
+    if (attachment && 'problem' in attachment)
+      return controlError(c, 422, 'invalid_request', attachment.problem);
+    const done = sim.actions.operatorMessage(
+      engagementId,
+      body.content ?? '',
+      undefined,
+      attachment
+    );
     return answer(c, done, (message) => c.json({message: messageState(message)}, 201));
   });
 
@@ -240,9 +252,10 @@ export function controlRoutes(
 async function parse<S extends z.ZodMiniType>(
   c: Context,
   sim: SimContext,
-  schema: S
+  schema: S,
+  maxBytes = sim.config.maxBodyBytes
 ): Promise<z.infer<S> | Response> {
-  const raw = await readJsonBody(c, sim.config.maxBodyBytes);
+  const raw = await readJsonBody(c, maxBytes);
   if (!raw.ok) {
     const status = raw.response.status === 413 ? 413 : 400;
     return controlError(

@@ -19,6 +19,7 @@ import {engagementView, messageView, transcriptView} from '../glia-views.js';
 import {readBody} from '../read-body.js';
 import type {Principal, SimContext, SimEnv} from '../sim-context.js';
 import type {Engagement} from '../store.js';
+import {resolveAttachment} from './files.js';
 
 /** Routes of engagements and operators. */
 export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
@@ -53,11 +54,21 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
       return c.json(messageView(existing), 200);
     }
     if (engagement.state === 'ended') return ended(c);
+    const attachment = body.data.attachment
+      ? resolveAttachment(sim, engagement, who, c, body.data.attachment)
+      : undefined;
+    if (attachment instanceof Response) return attachment;
     if (who.kind === 'visitor') {
-      const message = sim.actions.visitorMessage(engagement, messageId, body.data.content);
+      const {content} = body.data;
+      const message = sim.actions.visitorMessage(engagement, messageId, content, attachment);
       return c.json(messageView(message), 200);
     }
-    const sent = sim.actions.operatorMessage(engagement.id, body.data.content, messageId);
+    const sent = sim.actions.operatorMessage(
+      engagement.id,
+      body.data.content,
+      messageId,
+      attachment
+    );
     if (!sent.ok) return ended(c);
     return c.json(messageView(sent.value), 200);
   });
@@ -98,7 +109,7 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
 type Found = {engagement: Engagement; who: Principal};
 
 /** The visitor of the engagement, or a service/site token of its site, holding `policy`. */
-function participantOrSite(
+export function participantOrSite(
   sim: SimContext,
   c: Context,
   policy: 'fetch_engagement' | 'update_engagement'
@@ -127,6 +138,6 @@ function notParticipant(c: Context): Response {
   );
 }
 
-function ended(c: Context): Response {
+export function ended(c: Context): Response {
   return validationError(c, [{attribute: 'engagement', detail: 'has already ended'}]);
 }

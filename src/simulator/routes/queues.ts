@@ -9,7 +9,7 @@
  * 422 no longer waiting).
  */
 import {Hono} from 'hono';
-import {CreateQueueTicketRequest} from '../../wire/glia/index.js';
+import {CreateQueueTicketRequest, WEBHOOK_EVENTS} from '../../wire/glia/index.js';
 import {authorize} from '../auth.js';
 import type {ValidationDetail} from '../glia-errors.js';
 import {conflict, notFound, validationError} from '../glia-errors.js';
@@ -56,6 +56,15 @@ export function queueRoutes(sim: SimContext): Hono<SimEnv> {
       problems.push({attribute: 'queue_id', detail: 'must be present'});
     if ((request.webhooks?.length ?? 0) > MAX_WEBHOOKS)
       problems.push({attribute: 'webhooks', detail: `must have at most ${MAX_WEBHOOKS} entries`});
+    const knownEvents = new Set<string>([...WEBHOOK_EVENTS, sim.config.fileScanEvent]);
+    request.webhooks?.forEach((webhook, index) => {
+      const unknown = webhook.events.find((event) => !knownEvents.has(event));
+      if (unknown !== undefined)
+        problems.push({
+          attribute: `webhooks.${index}.events`,
+          detail: `${unknown.slice(0, 100)} is not a known event`,
+        });
+    });
     if (request.site_id !== who.visitor.siteId)
       problems.push({
         attribute: 'site_id',

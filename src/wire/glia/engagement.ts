@@ -1,16 +1,26 @@
 /** @module Engagements and chat messages (glia-api.md §5, §6). */
 import {z} from 'zod/mini';
 import {GliaId} from './common.js';
+import {OutgoingAttachment} from './files.js';
 
 export const SenderType = z.enum(['visitor', 'operator', 'system', 'omniguide']);
 export const MessageTarget = z.enum(['visitor', 'operator']);
 
-export const SendChatMessageRequest = z.strictObject({
-  content: z.string().check(z.minLength(1), z.maxLength(10_000)),
-  target: z.optional(MessageTarget),
-  type: z.optional(z.enum(['chat', 'event', 'suggestion', 'prompt'])),
-  metadata: z.optional(z.record(z.string(), z.unknown())),
-});
+export const SendChatMessageRequest = z
+  .strictObject({
+    /** May be empty only when files are attached (glia-api.md §6). */
+    content: z.string().check(z.maxLength(10_000)),
+    target: z.optional(MessageTarget),
+    type: z.optional(z.enum(['chat', 'event', 'suggestion', 'prompt'])),
+    attachment: z.optional(OutgoingAttachment),
+    metadata: z.optional(z.record(z.string(), z.unknown())),
+  })
+  .check(
+    z.refine((m) => m.content.trim() !== '' || m.attachment?.type === 'files', {
+      error: 'must be present unless files are attached',
+      path: ['content'],
+    })
+  );
 export type SendChatMessageRequest = z.infer<typeof SendChatMessageRequest>;
 
 export const ChatMessage = z.looseObject({
@@ -23,6 +33,8 @@ export const ChatMessage = z.looseObject({
   status: z.optional(z.string()),
   sender: z.looseObject({type: SenderType, name: z.optional(z.nullable(z.string()))}),
   timestamp: z.string(),
+  /** Read with `readAttachment`: one we do not understand must not fail the message. */
+  attachment: z.optional(z.unknown()),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -53,5 +65,6 @@ export const TranscriptEntry = z.looseObject({
   created_at: z.string(),
   type: z.string(),
   sender: z.looseObject({type: SenderType, name: z.optional(z.nullable(z.string()))}),
+  attachment: z.optional(z.unknown()),
 });
 export const ChatTranscript = z.array(TranscriptEntry);

@@ -6,3 +6,4 @@ export * from './engagement.js';
 export * from './webhook.js';
 export * from './errors.js';
 export * from './config.js';
+export * from './files.js';
