@@ -9,6 +9,9 @@ import {styles} from './glia-handoff.styles.js';
 import {linkify} from './linkify.js';
 import {
   chatOf,
+  endedUnanswered,
+  isLost,
+  unsentTexts,
   type Chat,
   type OutboxItem,
   type Problem,
@@ -32,15 +35,30 @@ const icons = {
 };
 
 /** The custom states the element exposes, for `:state(…)` selectors. */
-const CUSTOM_STATES = ['idle', 'starting', 'queued', 'engaged', 'ended', 'failed', 'offline'];
+const CUSTOM_STATES = [
+  'idle',
+  'starting',
+  'queued',
+  'engaged',
+  'ended',
+  'failed',
+  'offline',
+  'reconnecting',
+];
 
-/** m:ss (or h:mm:ss) of a duration in ms. */
-function clock(ms: number): string {
+/**
+ * The time waited, as calm as the wait is long: `m:ss` for the first ten minutes, then whole
+ * minutes and hours in the locale's words ("20 min", "2 hr 5 min"), with no seconds ticking.
+ */
+function waitedText(ms: number, locale: string): string {
   const total = Math.max(0, Math.floor(ms / 1000));
-  const s = String(total % 60).padStart(2, '0');
-  const m = Math.floor(total / 60) % 60;
-  const h = Math.floor(total / 3600);
-  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+  if (total < 600) return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+  const unit = (value: number, name: 'hour' | 'minute') =>
+    new Intl.NumberFormat(locale || undefined, {style: 'unit', unit: name}).format(value);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor(total / 60) % 60;
+  if (!hours) return unit(minutes, 'minute');
+  return minutes ? `${unit(hours, 'hour')} ${unit(minutes, 'minute')}` : unit(hours, 'hour');
 }
 
 /**
@@ -103,7 +121,8 @@ function clock(ms: number): string {
  * @cssstate engaged - Chatting with an agent.
  * @cssstate ended - The chat ended.
  * @cssstate failed - The session could not start or was lost.
- * @cssstate offline - The proxy cannot be reached; messages wait in the outbox.
+ * @cssstate offline - The visitor's network is down; messages wait in the outbox.
+ * @cssstate reconnecting - The network is fine but the chat service does not answer; messages wait.
  */
 export class GliaHandoffElement extends LitElement {
   static override styles = styles;
@@ -158,6 +177,8 @@ export class GliaHandoffElement extends LitElement {
   #focusPending = false;
   /** The status the last render showed. */
   #shownStatus: Status | undefined;
+  /** Where focus goes after the next render (the end confirmation opened or closed). */
+  #focusNext: string | null = null;
 
   /** The session's status: `idle`, `starting`, `queued`, `engaged`, `ended` or `failed`. */
   get status(): Status {
@@ -200,7 +221,9 @@ export class GliaHandoffElement extends LitElement {
   protected override willUpdate(): void {
     const {state} = this.#session;
     const active = new Set<string>([state.status]);
-    if (chatOf(state)?.link === 'offline') active.add('offline');
+    const link = chatOf(state)?.link;
+    if (link === 'offline') active.add('offline');
+    if (link === 'down') active.add('reconnecting');
     for (const name of CUSTOM_STATES) this.#setCustomState(name, active.has(name));
     if (state.status !== 'engaged') this.confirmingEnd = false;
   }
@@ -208,6 +231,10 @@ export class GliaHandoffElement extends LitElement {
   protected override updated(): void {
     const log = this.renderRoot.querySelector('.log');
     if (log) log.scrollTop = log.scrollHeight;
+    if (this.#focusNext) {
+      this.renderRoot.querySelector<HTMLElement>(this.#focusNext)?.focus();
+      this.#focusNext = null;
+    }
     const {status} = this.#session.state;
     const viewChanged = this.#shownStatus !== undefined && this.#shownStatus !== status;
     this.#shownStatus = status;
@@ -258,8 +285,14 @@ export class GliaHandoffElement extends LitElement {
   #handleKeydown(event: KeyboardEvent): void {
     if (event.key !== 'Escape' || !this.isOpen) return;
     event.stopPropagation();
-    if (this.confirmingEnd) this.confirmingEnd = false;
+    if (this.confirmingEnd) this.#confirmEnd(false);
     else this.close();
+  }
+
+  /** Open or close the "End this conversation?" question; focus goes into it and back. */
+  #confirmEnd(open: boolean): void {
+    this.confirmingEnd = open;
+    this.#focusNext = open ? '.confirm [data-focus]' : '.end-chat';
   }
 
   #handleStart(event: SubmitEvent): void {
@@ -295,6 +328,16 @@ export class GliaHandoffElement extends LitElement {
   #handleRestart(draft = ''): void {
     this.#session.setDraft(draft);
     this.#session.reset();
+  }
+
+  /**
+   * A new chat after a lost or failed one: what never reached an agent (the question of a chat
+   * nobody answered, unsent messages, the composer's draft) becomes its description.
+   */
+  #restartLost(chat: Chat | null): void {
+    const question = chat && !chat.operator ? [chat.description] : [];
+    const unsent = [...question, ...(chat ? unsentTexts(chat) : []), this.#session.draft];
+    this.#handleRestart(unsent.filter((text) => text.trim()).join('\n'));
   }
 
   override render() {
@@ -346,7 +389,7 @@ export class GliaHandoffElement extends LitElement {
           </div>
           ${
             state.status === 'engaged' && !this.confirmingEnd
-              ? html`<button class="text-button" @click=${() => (this.confirmingEnd = true)}>
+              ? html`<button class="text-button end-chat" @click=${() => this.#confirmEnd(true)}>
                   ${s.endChat}
                 </button>`
               : nothing
@@ -364,10 +407,8 @@ export class GliaHandoffElement extends LitElement {
           this.confirmingEnd
             ? html`<div class="confirm" role="group" aria-labelledby="confirm-end">
                 <p id="confirm-end">${s.endConfirm}</p>
-                <button class="primary" data-focus @click=${() => this.#session.end()}>
-                  ${s.endYes}
-                </button>
-                <button class="secondary" @click=${() => (this.confirmingEnd = false)}>
+                <button class="primary" @click=${() => this.#session.end()}>${s.endYes}</button>
+                <button class="secondary" data-focus @click=${() => this.#confirmEnd(false)}>
                   ${s.endNo}
                 </button>
               </div>`
@@ -380,23 +421,18 @@ export class GliaHandoffElement extends LitElement {
     </section>`;
   }
 
+  /** Who the person is talking to; the other states say what they are in the panel itself. */
   #subtitle(state: SessionState, s: Strings): string {
-    switch (state.status) {
-      case 'queued':
-        return s.waitingTitle;
-      case 'engaged':
-        return state.chat.operator ? s.connected(state.chat.operator.name) : '';
-      case 'ended':
-        return s.endedBy[state.endedBy];
-      default:
-        return '';
-    }
+    return state.status === 'engaged' && state.chat.operator
+      ? s.connected(state.chat.operator.name)
+      : '';
   }
 
   #problemText(problem: Problem, s: Strings): string {
     if (problem.message) return problem.message;
     if (problem.code === 'network') return s.networkProblem;
-    if (problem.code === 'session-failed') return s.failedTitle;
+    if (problem.code === 'session-failed') return s.failedBody;
+    if (problem.code === 'session-lost') return s.lostBody;
     return s.genericProblem;
   }
 
@@ -431,7 +467,9 @@ export class GliaHandoffElement extends LitElement {
         return html`${this.#renderLog(state.chat, s)} ${this.#renderStatus(state.chat, s)}
         ${this.#renderComposer(s)}`;
       case 'ended':
-        return html`${this.#renderLog(state.chat, s, this.#renderEnded(state.endedBy, s))}`;
+        return endedUnanswered(state)
+          ? html`<div class="scroll">${this.#renderEnded(state, s)}</div>`
+          : this.#renderLog(state.chat, s, this.#renderEnded(state, s));
       case 'failed':
         return state.chat?.items.length
           ? this.#renderLog(state.chat, s, this.#renderFailed(state, s))
@@ -497,7 +535,7 @@ export class GliaHandoffElement extends LitElement {
           <div class="pulse">${icons.clock}</div>
           <h3>${s.waitingTitle}</h3>
           <p>${s.waitingBody}</p>
-          <p class="waited">${s.waited(clock(waited))}</p>
+          <p class="waited">${s.waited(waitedText(waited, this.locale))}</p>
           ${
             chat.description
               ? html`<span class="label">${s.yourQuestion}</span>
@@ -521,7 +559,8 @@ export class GliaHandoffElement extends LitElement {
     // Confirmed messages, then the outbox; keyed by id, so a message that is confirmed keeps its
     // node (only its status changes) and the log announces each message once.
     const lines: Array<TranscriptItem | OutboxItem> = [...chat.items, ...chat.outbox];
-    return html`<div class="scroll log">
+    // Focusable, so a keyboard can scroll a long conversation (there may be no link in it).
+    return html`<div class="scroll log" tabindex="0">
       <div
         role="log"
         aria-live="polite"
@@ -530,6 +569,7 @@ export class GliaHandoffElement extends LitElement {
         part="transcript"
       >
         <ol>
+          ${chat.description ? this.#renderQuestion(chat, s, time) : nothing}
           ${repeat(
             lines,
             (line) => line.id,
@@ -575,16 +615,30 @@ export class GliaHandoffElement extends LitElement {
     </div>`;
   }
 
+  /** The person's own question opens the conversation, as the agent read it with the ticket. */
+  #renderQuestion(chat: Chat, s: Strings, time: Intl.DateTimeFormat) {
+    return html`<li class="msg visitor question" part="message visitor-message">
+      <span class="who sr-only">${s.you}</span>
+      <p class="bubble">${linkify(chat.description)}</p>
+      <span class="meta">
+        <time datetime=${chat.createdAt}>${time.format(new Date(chat.createdAt))}</time>
+        <span>· ${s.yourQuestion}</span>
+      </span>
+    </li>`;
+  }
+
   #renderStatus(chat: Chat, s: Strings, idle = '') {
     const name = chat.operator?.name ?? s.agent;
     const [text, kind] =
       chat.link === 'offline'
         ? [s.offline, 'status warn']
-        : chat.link === 'connecting' && chat.lastEventId !== null
-          ? [s.reconnecting, 'status warn']
-          : chat.typing
-            ? [s.typing(name), 'status typing']
-            : [idle, 'status sr-only'];
+        : chat.link === 'down'
+          ? [s.serviceDown, 'status warn']
+          : chat.link === 'connecting' && chat.lastEventId !== null
+            ? [s.reconnecting, 'status warn']
+            : chat.typing
+              ? [s.typing(name), 'status typing']
+              : [idle, 'status sr-only'];
     return html`<p class=${kind} part="status" role="status">
       ${chat.typing ? html`<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>` : nothing}${text}
     </p>`;
@@ -611,16 +665,28 @@ export class GliaHandoffElement extends LitElement {
     </form>`;
   }
 
-  #renderEnded(endedBy: 'visitor' | 'operator' | 'system', s: Strings) {
+  #renderEnded(state: Extract<SessionState, {status: 'ended'}>, s: Strings) {
+    // A request that never reached an agent has no conversation to download.
+    const unanswered = endedUnanswered(state);
+    const title = !unanswered
+      ? s.endedBy[state.endedBy]
+      : state.endedBy === 'visitor'
+        ? s.cancelled
+        : s.unanswered;
     return html`<div class="card" part="ended">
-      <h3>${s.endedBy[endedBy]}</h3>
+      <h3>${title}</h3>
+      <p>${s.endedNext}</p>
       <div class="actions">
         <button class="primary" data-focus @click=${() => this.#handleRestart()}>
           ${s.startAgain}
         </button>
-        <button class="secondary" @click=${() => this.#session.download(s, this.locale)}>
-          ${icons.download} ${s.download}
-        </button>
+        ${
+          unanswered
+            ? nothing
+            : html`<button class="secondary" @click=${() => this.#session.download(s, this.locale)}>
+                ${icons.download} ${s.download}
+              </button>`
+        }
       </div>
     </div>`;
   }
@@ -628,8 +694,9 @@ export class GliaHandoffElement extends LitElement {
   #renderFailed(state: Extract<SessionState, {status: 'failed'}>, s: Strings) {
     const {problem, description, chat} = state;
     const wait = Math.ceil(((problem.retryAt ?? 0) - this.#clock.now) / 1000);
+    const title = isLost(state) ? s.lostTitle : chat?.operator ? s.errorTitle : s.failedTitle;
     return html`<div class="card error" part="error">
-      <h3>${icons.alert} ${chat ? s.errorTitle : s.failedTitle}</h3>
+      <h3>${icons.alert} ${title}</h3>
       <p>${this.#problemText(problem, s)}</p>
       ${problem.hint ? html`<p class="hint">${problem.hint}</p>` : nothing}
       ${wait > 0 ? html`<p class="hint">${s.rateLimited(wait)}</p>` : nothing}
@@ -647,7 +714,7 @@ export class GliaHandoffElement extends LitElement {
                 <button class="secondary" @click=${() => this.#handleRestart(description)}>
                   ${s.editQuestion}
                 </button>`
-            : html`<button class="primary" data-focus @click=${() => this.#handleRestart()}>
+            : html`<button class="primary" data-focus @click=${() => this.#restartLost(chat)}>
                 ${s.startAgain}
               </button>`
         }

@@ -205,6 +205,9 @@ export const styles = css`
     overscroll-behavior: contain;
     padding: 16px;
   }
+  .log:focus-visible {
+    outline-offset: -3px;
+  }
 
   /* Buttons */
   .primary,
@@ -548,8 +551,11 @@ export const styles = css`
     width: 44px;
     padding: 0;
   }
+  /* Mirrored about the icon's own centre: around the SVG's origin it would leave the button. */
   :dir(rtl) .flip {
     transform: scaleX(-1);
+    transform-box: fill-box;
+    transform-origin: center;
   }
 
   /* Phones: the panel takes the whole screen (dvh follows the on-screen keyboard and bars). */

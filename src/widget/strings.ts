@@ -42,12 +42,24 @@ export interface Strings {
   endYes: string;
   endNo: string;
   endedBy: Record<'visitor' | 'operator' | 'system', string>;
+  /** Ended before an agent joined: by the visitor (Cancel), or by the service. */
+  cancelled: string;
+  unanswered: string;
+  /** What the ended views offer next. */
+  endedNext: string;
   startAgain: string;
   download: string;
   offline: string;
   reconnecting: string;
+  /** Online, but the chat service does not answer (restart, 503): messages wait. */
+  serviceDown: string;
   errorTitle: string;
   failedTitle: string;
+  /** No agent could take the chat (the proxy gave no reason). */
+  failedBody: string;
+  /** The proxy no longer knows the session (401/404). */
+  lostTitle: string;
+  lostBody: string;
   networkProblem: string;
   genericProblem: string;
   rateLimited: (seconds: number) => string;
@@ -99,12 +111,21 @@ export const english: Strings = {
     operator: 'The agent ended the conversation.',
     system: 'The conversation has ended.',
   },
+  cancelled: 'You cancelled the request before an agent joined.',
+  unanswered: 'The request was closed before an agent could join.',
+  endedNext: 'You can start a new chat whenever you need help.',
   startAgain: 'Start a new chat',
   download: 'Download transcript',
   offline: 'You are offline. Messages will be sent when you are back.',
   reconnecting: 'Reconnecting…',
-  errorTitle: 'Something went wrong',
+  serviceDown:
+    'The support service is not answering. Reconnecting… Your messages will be sent once it is back.',
+  errorTitle: 'The chat stopped unexpectedly',
   failedTitle: 'We could not connect you',
+  failedBody: 'No agent could take the chat just now. Please try again in a few minutes.',
+  lostTitle: 'This chat is no longer available',
+  lostBody:
+    'The support service lost this conversation. Start a new chat; anything you had not sent is kept for it.',
   networkProblem: 'The support service cannot be reached. Check your connection and try again.',
   genericProblem: 'The support service had a problem.',
   rateLimited: (s) => `You can try again in ${s} s.`,

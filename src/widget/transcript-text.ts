@@ -19,7 +19,7 @@ export function speakers(chat: Chat): Map<TranscriptItem, string> {
   return names;
 }
 
-/** One line per message and notice, `[time] Who: text`, in the order they were shown. */
+/** The question, then one line per message and notice, `[time] Who: text`, as they were shown. */
 export function transcriptText(state: SessionState, strings: Strings, locale: string): string {
   if (!('chat' in state) || !state.chat) return '';
   const {chat} = state;
@@ -30,6 +30,10 @@ export function transcriptText(state: SessionState, strings: Strings, locale: st
   const stamp = (at: string) => `[${time.format(new Date(at))}]`;
   const names = speakers(chat);
   const who = {visitor: strings.you, operator: strings.agent, system: strings.system};
+  // The question opens the conversation, as it does on screen.
+  const question = chat.description
+    ? [`${stamp(chat.createdAt)} ${strings.you}: ${chat.description}`]
+    : [];
   const lines = chat.items.map((item) =>
     item.kind === 'notice'
       ? `${stamp(item.at)} ${(item.notice === 'joined' ? strings.joined : strings.transferred)(item.name)}`
@@ -40,5 +44,5 @@ export function transcriptText(state: SessionState, strings: Strings, locale: st
     lines.push(`${stamp(item.at)} ${strings.you}${note}: ${item.text}`);
   }
   if (state.status === 'ended') lines.push(strings.endedBy[state.endedBy]);
-  return `${strings.title}\n\n${lines.join('\n')}\n`;
+  return `${strings.title}\n\n${[...question, ...lines].join('\n')}\n`;
 }

@@ -42,12 +42,22 @@ const table: Partial<Strings> = {
     operator: 'Asiantuntija lopetti keskustelun.',
     system: 'Keskustelu on päättynyt.',
   },
+  cancelled: 'Peruit pyynnön ennen kuin asiantuntija liittyi.',
+  unanswered: 'Pyyntö suljettiin ennen kuin asiantuntija ehti liittyä.',
+  endedNext: 'Voit aloittaa uuden chatin aina, kun tarvitset apua.',
   startAgain: 'Aloita uusi chat',
   download: 'Lataa keskustelu',
   offline: 'Olet offline-tilassa. Viestit lähetetään, kun yhteys palaa.',
   reconnecting: 'Yhdistetään uudelleen…',
-  errorTitle: 'Jokin meni vikaan',
+  serviceDown:
+    'Tukipalvelu ei vastaa. Yhdistetään uudelleen… Viestisi lähetetään, kun palvelu toimii taas.',
+  errorTitle: 'Chat keskeytyi odottamatta',
   failedTitle: 'Yhdistäminen ei onnistunut',
+  failedBody:
+    'Yksikään asiantuntija ei voinut ottaa chattia juuri nyt. Yritä uudelleen muutaman minuutin kuluttua.',
+  lostTitle: 'Tämä chat ei ole enää käytettävissä',
+  lostBody:
+    'Tukipalvelu kadotti tämän keskustelun. Aloita uusi chat; lähettämättömät tekstisi säilyvät siinä.',
   networkProblem: 'Tukipalveluun ei saada yhteyttä. Tarkista yhteys ja yritä uudelleen.',
   genericProblem: 'Tukipalvelussa oli ongelma.',
   rateLimited: (s) => `Voit yrittää uudelleen ${s} s kuluttua.`,

@@ -28,8 +28,12 @@ export type TranscriptItem =
   | ({kind: 'message'} & ChatMessage)
   | {kind: 'notice'; id: string; notice: 'joined' | 'transferred'; name: string; at: string};
 
-/** The state of the connection to the proxy's event stream, as the visitor should see it. */
-export type Link = 'connecting' | 'live' | 'offline';
+/**
+ * The state of the connection to the proxy's event stream, as the visitor should see it:
+ * `offline` is the visitor's own network (the browser says so), `down` is the chat service not
+ * answering while the network is fine (a restart, a 503): two different things to tell a person.
+ */
+export type Link = 'connecting' | 'live' | 'offline' | 'down';
 
 /** Something the visitor should be told about, in the proxy's plain words when it gave some. */
 export interface Problem {
@@ -109,6 +113,21 @@ export const initialState: SessionState = {status: 'idle'};
 /** The chat of a state, if it has one. */
 export function chatOf(state: SessionState): Chat | null {
   return 'chat' in state ? state.chat : null;
+}
+
+/** Whether an ended chat never reached an agent (cancelled or closed while still queued). */
+export function endedUnanswered(state: SessionState): boolean {
+  return state.status === 'ended' && state.chat.operator === null;
+}
+
+/** The session is gone from the proxy (401/404): the transcript stays, the chat cannot go on. */
+export function isLost(state: SessionState): boolean {
+  return state.status === 'failed' && state.problem.code === 'session-lost';
+}
+
+/** Own messages that never reached the agent, oldest first (a lost chat keeps them as a draft). */
+export function unsentTexts(chat: Chat): string[] {
+  return chat.outbox.filter((m) => m.delivery !== 'sent').map((m) => m.text);
 }
 
 /** Whether the session is waiting or talking, i.e. holds a live event stream. */

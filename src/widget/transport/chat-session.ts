@@ -51,6 +51,9 @@ export function toProblem(error: unknown): Problem {
   };
 }
 
+/** The proxy no longer knows the session; the widget words it itself. */
+const LOST: Problem = {code: 'session-lost', message: ''};
+
 const isGone = (error: unknown) =>
   error instanceof ProxyError && [401, 403, 404, 410].includes(error.detail.status);
 
@@ -72,7 +75,8 @@ export class ChatSession {
   #wakeDelivery: (() => void) | null = null;
   #typingSentAt = 0;
   #pendingView: Partial<ViewState> = {};
-  #viewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A view write is on its way; later changes wait in #pendingView. */
+  #viewWriting: Promise<unknown> | null = null;
 
   constructor(options: ChatSessionOptions) {
     const key = new URL(options.proxyUrl || '/', location.href).href.replace(/\/+$/, '');
@@ -81,6 +85,9 @@ export class ChatSession {
     this.#fetcher = options.fetcher;
     this.#startLock = `glia-handoff:start:${key}`;
     this.store.subscribe(() => this.#react());
+    const {signal} = this.#disposed;
+    addEventListener('pagehide', () => this.#writeView(), {signal});
+    document.addEventListener('visibilitychange', this.#flushView, {signal});
     this.ready = this.#restore();
   }
 
@@ -127,7 +134,7 @@ export class ChatSession {
     } catch (error) {
       await this.#apply(
         isGone(error)
-          ? {type: 'session-lost', problem: {code: 'session-lost', message: ''}}
+          ? {type: 'session-lost', problem: LOST}
           : {type: 'alert-raised', problem: toProblem(error)}
       );
     }
@@ -152,12 +159,15 @@ export class ChatSession {
     this.#client.typing(session.chat.id, session.chat.token, active).catch(() => undefined);
   }
 
-  /** Remember panel state for a reload; drafts (a write per keystroke) wait 300 ms. */
+  /**
+   * Remember panel state for a reload, every keystroke of a draft included: the write is asked
+   * for at once (a reload 50 ms after typing keeps the text). While one write is on its way the
+   * next changes gather and go in one write after it; `pagehide` and a hidden page send what
+   * has gathered without waiting.
+   */
   saveView(change: Partial<ViewState>): void {
     Object.assign(this.#pendingView, change);
-    clearTimeout(this.#viewTimer);
-    const onlyDraft = Object.keys(this.#pendingView).every((key) => key === 'draft');
-    this.#viewTimer = setTimeout(() => this.#writeView(), onlyDraft ? 300 : 0);
+    if (!this.#viewWriting) this.#writeView();
   }
 
   dispose(): void {
@@ -181,12 +191,22 @@ export class ChatSession {
   }
 
   #writeView(): void {
-    clearTimeout(this.#viewTimer);
     const view = this.#pendingView;
     this.#pendingView = {};
     if (Object.keys(view).length === 0) return;
-    void this.store.update((record) => ({...record, view: {...record.view, ...view}}));
+    const writing = this.store.update((record) => ({...record, view: {...record.view, ...view}}));
+    this.#viewWriting = writing;
+    void writing.finally(() => {
+      if (this.#viewWriting !== writing) return;
+      this.#viewWriting = null;
+      this.#writeView();
+    });
   }
+
+  /** The page is going away or out of sight: write what waits now (pagehide, hidden). */
+  readonly #flushView = () => {
+    if (document.visibilityState === 'hidden') this.#writeView();
+  };
 
   async #restore(): Promise<void> {
     const {session} = await this.store.restore();
@@ -255,8 +275,7 @@ export class ChatSession {
         if (link === 'live') this.#wakeDelivery?.();
       },
       onOpen: () => void this.#catchUp(chat),
-      onGone: () =>
-        void this.#apply({type: 'session-lost', problem: {code: 'session-lost', message: ''}}),
+      onGone: () => void this.#apply({type: 'session-lost', problem: LOST}),
     });
   }
 
@@ -267,7 +286,7 @@ export class ChatSession {
       await this.#apply({type: 'snapshot-loaded', snapshot});
     } catch (error) {
       if (isGone(error)) {
-        await this.#apply({type: 'session-lost', problem: {code: 'session-lost', message: ''}});
+        await this.#apply({type: 'session-lost', problem: LOST});
       }
     }
   }
@@ -302,6 +321,12 @@ export class ChatSession {
         return;
       } catch (error) {
         if (!(error instanceof ProxyError)) throw error;
+        if (isGone(error)) {
+          // The proxy forgot the session (a restart without shared storage): say so at once,
+          // rather than a refused message while the chat still looks alive.
+          await this.#apply({type: 'session-lost', problem: LOST});
+          return;
+        }
         const {kind, status, retryAfter} = error.detail;
         const transient = kind === 'network' || status === 429 || status === 503;
         if (!transient && (status < 500 || attempt >= 2)) {

@@ -1,6 +1,7 @@
 /**
  * @module A session's event stream, read with fetch (EventSource cannot send `Authorization`).
- * It reconnects with backoff, at once on `online` and when the page becomes visible, and resumes
+ * It reconnects with backoff (a 503's `Retry-After` when the proxy gives one), at once on `online`
+ * and when the page becomes visible, and resumes
  * after the last event id (`Last-Event-ID`). A silent connection (no byte, not even the 15 s
  * heartbeat, for `silenceMs`) is treated as dead: proxies that buffer or drop idle streams would
  * otherwise leave a chat that looks healthy and is stale (field-notes.md §5, pain point 1).
@@ -104,6 +105,8 @@ export class EventStream {
   /** Resolves the current backoff wait early (online, visible again). */
   #wake: (() => void) | null = null;
   #silence: ReturnType<typeof setTimeout> | undefined;
+  /** The browser said `offline` and not yet `online` again. */
+  #offline = false;
 
   constructor(options: EventStreamOptions) {
     this.#options = options;
@@ -124,8 +127,12 @@ export class EventStream {
     this.#wake?.();
   }
 
-  readonly #handleOnline = () => this.#wake?.();
+  readonly #handleOnline = () => {
+    this.#offline = false;
+    this.#wake?.();
+  };
   readonly #handleOffline = () => {
+    this.#offline = true;
     this.#options.onLink('offline');
     this.#connection?.abort();
   };
@@ -167,12 +174,13 @@ export class EventStream {
         continue;
       } catch {
         if (this.#closed) return;
-        onLink('offline');
+        // The visitor's network, or the chat service: they call for different words.
+        onLink(this.#offline || !navigator.onLine ? 'offline' : 'down');
       } finally {
         clearTimeout(this.#silence);
       }
+      // The link keeps saying offline/down until a connection is live again (no flicker).
       await this.#pause(retryAfter ? retryAfter * 1000 : backoffMs(attempt++));
-      if (!this.#closed) onLink('connecting');
     }
   }
 

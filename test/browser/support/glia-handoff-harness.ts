@@ -124,7 +124,8 @@ export class GliaHandoffHarness {
       if (li.classList.contains('notice')) return {from: 'notice', text: li.textContent!.trim()};
       const from = (['agent', 'visitor', 'system'] as const).find((c) => li.classList.contains(c))!;
       const line: Line = {from, text: li.querySelector('.bubble')!.textContent!};
-      if (from === 'visitor') {
+      // The question that opened the chat is the visitor's, with no delivery of its own.
+      if (from === 'visitor' && !li.classList.contains('question')) {
         line.delivery = li.dataset.delivery;
         line.id = li.dataset.id;
       }

@@ -50,6 +50,8 @@ export class FakeProxy {
   readonly sessions = new Map<string, FakeSession>();
   /** False = the proxy cannot be reached: every request fails like a dropped network. */
   reachable = true;
+  /** How long ago the next session was created (a visitor who has waited a while). */
+  nextCreatedAgoMs = 0;
 
   readonly handlers: HttpHandler[] = [
     http.all(`${PROXY}/*`, () => (this.reachable ? undefined : HttpResponse.error())),
@@ -63,7 +65,7 @@ export class FakeProxy {
       const session: FakeSession = {
         id,
         token: `token-${id}-${'x'.repeat(32)}`,
-        createdAt: new Date().toISOString(),
+        createdAt: new Date(Date.now() - this.nextCreatedAgoMs).toISOString(),
         request: parsed.data,
         status: 'queued',
         operator: null,
@@ -219,6 +221,7 @@ export class FakeProxy {
     this.setReachable(false);
     this.sessions.clear();
     this.reachable = true;
+    this.nextCreatedAgoMs = 0;
   }
 
   snapshot(session: FakeSession): SessionSnapshot {

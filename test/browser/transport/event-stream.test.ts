@@ -67,7 +67,7 @@ describe('parseFrame', () => {
 });
 
 /** A scripted stand-in for the proxy's events route. */
-function scriptedFetch(answers: Array<(headers: Headers) => Response>) {
+function scriptedFetch(answers: Array<(headers: Headers) => Response | Promise<Response>>) {
   const seen: Array<string | null> = [];
   const fetcher = (async (_url: RequestInfo | URL, init?: RequestInit) => {
     const headers = new Headers(init?.headers);
@@ -129,7 +129,7 @@ describe('EventStream', () => {
     expect(results.map((r) => r.ok)).to.deep.equal([false, true]);
   });
 
-  it('shows offline when the proxy cannot be reached, and live again once it can', async () => {
+  it('says the service is down when the proxy cannot be reached online, and live again once it can', async () => {
     const links: Link[] = [];
     const {fetcher} = scriptedFetch([
       () => {
@@ -147,9 +147,40 @@ describe('EventStream', () => {
       onOpen: () => undefined,
       onGone: () => undefined,
     });
-    await waitUntil(() => links.includes('offline'), 'offline');
+    await waitUntil(() => links.includes('down'), 'down');
+    expect(links).not.to.include('offline');
     dispatchEvent(new Event('online'));
     await waitUntil(() => links.includes('live'), 'live again', {timeout: 500});
+  });
+
+  it('says offline, not down, once the browser reports the network gone', async () => {
+    const links: Link[] = [];
+    const {fetcher} = scriptedFetch([
+      // A request in flight that fails the way Chromium fails it when the network goes.
+      () =>
+        new Promise<Response>((_, reject) =>
+          addEventListener('offline', () => reject(new TypeError('Failed to fetch')), {
+            once: true,
+          })
+        ),
+      () => streamOf(''),
+    ]);
+    stream = new EventStream({
+      url: 'https://proxy.test/e',
+      token: 't',
+      lastEventId: null,
+      fetcher,
+      onFrame: () => undefined,
+      onLink: (link) => links.push(link),
+      onOpen: () => undefined,
+      onGone: () => undefined,
+    });
+    dispatchEvent(new Event('offline'));
+    await waitUntil(() => links.length >= 2, 'the failed request');
+    expect(new Set(links)).to.deep.equal(new Set(['offline']));
+    dispatchEvent(new Event('online'));
+    await waitUntil(() => links.includes('live'), 'live again', {timeout: 2500});
+    expect(links).not.to.include('down');
   });
 
   it('stops for good when the proxy no longer knows the session', async () => {

@@ -88,7 +88,10 @@ describe('<glia-handoff> flow', () => {
       operator.accept('Sam');
       await chat.waitFor(() => chat.status() === 'engaged', 'the agent to join');
       expect(chat.text('.subtitle')).to.equal('Chatting with Sam');
-      expect(chat.transcript()).to.deep.equal([{from: 'notice', text: 'Sam joined the chat'}]);
+      expect(chat.transcript()).to.deep.equal([
+        {from: 'visitor', text: 'My VPN drops every ten minutes'},
+        {from: 'notice', text: 'Sam joined the chat'},
+      ]);
       expect(chat.focused).to.equal(chat.composer);
 
       // Typing, then messages both ways.
@@ -102,6 +105,7 @@ describe('<glia-handoff> flow', () => {
       );
       expect(chat.statusLine()).to.equal('');
       expect(chat.transcript().map(({from, text}) => [from, text])).to.deep.equal([
+        ['visitor', 'My VPN drops every ten minutes'],
         ['notice', 'Sam joined the chat'],
         ['agent', 'Hi Jordan, which VPN client do you use?'],
         ['visitor', 'The blue one'],
@@ -142,11 +146,16 @@ describe('<glia-handoff> flow', () => {
       });
     });
 
-    it('can be cancelled while waiting', async () => {
+    it('can be cancelled while waiting, and says the request was cancelled', async () => {
       const chat = await GliaHandoffHarness.mount();
       await chat.start('Printer jam');
       await chat.end();
-      expect(chat.text('[part="ended"] h3')).to.equal('You ended the conversation.');
+      expect(chat.text('[part="ended"] h3')).to.equal(
+        'You cancelled the request before an agent joined.'
+      );
+      // A chat that never started has no transcript to download.
+      expect(() => chat.button('Download transcript')).to.throw();
+      expect(chat.button('Start a new chat')).to.be.instanceOf(HTMLButtonElement);
     });
 
     it('says when the agent ended it, and offers a new chat and the transcript', async () => {
@@ -172,9 +181,9 @@ describe('<glia-handoff> flow', () => {
       operator.say('Passing you to hardware.');
       operator.transfer('Kim');
       operator.say('Hi, Kim here.');
-      await chat.waitFor(() => chat.transcript().length === 4, 'four lines');
+      await chat.waitFor(() => chat.transcript().length === 5, 'five lines');
       expect(chat.text('.subtitle')).to.equal('Chatting with Kim');
-      expect(chat.transcript()[2]).to.deep.equal({
+      expect(chat.transcript()[3]).to.deep.equal({
         from: 'notice',
         text: 'You were transferred to Kim',
       });
@@ -206,10 +215,13 @@ describe('<glia-handoff> flow', () => {
       const field = chat.composer;
       field.value = 'first line';
       await chat.press(field, 'Enter', {shiftKey: true});
-      expect(chat.transcript().filter((l) => l.from === 'visitor')).to.deep.equal([]);
+      expect(chat.transcript().filter((l) => l.from === 'visitor' && l.id)).to.deep.equal([]);
       field.value = 'first line\nsecond line';
       await chat.press(field, 'Enter');
-      await chat.waitFor(() => chat.transcript().some((l) => l.from === 'visitor'), 'the message');
+      await chat.waitFor(
+        () => chat.transcript().some((l) => l.from === 'visitor' && l.id),
+        'the message'
+      );
       expect(chat.transcript().at(-1)?.text).to.equal('first line\nsecond line');
       expect(field.value).to.equal('');
     });

@@ -75,7 +75,7 @@ describe('<glia-handoff> resilience', () => {
       expect(
         chat
           .transcript()
-          .filter((l) => l.from === 'visitor')
+          .filter((l) => l.from === 'visitor' && l.id)
           .map((l) => l.delivery)
       ).to.deep.equal(['sending', 'sending', 'sending']);
       await expect(chat.element).to.be.accessible();
