@@ -27,7 +27,8 @@ Environment (design.md, "Command line"):
   ALLOWED_ORIGINS       comma-separated origins of the pages that embed the widget
   PORT, HOST            where to listen (default 8080 on 0.0.0.0)
   SESSION_IDLE_SECONDS  forget a conversation idle this long (default 1800)
-  TRUST_PROXY           true behind your own reverse proxy (rate limits use X-Forwarded-For)
+  TRUST_PROXY           true (or the number of hops) behind your own reverse proxies: the
+                        client address is the X-Forwarded-For entry they appended (docs/operations.md)
   GLIA_OPERATOR_TYPING_EVENT  true to subscribe to the simulator's operator-typing webhook
   REDIS_URL             not supported yet: leave it unset`;
 

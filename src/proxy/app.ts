@@ -16,7 +16,7 @@ import {GliaClient} from './glia/glia-client.js';
 import type {Timers} from './handoff.js';
 import {Handoff} from './handoff.js';
 import type {ProxyEnv} from './http.js';
-import {errorResponse} from './http.js';
+import {NO_STORE, clientAddress as addressOf, errorResponse} from './http.js';
 import type {LogLevel} from './logger.js';
 import {SecretRegistry, createLogger} from './logger.js';
 import {Metrics} from './metrics.js';
@@ -134,13 +134,13 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   const clientAddress =
     deps.clientAddress ??
     ((c: Context) => {
-      const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-      if (config.trustProxy && forwarded) return forwarded;
+      let socket: string | undefined;
       try {
-        return getConnInfo(c).remote.address ?? 'unknown';
+        socket = getConnInfo(c).remote.address;
       } catch {
-        return 'unknown';
+        // Not on a Node socket (app.request in tests).
       }
+      return addressOf(c.req.header('x-forwarded-for'), socket, config.trustProxy);
     });
 
   metrics.gauge('glia_handoff_sessions', 'Sessions in memory, by status.', () => {
@@ -212,10 +212,14 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     await next();
     return undefined;
   });
+  app.use(sessionPaths, async (c, next) => {
+    c.header('Cache-Control', NO_STORE['Cache-Control']);
+    await next();
+  });
   app.use(sessionPaths, bodyWithinLimit);
   app.use('/handoff/webhooks/*', bodyWithinLimit);
 
-  app.route('/', healthRoutes({glia, metrics}));
+  app.route('/', healthRoutes({glia, metrics, logger, now}));
   app.route(
     '/handoff/sessions',
     sessionRoutes({

@@ -26,8 +26,12 @@ export interface ProxyConfig {
   operatorTypingEvent: boolean;
   /** A session with no request and no open stream for this long is ended and forgotten. */
   sessionIdleSeconds: number;
-  /** Take the client address from `X-Forwarded-For` (only behind a proxy you run). */
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies of yours stand in front of this one (0: none). The client address is
+   * the `X-Forwarded-For` entry the outermost of them appended: counted from the right, since
+   * everything left of it was written by the client.
+   */
+  trustProxy: number;
 }
 
 /** One problem with one variable. */
@@ -117,7 +121,25 @@ const ProxyEnv = z.object({
     integer(60, 7 * 24 * 3600, 'must be a number of seconds between 60 and 604800'),
     1800
   ),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: z._default(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.refine(
+            (v) => /^(true|false|yes|no|\d{1,2})$/i.test(v.trim()),
+            'must be true, false, or the number of your reverse proxies in front of this one (0–99)'
+          )
+        ),
+      z.transform((v: string) => {
+        const value = v.trim().toLowerCase();
+        if (value === 'true' || value === 'yes') return 1;
+        if (value === 'false' || value === 'no') return 0;
+        return Number(value);
+      })
+    ),
+    0
+  ),
   REDIS_URL: z.optional(
     z
       .string()
@@ -140,6 +162,7 @@ const QUOTABLE = new Set([
   'ALLOWED_ORIGINS',
   'PORT',
   'SESSION_IDLE_SECONDS',
+  'TRUST_PROXY',
 ]);
 
 function problemsOf(

@@ -20,14 +20,38 @@ export interface ProxyEnv {
   };
 }
 
-/** An error answer: `{error: {code, message, step?, hint?}}`. */
+/** What every session route and every error says to caches: they hold tokens and transcripts. */
+export const NO_STORE = {'Cache-Control': 'no-store'} as const;
+
+/** An error answer: `{error: {code, message, step?, hint?}}`, never cached. */
 export function errorResponse(
   c: Context,
   status: ContentfulStatusCode,
   error: ErrorBody['error'],
   headers?: Record<string, string>
 ): Response {
-  return c.json({error} satisfies ErrorBody, status, headers);
+  return c.json({error} satisfies ErrorBody, status, {...NO_STORE, ...headers});
+}
+
+/**
+ * The client's address behind `trustedHops` reverse proxies of yours: the `X-Forwarded-For` entry
+ * the outermost of them appended, counted from the right. Entries further left were written by the
+ * client and prove nothing. With no trusted hop (or no header), the socket's address.
+ */
+export function clientAddress(
+  forwardedFor: string | undefined,
+  socketAddress: string | undefined,
+  trustedHops: number
+): string {
+  if (trustedHops > 0 && forwardedFor) {
+    const entries = forwardedFor
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    const appended = entries[Math.max(0, entries.length - trustedHops)];
+    if (appended) return appended;
+  }
+  return socketAddress ?? 'unknown';
 }
 
 /** A Glia failure as the browser sees it: which step, Glia's words, the hint. */

@@ -33,7 +33,8 @@ export const SSE_HEARTBEAT = ': ping\n\n';
 
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
-  'Cache-Control': 'no-cache',
+  // Like every session route: a replay holds the transcript.
+  'Cache-Control': 'no-store',
   // nginx buffers responses unless told not to.
   'X-Accel-Buffering': 'no',
   Vary: 'Origin',

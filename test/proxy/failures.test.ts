@@ -21,7 +21,8 @@ describe('a misconfigured proxy says which step failed and how to fix it', () =>
     assert.match(error.hint ?? '', /Service Credential.*GLIA_CREDENTIAL_TYPE=service or auto/);
     const ready = await h.browser('GET', '/readyz');
     assert.equal(ready.status, 503);
-    assert.match((ready.body as ErrorBody).error.hint ?? '', /GLIA_CREDENTIAL_TYPE=service/);
+    assert.equal((ready.body as {reason: string}).reason, 'glia-error');
+    assert.ok(h.logLines.some((line) => /GLIA_CREDENTIAL_TYPE=service/.test(line)));
   });
 
   it('a Site API key forced to the Service Credential exchange: set the type to site or auto', async (t) => {
@@ -216,7 +217,7 @@ describe('configuration', () => {
     assert.deepEqual(config.allowedOrigins, ['https://a.example', 'http://localhost:3000']);
     assert.equal(config.port, 9090);
     assert.equal(config.sessionIdleSeconds, 600);
-    assert.equal(config.trustProxy, true);
+    assert.equal(config.trustProxy, 1);
     assert.equal(config.operatorTypingEvent, false);
   });
 });

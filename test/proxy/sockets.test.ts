@@ -127,7 +127,7 @@ for (const [label, env] of [
         signal: controller.signal,
       });
       assert.equal(first.headers.get('content-type'), 'text/event-stream');
-      assert.equal(first.headers.get('cache-control'), 'no-cache');
+      assert.equal(first.headers.get('cache-control'), 'no-store');
       assert.equal(first.headers.get('access-control-allow-origin'), PAGE_ORIGIN);
       assert.match(first.headers.get('x-request-id') ?? '', /^[\w-]{8,}$/);
       const next = frames(first);

@@ -1,33 +1,74 @@
 /**
- * @module Liveness, readiness (a token exchange works) and Prometheus metrics.
+ * @module Liveness, readiness (a token exchange works) and Prometheus metrics. `/readyz` is
+ * unauthenticated, so its outcome, a failure included, is kept for a few seconds and shared by
+ * every call meanwhile: probes and strangers cannot turn it into a stream of token exchanges that
+ * trips Glia's rate limit or locks the key. Its body names the failure's kind only; the proxy's log
+ * and `glia-handoff doctor` have the details.
  */
 import {Hono} from 'hono';
 import type {GliaClient} from '../glia/glia-client.js';
 import {GliaError} from '../glia/glia-error.js';
 import type {ProxyEnv} from '../http.js';
-import {gliaErrorResponse} from '../http.js';
+import {NO_STORE} from '../http.js';
+import type {Logger} from '../logger.js';
 import type {Metrics} from '../metrics.js';
 
-export function healthRoutes({
-  glia,
-  metrics,
-}: {
+/** How long one readiness outcome answers every `/readyz` call. */
+export const READINESS_TTL_MS = 10_000;
+
+type Readiness =
+  {ready: true} | {ready: false; reason: 'glia-unavailable' | 'glia-rate-limited' | 'glia-error'};
+
+export interface HealthDeps {
   glia: GliaClient;
   metrics: Metrics;
-}): Hono<ProxyEnv> {
+  logger: Logger;
+  now: () => number;
+}
+
+export function healthRoutes({glia, metrics, logger, now}: HealthDeps): Hono<ProxyEnv> {
   const app = new Hono<ProxyEnv>();
+  let checked: {at: number; outcome: Promise<Readiness>} | undefined;
+
+  const check = async (): Promise<Readiness> => {
+    try {
+      await glia.ensureToken();
+      return {ready: true};
+    } catch (error) {
+      if (!(error instanceof GliaError)) throw error;
+      logger.warn('readiness check failed', {error: error.toJSON()});
+      const unreachable = error.failure === 'network' || error.failure === 'timeout';
+      return {
+        ready: false,
+        reason: unreachable
+          ? 'glia-unavailable'
+          : error.status === 429
+            ? 'glia-rate-limited'
+            : 'glia-error',
+      };
+    }
+  };
 
   app.get('/healthz', (c) => c.json({status: 'ok'}));
 
   app.get('/readyz', async (c) => {
-    try {
-      await glia.ensureToken();
-      return c.json({status: 'ready', credentialType: glia.credentialType});
-    } catch (error) {
-      if (error instanceof GliaError)
-        return gliaErrorResponse(c, error, 'The readiness check', 503);
-      throw error;
+    if (!checked || now() - checked.at >= READINESS_TTL_MS) {
+      checked = {at: now(), outcome: check()};
     }
+    const outcome = await checked.outcome;
+    if (outcome.ready) {
+      return c.json({status: 'ready', credentialType: glia.credentialType}, 200, NO_STORE);
+    }
+    return c.json(
+      {
+        status: 'not-ready',
+        reason: outcome.reason,
+        message:
+          'The token exchange with Glia failed: see the proxy log or run glia-handoff doctor.',
+      },
+      503,
+      {...NO_STORE, 'Retry-After': String(READINESS_TTL_MS / 1000)}
+    );
   });
 
   app.get('/metrics', (c) =>
