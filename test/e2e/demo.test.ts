@@ -32,8 +32,12 @@ describe('the demo, end to end in Chromium', {timeout: 180_000}, () => {
 
   after(async () => {
     await browser?.close();
-    const code = await demo?.stop();
-    assert.equal(code, 0, `the demo stops cleanly on Ctrl-C:\n${demo?.output()}`);
+    if (!demo) return;
+    const {npm, lingered} = await demo.stop();
+    const output = demo.output();
+    assert.ok(npm === 0 || npm === 'SIGINT', `npm start ends on Ctrl-C (${npm}):\n${output}`);
+    assert.equal(lingered, false, `every process of the demo exits on Ctrl-C:\n${output}`);
+    await assert.rejects(fetch(demo.pageUrl), 'the demo page no longer answers');
   });
 
   it('a person asks the assistant, escalates, describes the problem and waits in the queue', async () => {

@@ -1,11 +1,13 @@
 /**
- * @module Runs the real `glia-handoff demo` (what `npm start` runs) as a child process on free
- * ports, and a real Chromium through playwright-core. Nothing is mocked.
+ * @module Runs the demo the way the README tells a person to: `npm start`, with `PORT` and
+ * `SIM_PORT` set to free ports, as a child process group; and a real Chromium through
+ * playwright-core. Nothing is mocked.
  */
 import {spawn} from 'node:child_process';
 import type {ChildProcess} from 'node:child_process';
 import {mkdir} from 'node:fs/promises';
 import {createServer} from 'node:net';
+import {setTimeout as delay} from 'node:timers/promises';
 import type {Browser, Page} from 'playwright-core';
 import {chromium} from 'playwright-core';
 
@@ -28,41 +30,74 @@ export interface Demo {
   pageUrl: string;
   simUrl: string;
   output(): string;
-  stop(): Promise<number | null>;
+  /** Ctrl+C: SIGINT to the whole group; then waits up to 20 s for every process in it to end. */
+  stop(): Promise<Stopped>;
 }
 
-/** Starts `glia-handoff demo` and resolves once it says it is running. */
+export interface Stopped {
+  /** How npm ended: its exit code, or the signal (npm re-raises a SIGINT it received). */
+  npm: number | NodeJS.Signals | null;
+  /** Processes of the group were still alive 20 s after Ctrl+C (they are then killed). */
+  lingered: boolean;
+}
+
+/**
+ * Starts the demo with `npm start` (extra `args` go after `--`) and resolves once it says it is
+ * running. npm runs the script through a shell, so the demo is a grandchild: it gets a process
+ * group of its own, and stopping it signals the whole group, as Ctrl+C in a terminal does.
+ */
 export async function startDemo(args: string[] = []): Promise<Demo> {
   const [port, simPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bin/glia-handoff.js', 'demo', '--port', String(port), '--sim-port', String(simPort), ...args],
-    {cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}}
-  );
+  const child: ChildProcess = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {...process.env, PORT: String(port), SIM_PORT: String(simPort), NO_COLOR: '1'},
+  });
+  const group = child.pid!;
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code))
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal))
   );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.includes('is running')) done(resolve);
-    }, 100);
-    const done = (then: () => void) => {
-      clearInterval(timer);
-      then();
-    };
-    void exited.then(() => done(() => reject(new Error(`the demo exited:\n${output}`))));
-    setTimeout(() => done(() => reject(new Error(`the demo did not start:\n${output}`))), 60_000);
-  });
+  /** Signals every process of the group (0: only asks whether one is left); false once none is. */
+  const signal = (name: NodeJS.Signals | 0) => {
+    try {
+      return process.kill(-group, name);
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (output.includes('is running')) done(resolve);
+      }, 100);
+      const done = (then: () => void) => {
+        clearInterval(timer);
+        then();
+      };
+      void exited.then(() => done(() => reject(new Error(`the demo exited:\n${output}`))));
+      setTimeout(() => done(() => reject(new Error(`the demo did not start:\n${output}`))), 60_000);
+    });
+  } catch (error) {
+    signal('SIGKILL');
+    throw error;
+  }
   return {
     pageUrl: `http://localhost:${port}/`,
     simUrl: `http://127.0.0.1:${simPort}`,
     output: () => output,
     stop: async () => {
-      child.kill('SIGINT');
-      return exited;
+      signal('SIGINT');
+      const npm = await exited;
+      // npm may end before its grandchild has: wait for the group to empty.
+      const deadline = Date.now() + 20_000;
+      while (signal(0) && Date.now() < deadline) await delay(100);
+      // Whatever outlived the wait must not hold the ports for the next test.
+      const lingered = signal('SIGKILL');
+      return {npm, lingered};
     },
   };
 }
