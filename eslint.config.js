@@ -39,7 +39,7 @@ export default tseslint.config(
     files: ['src/widget/**/*.ts'],
     ...wc.configs['flat/recommended'],
   },
-  // Keep the seams visible (code-style.md §2): each part imports only what it may.
+  // Keep the seams visible (docs/architecture.md, "Why the boundaries are where they are"): each part imports only what it may.
   {
     files: ['src/widget/**/*.ts'],
     rules: {

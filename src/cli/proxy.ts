@@ -16,7 +16,7 @@ const HELP = `Usage: glia-handoff proxy [options]
   --env-file <path>  read variables from this file too (default: .env if present)
   -h, --help         this text
 
-Environment (design.md, "Command line"):
+Environment (docs/operations.md, "Configuration"):
   GLIA_API_BASE         Glia's API (default https://api.glia.com; https://api.glia.eu in the EU)
   GLIA_SITE_ID          your site's id (UUID)
   GLIA_QUEUE_ID         the queue to hand off to (UUID)

@@ -1,5 +1,5 @@
 /**
- * @module The proxy's configuration from the environment (design.md, "Command line"), parsed with
+ * @module The proxy's configuration from the environment (docs/operations.md, "Configuration"), parsed with
  * zod. Every problem names its variable; no message repeats a secret's value.
  */
 import {z} from 'zod/mini';

@@ -1,5 +1,5 @@
 /**
- * @module The handoff flow of design.md: create the visitor, set the details, file the queue ticket
+ * @module The handoff flow (docs/architecture.md): create the visitor, set the details, file the queue ticket
  * with webhooks back to this proxy; turn webhook deliveries into the session's events; send the
  * visitor's messages and typing; cancel or end. Glia is reached only through the Glia client.
  */
@@ -74,7 +74,7 @@ export interface HandoffDeps {
   secrets: SecretRegistry;
   now: () => number;
   timers: Timers;
-  /** At most one typing update to Glia per this many ms (glia-api.md §11: ~3 s). */
+  /** At most one typing update to Glia per this many ms (docs/glia.md, "Rate limits and timeouts": ~3 s). */
   typingIntervalMs: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * @module Glia's version negotiation (glia-api.md §1, §13): `Accept:
+ * @module Glia's version negotiation (docs/glia.md, "Conventions", "The simulator"): `Accept:
  * application/vnd.salemove.v1+json`. Another `vnd.salemove` version gets the legacy 400; a missing
  * or generic Accept is tolerated, since real clients omit it.
  */

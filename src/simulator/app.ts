@@ -1,7 +1,7 @@
 /**
  * @module A faithful local Glia: `createSimulator(deps)` → `{app, close, webhooksIdle}`, and
  * `createSimulatorApp(deps)`, which is that `.app`. The app serves the Glia endpoints the handoff
- * uses (glia-api.md §13), the control API under `/__sim` (routes/control.ts) and the operator
+ * uses (docs/glia.md, "The simulator"), the control API under `/__sim` (routes/control.ts) and the operator
  * console at `/operator`. It never listens: `src/cli/sim.ts` does.
  *
  * Timers (auto-operator, message status, webhook retries, fault delays, SSE heartbeats) run on

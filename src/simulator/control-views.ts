@@ -1,5 +1,5 @@
 /**
- * @module How the control API shows the simulator: `GET /__sim/state` (design.md's shape plus a
+ * @module How the control API shows the simulator: `GET /__sim/state` (docs/contract.md's shape plus a
  * few additive fields for the console) and `GET /__sim/config`. Never a secret: credentials without
  * their secret, webhooks without their headers.
  */
@@ -15,7 +15,7 @@ import type {
   Ticket,
 } from './store.js';
 
-/** `GET /__sim/state` (design.md), with a few additive fields for the console. */
+/** `GET /__sim/state` (docs/contract.md), with a few additive fields for the console. */
 export function stateView(store: SimulatorStore): Record<string, unknown> {
   return {
     sites: [...store.sites].map((id) => ({id})),

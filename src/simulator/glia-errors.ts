@@ -1,6 +1,6 @@
 /**
  * @module Glia's error bodies, each in the shape the real API uses for that status
- * (glia-api.md §10). Every bad request the simulator refuses goes through one of these.
+ * (docs/glia.md, "Error bodies"). Every bad request the simulator refuses goes through one of these.
  */
 import type {Context} from 'hono';
 

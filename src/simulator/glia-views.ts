@@ -1,6 +1,6 @@
 /**
  * @module The simulator's objects as Glia shows them: REST response bodies and the pieces of
- * webhook payloads (glia-api.md §3–§8). One place, so a response and a webhook never disagree.
+ * webhook payloads (docs/glia.md, "Visitors" to "Webhooks"). One place, so a response and a webhook never disagree.
  */
 import type {ChatMessage} from '../wire/glia/index.js';
 import type {
@@ -14,7 +14,7 @@ import type {
   Visitor,
 } from './store.js';
 
-/** Glia's timestamp format: ISO-8601 to the second (glia-api.md §1). */
+/** Glia's timestamp format: ISO-8601 to the second (docs/glia.md, "Conventions"). */
 export const isoSeconds = (ms: number): string =>
   new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -43,7 +43,7 @@ export function queueView(queue: Queue): Record<string, unknown> {
   };
 }
 
-/** [SIM-CHOICE] the ticket body is undocumented (glia-api.md §4.1). */
+/** [SIM-CHOICE] the ticket body is undocumented (docs/glia.md, "Queues and queue tickets"). */
 export function ticketView(ticket: Ticket): Record<string, unknown> {
   return {
     id: ticket.id,
@@ -116,9 +116,9 @@ export function engagementRef(engagement: Engagement) {
 }
 
 /**
- * `GET /engagements/{id}` (glia-api.md §5.1): every field the document lists. A text chat from the
+ * `GET /engagements/{id}` (docs/glia.md, "Engagements"): every field the document lists. A text chat from the
  * REST API has no browser, device, media beyond text or recordings: those are null or false, as
- * Glia returns blanks (§1), not left out.
+ * Glia returns blanks (docs/glia.md, "Conventions"), not left out.
  */
 export function engagementView(
   store: SimulatorStore,
@@ -179,7 +179,7 @@ export function engagementView(
   };
 }
 
-/** `GET /engagements/{id}/chat_transcript` (glia-api.md §5.3). */
+/** `GET /engagements/{id}/chat_transcript` (docs/glia.md, "Engagements"). */
 export function transcriptView(engagement: Engagement): Record<string, unknown>[] {
   return engagement.messages.map((m) => ({
     id: m.id,

@@ -1,6 +1,6 @@
 /**
  * @module The visitor access token: an HS512 JWT shaped like the one in Glia's docs
- * (glia-api.md §2.5): `sub: application:<api_key_id>`, visitor and site_visitor roles,
+ * (docs/glia.md, "The visitor's token"): `sub: application:<api_key_id>`, visitor and site_visitor roles,
  * `iss: "SaleMove API"`, `iat`, `exp`.
  */
 import {createHmac, timingSafeEqual} from 'node:crypto';

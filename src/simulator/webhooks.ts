@@ -1,7 +1,7 @@
 /**
  * @module Webhook delivery: each ticket's registrations get the events they subscribed to, with
  * their method and headers, as JSON. A non-2xx answer or a network error is retried with
- * exponential backoff a few times ([SIM-CHOICE], glia-api.md §8.4). Deliveries to one registration
+ * exponential backoff a few times ([SIM-CHOICE], docs/glia.md, "Webhooks"). Deliveries to one registration
  * go out one at a time in order, so a receiver sees `engagement.start` before the first message
  * even when it was slow to answer.
  */

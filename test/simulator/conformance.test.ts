@@ -1,9 +1,10 @@
 /**
- * Conformance of the simulator to its documents, written from the documents only:
- * `glia-api.md` (§13 is the simulator's behaviour; §1–§10 give the Glia shapes it imitates) and
- * the control-API contract in `design.md`. Nothing here was taken from the simulator's code or
- * its other tests; where the documents leave a point open, only what they do state is asserted,
- * and a comment says so. Section numbers refer to `glia-api.md` unless `design.md` is named.
+ * Conformance of the simulator to its documents, written from the documents only: docs/glia.md
+ * ("The simulator" is the simulator's behaviour; the sections before it give the Glia shapes it
+ * imitates) and the control-API contract in docs/contract.md. Nothing here was taken from the
+ * simulator's code or its other tests; where the documents leave a point open, only what they do
+ * state is asserted, and a comment says so. Quoted section names are those of docs/glia.md unless
+ * contract.md or architecture.md is named.
  */
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
@@ -13,10 +14,10 @@ import {SEED} from '../../src/simulator/seed.js';
 
 const V1 = 'application/vnd.salemove.v1+json';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-// §1 gives `YYYY-MM-DDTHH:MM:SSZ`; fractional seconds are still ISO-8601, so they are tolerated.
+// "Conventions" gives `YYYY-MM-DDTHH:MM:SSZ`; fractional seconds are still ISO-8601, so they are tolerated.
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** design.md: `policies` omitted = all of these. */
+/** contract.md: `policies` omitted = all of these. */
 const ALL_POLICIES = [
   'create_visitor',
   'fetch_visitor',
@@ -29,7 +30,7 @@ const ALL_POLICIES = [
 ] as const;
 type Policy = (typeof ALL_POLICIES)[number];
 
-/** §8.3 / design.md flow step 4. */
+/** "Webhooks" / architecture.md, "One conversation, step by step", step 5. */
 const ALL_EVENTS = [
   'engagement.request.failure',
   'engagement.start',
@@ -302,7 +303,7 @@ function setup(t: TestContext, deps: SimulatorDeps = {}) {
 type Harness = ReturnType<typeof setup>;
 
 // ---------------------------------------------------------------------------------------------
-// Error shapes (§10)
+// Error shapes ("Error bodies")
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -318,7 +319,7 @@ function isPlatform(body: unknown) {
   return isRecord(body) && typeof body.message === 'string' && typeof body.type === 'string';
 }
 
-/** Either validation shape of §10. */
+/** Either validation shape of "Error bodies". */
 function isValidation(body: unknown) {
   if (!isRecord(body)) return false;
   if (body.error === 'validation_error') {
@@ -356,7 +357,7 @@ function isRouting(body: unknown) {
   return isRecord(body) && typeof body.error_msg === 'string';
 }
 
-/** Any of the shapes of §10. */
+/** Any of the shapes of "Error bodies". */
 function isGliaError(body: unknown) {
   return (
     isLegacyObject(body) ||
@@ -369,11 +370,11 @@ function isGliaError(body: unknown) {
 
 function assertUnauthorized(r: Reply) {
   assert.equal(r.status, 401, r.text);
-  // §10 lists two 401 shapes (legacy object, platform); either is Glia's.
+  // "Error bodies" lists two 401 shapes (legacy object, platform); either is Glia's.
   assert.ok(isLegacyObject(r.body) || isPlatform(r.body), `401 body not Glia-shaped: ${r.text}`);
 }
 
-/** §13: "unknown key → 401 legacy object". */
+/** "The simulator": "unknown key → 401 legacy object". */
 function assertUnauthorizedLegacy(r: Reply) {
   assert.equal(r.status, 401, r.text);
   assert.ok(isLegacyObject(r.body), `401 body not Glia's legacy object: ${r.text}`);
@@ -384,7 +385,7 @@ function assertValidation(r: Reply) {
   assert.ok(isValidation(r.body), `422 body not in Glia's validation shape: ${r.text}`);
 }
 
-/** §10 "Legacy 403": `{message: "You don't have permissions to …", debug_message}`. */
+/** "Error bodies" "Legacy 403": `{message: "You don't have permissions to …", debug_message}`. */
 function assertForbidden(r: Reply, naming?: Policy) {
   assert.equal(r.status, 403, r.text);
   assert.ok(isLegacyObject(r.body), `403 body not Glia's legacy 403 shape: ${r.text}`);
@@ -421,7 +422,7 @@ async function until(done: () => boolean, timeoutMs = 3000) {
   }
 }
 
-/** The log's entries; design.md names their content but not the envelope. */
+/** The log's entries; contract.md names their content but not the envelope. */
 function logEntries(body: unknown): Record<string, unknown>[] {
   if (Array.isArray(body)) return body as Record<string, unknown>[];
   if (isRecord(body)) {
@@ -431,7 +432,7 @@ function logEntries(body: unknown): Record<string, unknown>[] {
   assert.fail(`GET /__sim/log is not a list of requests: ${JSON.stringify(body)}`);
 }
 
-/** design.md: the fields of `GET /__sim/state`. */
+/** contract.md: the fields of `GET /__sim/state`. */
 const STATE_FIELDS: Record<string, string[]> = {
   sites: ['id'],
   queues: ['id', 'site_id', 'name', 'open'],
@@ -456,7 +457,7 @@ async function fullState(h: Harness) {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('token endpoints (§2.2, §2.3, §13)', () => {
+describe('token endpoints ("Two token exchanges", "The simulator")', () => {
   it('exchanges a Service Credential at /operator_authentication/tokens for {token, expires_in: 3600}', async (t) => {
     const h = setup(t);
     const r = await h.req<Record<string, unknown>>('POST', '/operator_authentication/tokens', {
@@ -486,7 +487,7 @@ describe('token endpoints (§2.2, §2.3, §13)', () => {
   });
 
   it('accepts the optional site_ids at /sites/tokens', async (t) => {
-    // §2.3: one integrator also sends `site_ids` → optional [INFERRED].
+    // "Two token exchanges": one integrator also sends `site_ids` → optional [INFERRED].
     const h = setup(t);
     const r = await h.req<Record<string, unknown>>('POST', '/sites/tokens', {
       body: {
@@ -592,10 +593,10 @@ describe('token endpoints (§2.2, §2.3, §13)', () => {
   });
 });
 
-describe('policies (design.md control API; §2.2; §10 legacy 403)', () => {
-  // design.md names the policies but not the endpoint each guards; the pairs below follow from
-  // the names (`fetch_queue` taken as GET /queues/{queue_id}, §4.3). `fetch_engagement_requests`
-  // would guard engagement requests (§4.4), which §13 does not give the simulator, so it is untested.
+describe('policies (contract.md control API; "Two token exchanges"; "Error bodies" legacy 403)', () => {
+  // contract.md names the policies but not the endpoint each guards; the pairs below follow from
+  // the names (`fetch_queue` taken as GET /queues/{queue_id}, "Queues and queue tickets"). `fetch_engagement_requests`
+  // would guard engagement requests ("Queues and queue tickets"), which "The simulator" does not give the simulator, so it is untested.
   const cases: {
     policy: Policy;
     endpoint: string;
@@ -667,7 +668,7 @@ describe('policies (design.md control API; §2.2; §10 legacy 403)', () => {
   }
 
   it('answers POST /queue_tickets with 403 naming create_queue_ticket when the credential that created the visitor lacks it', async (t) => {
-    // Inferred: a ticket is filed with the visitor token (§4.1, §13), and design.md lists a
+    // Inferred: a ticket is filed with the visitor token ("Queues and queue tickets", "The simulator"), and contract.md lists a
     // missing "Create Queue Ticket" policy as a real cause of failure, so the policy can only be
     // the one of the credential that created the visitor.
     const h = setup(t);
@@ -709,7 +710,7 @@ describe('policies (design.md control API; §2.2; §10 legacy 403)', () => {
   });
 });
 
-describe('Accept header (§1, §13)', () => {
+describe('Accept header ("Conventions", "The simulator")', () => {
   it('serves requests that send Accept: application/vnd.salemove.v1+json', async (t) => {
     const h = setup(t);
     const token = await h.siteToken();
@@ -742,7 +743,7 @@ describe('Accept header (§1, §13)', () => {
   });
 
   it('answers another vnd.salemove version with 400 in the legacy array shape and changes nothing', async (t) => {
-    // §13 states the rule only for "a different vnd.salemove.vN"; other media types
+    // "The simulator" states the rule only for "a different vnd.salemove.vN"; other media types
     // (application/json, */*) are left open and not tested.
     const h = setup(t);
     const token = await h.siteToken();
@@ -773,7 +774,7 @@ describe('Accept header (§1, §13)', () => {
   });
 });
 
-describe('visitors (§3, §2.5, §13)', () => {
+describe('visitors ("Visitors", "The visitor\'s token", "The simulator")', () => {
   it('creates a visitor with a site token: 200 {id, access_token}', async (t) => {
     const h = setup(t);
     const token = await h.siteToken();
@@ -781,7 +782,7 @@ describe('visitors (§3, §2.5, §13)', () => {
     assert.equal(withBody.status, 200);
     assert.match(withBody.body.id, UUID_V4);
     assert.equal(typeof withBody.body.access_token, 'string');
-    // §3.1: body "none or {}".
+    // "Visitors": body "none or {}".
     const withoutBody = await h.req<VisitorCreated>('POST', '/visitors', {token});
     assert.equal(withoutBody.status, 200, withoutBody.text);
     assert.notEqual(withoutBody.body.id, withBody.body.id);
@@ -790,7 +791,7 @@ describe('visitors (§3, §2.5, §13)', () => {
   });
 
   it('creates a visitor with a service token', async (t) => {
-    // §3.1 leaves this [INFERRED] from the "Create Visitor" policy; design.md gives service
+    // "Visitors" leaves this [INFERRED] from the "Create Visitor" policy; contract.md gives service
     // credentials that policy, so a service token with it may create visitors.
     const h = setup(t);
     const r = await h.req<VisitorCreated>('POST', '/visitors', {
@@ -818,7 +819,7 @@ describe('visitors (§3, §2.5, §13)', () => {
       roles.find((r) => r.type === 'site_visitor'),
       {type: 'site_visitor', site_id: SEED.siteId}
     );
-    // §2.5: the documented example lived 14 days; §13: `exp` configurable.
+    // "The visitor's token": the documented example lived 14 days; "The simulator": `exp` configurable.
     assert.equal((payload.exp as number) - (payload.iat as number), 1_209_600);
 
     const short = setup(t, {visitorTokenTtlSeconds: 7200});
@@ -847,7 +848,7 @@ describe('visitors (§3, §2.5, §13)', () => {
     assertGlia4xx(await h.req('POST', `/visitors/${randomUUID()}/token`, {token}));
   });
 
-  it('fetches a visitor with every §3.3 field, blanks as null', async (t) => {
+  it('fetches a visitor with every "Visitors" field, blanks as null', async (t) => {
     const h = setup(t);
     const visitor = await h.createVisitor();
     const r = await h.req<Record<string, unknown>>(
@@ -871,7 +872,7 @@ describe('visitors (§3, §2.5, §13)', () => {
       assert.ok(field in r.body, `visitor lacks ${field}: ${r.text}`);
     }
     assert.equal(r.body.id, visitor.id);
-    // §1: blank fields are returned as null, not omitted.
+    // "Conventions": blank fields are returned as null, not omitted.
     assert.equal(r.body.name, null);
     assert.equal(r.body.email, null);
     assert.equal(r.body.phone, null);
@@ -892,7 +893,7 @@ describe('visitors (§3, §2.5, §13)', () => {
     assert.equal(first.body.id, visitor.id);
     assert.equal(first.body.name, 'Ada Lovelace');
     assert.equal(first.body.email, 'ada@example.com');
-    // §3.4: the example normalises the phone without `+`; either spelling carries the number.
+    // "Visitors": the example normalises the phone without `+`; either spelling carries the number.
     assert.match(String(first.body.phone), /^\+?15551234567$/);
     assert.equal(first.body.note, 'one');
     for (const field of ['href', 'custom_attributes', 'banned', 'generated_name']) {
@@ -910,7 +911,7 @@ describe('visitors (§3, §2.5, §13)', () => {
   });
 
   it('appends to the note with note_update_method: append', async (t) => {
-    // §3.4 does not say how appended text is joined, so only order and content are asserted.
+    // "Visitors" does not say how appended text is joined, so only order and content are asserted.
     const h = setup(t);
     const visitor = await h.createVisitor();
     const token = await h.serviceToken();
@@ -983,7 +984,7 @@ describe('visitors (§3, §2.5, §13)', () => {
   });
 });
 
-describe('queues (§4.3, seed)', () => {
+describe('queues ("Queues and queue tickets", seed)', () => {
   it('holds the seeded site with one open and one closed queue', async (t) => {
     const h = setup(t);
     const state = await h.state();
@@ -1004,7 +1005,7 @@ describe('queues (§4.3, seed)', () => {
   });
 
   it('serves GET /queues/{queue_id} for both seeded queues', async (t) => {
-    // §4.3: "response shape not shown", so only the status and the id are asserted.
+    // "Queues and queue tickets": "response shape not shown", so only the status and the id are asserted.
     const h = setup(t);
     const token = await h.serviceToken();
     for (const queue of [SEED.openQueue, SEED.closedQueue]) {
@@ -1021,8 +1022,8 @@ describe('queues (§4.3, seed)', () => {
   });
 });
 
-describe('queue tickets (§4.1, §8.1, §13)', () => {
-  it('files a ticket with the visitor token: 201 and the §4.1 SIM-CHOICE body', async (t) => {
+describe('queue tickets ("Queues and queue tickets", "Webhooks", "The simulator")', () => {
+  it('files a ticket with the visitor token: 201 and the "Queues and queue tickets" SIM-CHOICE body', async (t) => {
     const h = setup(t);
     const visitor = await h.createVisitor();
     const r = await h.fileTicket(visitor.access_token);
@@ -1064,7 +1065,7 @@ describe('queue tickets (§4.1, §8.1, §13)', () => {
   });
 
   it('answers conflicting criteria with 409 and keeps the first ticket', async (t) => {
-    // §10: the 409 body is unknown, so only the status is asserted.
+    // "Error bodies": the 409 body is unknown, so only the status is asserted.
     const h = setup(t);
     const visitor = await h.createVisitor();
     assert.equal((await h.fileTicket(visitor.access_token)).status, 201);
@@ -1120,7 +1121,7 @@ describe('queue tickets (§4.1, §8.1, §13)', () => {
   });
 
   it('refuses a webhook without url, method or events with 422', async (t) => {
-    // §8.1: url, method and events (≥ 1) are required.
+    // "Webhooks": url, method and events (≥ 1) are required.
     const h = setup(t);
     const visitor = await h.createVisitor();
     const whole = {url: HOOK_URL, method: 'POST', events: ['engagement.start']};
@@ -1136,7 +1137,7 @@ describe('queue tickets (§4.1, §8.1, §13)', () => {
   });
 
   it('requires the visitor token: a service token is refused with 401 or 403', async (t) => {
-    // §13 "visitor token required"; which of 401/403 is not stated.
+    // "The simulator" "visitor token required"; which of 401/403 is not stated.
     const h = setup(t);
     const r = await h.fileTicket(await h.serviceToken());
     assertGlia4xx(r, [401, 403]);
@@ -1158,7 +1159,7 @@ describe('queue tickets (§4.1, §8.1, §13)', () => {
   });
 
   it('ends a ticket to a closed queue in engagement.request.failure', async (t) => {
-    // §13 does not say whether the POST itself succeeds; only the outcome is asserted.
+    // "The simulator" does not say whether the POST itself succeeds; only the outcome is asserted.
     const h = setup(t);
     const visitor = await h.createVisitor();
     const r = await h.fileTicket(visitor.access_token, {queue_id: SEED.closedQueue.id});
@@ -1177,12 +1178,12 @@ describe('queue tickets (§4.1, §8.1, §13)', () => {
     assert.ok(r.status >= 200 && r.status < 300, r.text);
     await h.idle();
     assert.equal(h.events('engagement.request.failure').length, 1);
-    // A failed ticket is no longer the visitor's active ticket (§4.1: 200 is for an active one).
+    // A failed ticket is no longer the visitor's active ticket ("Queues and queue tickets": 200 is for an active one).
     assert.equal((await h.fileTicket(visitor.access_token)).status, 201);
   });
 });
 
-describe('engagements (§5, §6, §13)', () => {
+describe('engagements ("Engagements", "Chat messages", "The simulator")', () => {
   it('creates the engagement on accept and fires engagement.start with its id and visitor_id', async (t) => {
     const h = setup(t);
     const {visitor, ticketId, engagementId} = await h.engage();
@@ -1199,7 +1200,7 @@ describe('engagements (§5, §6, §13)', () => {
   });
 
   it('names an operator when accept has no body', async (t) => {
-    // design.md: `{operator?: {name}}`; who accepts when it is omitted is not stated.
+    // contract.md: `{operator?: {name}}`; who accepts when it is omitted is not stated.
     const h = setup(t);
     const visitor = await h.createVisitor();
     await h.fileTicket(visitor.access_token);
@@ -1231,8 +1232,8 @@ describe('engagements (§5, §6, §13)', () => {
     assert.ok(Array.isArray(r.body.operators) && Array.isArray(r.body.legs));
   });
 
-  it('serves GET /engagements/{id} with every field §5.1 lists, blanks as null', async (t) => {
-    // §13: "GET /engagements/{id} … with the §5 shapes"; §1: "Blank fields are returned as
+  it('serves GET /engagements/{id} with every field "Engagements" lists, blanks as null', async (t) => {
+    // "The simulator": "GET /engagements/{id} … with the "Engagements" shapes"; "Conventions": "Blank fields are returned as
     // null, not omitted".
     const h = setup(t);
     const {engagementId} = await h.engage();
@@ -1292,7 +1293,7 @@ describe('engagements (§5, §6, §13)', () => {
     assert.deepEqual(missing, [], `GET /engagements/{id} omits: ${missing.join(', ')}`);
   });
 
-  it("answers a visitor's PUT chat_messages/{uuid} with 200 and the §6 message object", async (t) => {
+  it(`answers a visitor's PUT chat_messages/{uuid} with 200 and the message object of "Chat messages"`, async (t) => {
     const h = setup(t);
     const {visitor, engagementId} = await h.engage();
     const id = randomUUID();
@@ -1389,7 +1390,7 @@ describe('engagements (§5, §6, §13)', () => {
   });
 
   it('refuses chat from a visitor who is not a participant with 403', async (t) => {
-    // §6: 403 "not a participant" [INFERRED from sibling endpoints].
+    // "Chat messages": 403 "not a participant" [INFERRED from sibling endpoints].
     const h = setup(t);
     const {engagementId} = await h.engage();
     const stranger = await h.createVisitor();
@@ -1466,7 +1467,7 @@ describe('engagements (§5, §6, §13)', () => {
   });
 
   it('accepts an end with reason error', async (t) => {
-    // §5.2: optional `reason`, docs list only `error`.
+    // "Engagements": optional `reason`, docs list only `error`.
     const h = setup(t);
     const {visitor, engagementId} = await h.engage();
     const r = await h.req('PATCH', `/engagements/${engagementId}`, {
@@ -1505,7 +1506,7 @@ describe('engagements (§5, §6, §13)', () => {
         body: {typing: true},
       })
     );
-    // §6: 422 on an ended engagement [INFERRED from typing_indicator].
+    // "Chat messages": 422 on an ended engagement [INFERRED from typing_indicator].
     assertValidation(
       await h.req('PUT', `/engagements/${engagementId}/chat_messages/${randomUUID()}`, {
         token: visitor.access_token,
@@ -1534,7 +1535,7 @@ describe('engagements (§5, §6, §13)', () => {
   });
 
   it('transfers (control API): engagement.transfer fires and the operator changes', async (t) => {
-    // §8.4: the transfer payload is [UNVERIFIED]; only the event type is asserted.
+    // "Webhooks": the transfer payload is [UNVERIFIED]; only the event type is asserted.
     const h = setup(t);
     const {engagementId} = await h.engage();
     const r = await h.req('POST', `/__sim/engagements/${engagementId}/transfer`, {
@@ -1602,7 +1603,7 @@ describe('engagements (§5, §6, §13)', () => {
   });
 });
 
-describe('webhooks (§8, §13)', () => {
+describe('webhooks ("Webhooks", "The simulator")', () => {
   it('delivers to the registered URL with the registered method and headers, as JSON', async (t) => {
     const h = setup(t);
     await h.engage({
@@ -1683,7 +1684,7 @@ describe('webhooks (§8, §13)', () => {
 
   it('gives up after the configured number of attempts', async (t) => {
     // The number of attempts is from deps.ts (`webhookRetry.attempts`, the first included);
-    // §8.4 only says "a few times with backoff".
+    // "Webhooks" only says "a few times with backoff".
     const h = setup(t, {webhookRetry: {attempts: 2, baseDelayMs: 1}});
     h.answerHooksWith(() => 503);
     await h.engage();
@@ -1692,7 +1693,7 @@ describe('webhooks (§8, §13)', () => {
   });
 });
 
-describe('control API (design.md)', () => {
+describe('control API (contract.md)', () => {
   it('GET /__sim/state holds every documented collection, each item with its documented fields', async (t) => {
     const h = setup(t);
     const state = await fullState(h);
@@ -1728,7 +1729,7 @@ describe('control API (design.md)', () => {
       service,
       site,
       visitor.access_token,
-      // design.md flow step 4: the webhook header carries the proxy's per-session secret.
+      // architecture.md step 5: the webhook header carries the proxy's per-session secret.
       HOOK_SECRET,
     ]) {
       assert.ok(!text.includes(secret), `state reveals ${secret.slice(0, 12)}…`);
@@ -1807,7 +1808,7 @@ describe('control API (design.md)', () => {
   });
 
   it('accepts operator typing through the control API', async (t) => {
-    // design.md: "operator typing"; no webhook event for typing is documented (§8.3).
+    // contract.md: "operator typing"; no webhook event for typing is documented ("Webhooks").
     const h = setup(t);
     const {engagementId} = await h.engage();
     for (const typing of [true, false]) {
@@ -1865,7 +1866,7 @@ describe('control API (design.md)', () => {
   });
 
   it('faults: drop_webhook drops and duplicate_webhook duplicates the deliveries to that path', async (t) => {
-    // design.md does not say which path a webhook rule matches; the webhook URL's path is
+    // contract.md does not say which path a webhook rule matches; the webhook URL's path is
     // taken here, the only path a delivery has.
     const h = setup(t);
     await h.req('POST', '/__sim/faults', {
@@ -1920,7 +1921,7 @@ describe('control API (design.md)', () => {
   });
 
   it('GET /__sim/log lists each request with method, path, credential kind and status', async (t) => {
-    // design.md names what an entry says, not the field names of the credential kind.
+    // contract.md names what an entry says, not the field names of the credential kind.
     const h = setup(t);
     const site = await h.siteToken();
     const service = await h.serviceToken();
@@ -1962,7 +1963,7 @@ describe('control API (design.md)', () => {
   });
 });
 
-describe('bad input (§10, §13)', () => {
+describe('bad input ("Error bodies", "The simulator")', () => {
   it("answers malformed JSON with Glia's 4xx, never 500, and changes nothing", async (t) => {
     const h = setup(t);
     const {visitor, engagementId} = await h.engage();
@@ -2005,7 +2006,7 @@ describe('bad input (§10, §13)', () => {
       ['POST', '/queue_tickets', visitor.access_token, h.ticketBody({webhooks: 'all'})],
       ['PUT', chat(), visitor.access_token, {content: 42}],
       ['PUT', chat(), visitor.access_token, {}],
-      // §6: content may be empty only with a files attachment.
+      // "Chat messages": content may be empty only with a files attachment.
       ['PUT', chat(), visitor.access_token, {content: ''}],
       ['PUT', chat(), visitor.access_token, {content: 'x', target: 'nobody'}],
       ['PATCH', `/engagements/${engagementId}`, visitor.access_token, {action: 'pause'}],
@@ -2066,7 +2067,7 @@ describe('bad input (§10, §13)', () => {
   });
 
   it('refuses a chat message id that is not a UUID with a 4xx', async (t) => {
-    // §6: the message id is a client-generated UUID v4.
+    // "Chat messages": the message id is a client-generated UUID v4.
     const h = setup(t);
     const {visitor, engagementId} = await h.engage();
     const r = await h.req('PUT', `/engagements/${engagementId}/chat_messages/not-a-uuid`, {

@@ -1,6 +1,6 @@
 /**
  * Helpers for the simulator suites: a simulator whose webhooks land in an array, and the calls a
- * Glia client makes, written from glia-api.md and design.md rather than from the code.
+ * Glia client makes, written from docs/glia.md and docs/contract.md rather than from the code.
  */
 import assert from 'node:assert/strict';
 import {createSimulator} from '../../src/simulator/app.js';

@@ -7,7 +7,7 @@ export function credentialLabel(type: CredentialType): string {
   return type === 'site' ? 'legacy Site API key' : 'Service Credential';
 }
 
-/** The token endpoint of each kind of key (glia-api.md §2.2, §2.3). */
+/** The token endpoint of each kind of key (docs/glia.md, "Two token exchanges"). */
 export const TOKEN_PATHS: Record<CredentialType, string> = {
   service: '/operator_authentication/tokens',
   site: '/sites/tokens',
@@ -18,7 +18,7 @@ export function otherType(type: CredentialType): CredentialType {
   return type === 'site' ? 'service' : 'site';
 }
 
-/** Glia Hub's words for a policy: `update_visitor` → "Update Visitor" (glia-api.md §2.2). */
+/** Glia Hub's words for a policy: `update_visitor` → "Update Visitor" (docs/glia.md, "Permissions"). */
 export const policyLabel = (policy: Policy): string => POLICY_LABELS[policy];
 
 /** A URL as doctor shows it: without any user or password it may carry. */

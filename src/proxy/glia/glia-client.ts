@@ -64,14 +64,14 @@ export interface GliaClientOptions {
   fetch: GliaFetch;
   /** Clock in ms since the epoch (default `Date.now`); token expiry is judged against it. */
   now?: () => number;
-  /** Per attempt (default 10 s, inside the 1–30 s Glia's own code uses, glia-api.md §11). */
+  /** Per attempt (default 10 s, docs/glia.md, "Rate limits and timeouts"). */
   timeoutMs?: number;
   retry?: Partial<RetryOptions>;
   /** Waits between attempts (default a real timer); tests pass one that records and returns. */
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1) (default `Math.random`). */
   random?: () => number;
-  /** Seconds a token lives when Glia does not say (glia-api.md §2.2: Glia's CLI assumes 55 min). */
+  /** Seconds a token lives when Glia does not say (Glia's CLI assumes 55 min, docs/glia.md, "Token lifetimes"). */
   defaultTokenTtlSeconds?: number;
   onCall?: (report: GliaCallReport) => void;
   onTokenExchange?: (report: {credentialType: CredentialType; ok: boolean}) => void;
@@ -282,7 +282,7 @@ export class GliaClient {
   /**
    * `POST /queue_tickets` with the visitor's token. Retried like an idempotent call: Glia keeps one
    * active ticket per visitor and answers 200 with that same ticket when the criteria are the same
-   * (glia-api.md §4.1), so a repeat after a lost answer cannot queue the visitor twice.
+   * (docs/glia.md, "Queues and queue tickets"), so a repeat after a lost answer cannot queue the visitor twice.
    */
   async createQueueTicket(
     visitor: GliaVisitor,
@@ -306,7 +306,7 @@ export class GliaClient {
     return {ticket: data, created: status === 201};
   }
 
-  /** `DELETE /queue_tickets/{id}` ([SIM-CHOICE]: Glia publishes no cancel route, glia-api.md §4.2). */
+  /** `DELETE /queue_tickets/{id}` ([SIM-CHOICE]: Glia publishes no cancel route, docs/glia.md, "Queues and queue tickets"). */
   async cancelQueueTicket(visitor: GliaVisitor, ticketId: string): Promise<CancelOutcome> {
     const {status} = await this.call({
       step: 'cancel-ticket',

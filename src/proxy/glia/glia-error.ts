@@ -46,7 +46,7 @@ export type GliaFailure = (typeof GLIA_FAILURES)[number];
 
 /**
  * The Glia permission each step needs when it is made with the service or site token. Glia does
- * not publish policy names (glia-api.md §2.2, §15.6); these are the simulator's, from the
+ * not publish policy names (docs/glia.md, "Permissions"); these are the simulator's, from the
  * community thread.
  */
 export const STEP_POLICIES: Partial<Record<GliaStep, Policy>> = {

@@ -11,7 +11,7 @@ export const GENERIC_OPERATOR_NAME = 'Support agent';
 
 /**
  * The `message` event for a Glia message aimed at the visitor, or `undefined` for one aimed at the
- * operator (the visitor's own messages come back that way, glia-api.md §8.4).
+ * operator (the visitor's own messages come back that way, docs/glia.md, "Webhooks").
  */
 export function toMessageEvent(message: GliaChatMessage): ChatEvent | undefined {
   if (message.target !== 'visitor') return undefined;

@@ -1,5 +1,5 @@
 /**
- * @module The browser's session routes (design.md, "Contract: browser ⇄ proxy"): start, snapshot,
+ * @module The browser's session routes (docs/contract.md, "Browser ⇄ proxy"): start, snapshot,
  * send a message, typing, cancel/end. Every route but the start needs the session's bearer token.
  */
 import type {Context} from 'hono';

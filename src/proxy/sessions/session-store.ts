@@ -44,7 +44,7 @@ export interface Session {
   engagementId?: string;
   /**
    * The visitor left while waiting and Glia could not cancel the ticket: end the engagement as
-   * soon as `engagement.start` arrives (glia-api.md §4.2).
+   * soon as `engagement.start` arrives (docs/glia.md, "Queues and queue tickets").
    */
   endOnStart: boolean;
   /** Glia message ids already shown, for de-duplicating webhook deliveries. */

@@ -3,7 +3,7 @@
  * Not part of Glia. Bodies are JSON; errors are `{error: {code, message, details?}}` with 404
  * (unknown id), 409 (wrong state), 422 (bad body).
  *
- * From design.md ("Contract: the simulator's control API"):
+ * From docs/contract.md ("The simulator's control API"):
  *   GET    /__sim/state                           everything, never a secret (webhook headers omitted)
  *   POST   /__sim/queue_tickets/:id/accept        {operator?: {name}} → 200 {engagement}; fires engagement.start
  *   POST   /__sim/queue_tickets/:id/reject        {reason?} → 200 {ticket}; fires engagement.request.failure

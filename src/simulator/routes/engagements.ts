@@ -1,5 +1,5 @@
 /**
- * @module Engagements, chat messages, the typing indicator and operators (glia-api.md §5, §6, §13).
+ * @module Engagements, chat messages, the typing indicator and operators (docs/glia.md, "Engagements", "Chat messages", "The simulator").
  * The sender of a chat message is inferred from the token. A visitor token is a participant only
  * of its own visitor's engagements; service and site tokens may read (with `fetch_engagement`) and
  * send as the serving operator (with `update_engagement`), but are not participants, so they can
@@ -46,7 +46,7 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
       return validationError(c, [{attribute: 'message_id', detail: 'must be a UUID v4'}]);
     const body = await readBody(c, SendChatMessageRequest, sim.config.maxBodyBytes);
     if (!body.ok) return body.response;
-    // Same id, same message: a retry never duplicates (glia-api.md §6).
+    // Same id, same message: a retry never duplicates (docs/glia.md, "Chat messages").
     const existing = sim.store.messages.get(messageId);
     if (existing) {
       if (existing.engagementId !== engagement.id)

@@ -1,10 +1,10 @@
 /**
- * @module Queues and queue tickets (glia-api.md §4, §13). Tickets are filed with the visitor's
+ * @module Queues and queue tickets (docs/glia.md, "Queues and queue tickets", "The simulator"). Tickets are filed with the visitor's
  * token, checked against the `create_queue_ticket` policy of the credential that created the
  * visitor. One active ticket per visitor: the same criteria again → 200 with the same ticket,
  * other criteria → 409.
  *
- * [SIM-CHOICE] No REST route to fetch or cancel a ticket is known (glia-api.md §4.2); the simulator
+ * [SIM-CHOICE] No REST route to fetch or cancel a ticket is known (docs/glia.md, "Queues and queue tickets"); the simulator
  * offers `GET /queue_tickets/:id` and `DELETE /queue_tickets/:id` (visitor token; 204, 404 unknown,
  * 422 no longer waiting).
  */
@@ -18,7 +18,7 @@ import {readBody} from '../read-body.js';
 import type {SimContext, SimEnv} from '../sim-context.js';
 import type {Ticket} from '../store.js';
 
-/** Glia's limit on webhooks per ticket (glia-api.md §8.1). */
+/** Glia's limit on webhooks per ticket (docs/glia.md, "Webhooks"). */
 export const MAX_WEBHOOKS = 10;
 
 /** Routes of queues and queue tickets. */

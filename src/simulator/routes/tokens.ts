@@ -1,5 +1,5 @@
 /**
- * @module The two token exchanges (glia-api.md §2.2, §2.3, §13): Service Credentials at
+ * @module The two token exchanges (docs/glia.md, "Two token exchanges", "The simulator"): Service Credentials at
  * `/operator_authentication/tokens` → `{token, expires_in}`; legacy Site API keys at
  * `/sites/tokens` → `{access_token, expires_in}`. A Service Credential at the site endpoint gets
  * Glia's 422; a site key at the operator endpoint is unknown there (401).

@@ -1,5 +1,5 @@
 /**
- * @module Visitors (glia-api.md §3): create, renew the token, fetch, update with replace/append
+ * @module Visitors (docs/glia.md, "Visitors"): create, renew the token, fetch, update with replace/append
  * note and replace/merge custom attributes (`null` deletes a key under merge).
  */
 import type {Context} from 'hono';
@@ -62,7 +62,7 @@ export function visitorRoutes(sim: SimContext): Hono<SimEnv> {
     return c.json(visitorView(visitor));
   });
 
-  // Old docs: PATCH endpoints also accept POST (glia-api.md §3.4).
+  // Old docs: PATCH endpoints also accept POST (docs/glia.md, "Visitors").
   for (const method of ['patch', 'post'] as const) {
     app[method]('/sites/:siteId/visitors/:visitorId', async (c) => {
       const who = authorize(sim, c, {allow: ['service', 'site'], policy: 'update_visitor'});
@@ -121,7 +121,7 @@ function siteVisitor(
 function applyUpdate(visitor: Visitor, update: UpdateVisitorRequest): void {
   if (update.name !== undefined) visitor.name = update.name;
   if (update.email !== undefined) visitor.email = update.email;
-  // Glia returns the phone normalised without `+` (glia-api.md §3.4).
+  // Glia returns the phone normalised without `+` (docs/glia.md, "Visitors").
   if (update.phone !== undefined) visitor.phone = update.phone.replace(/^\+/, '');
   if (update.note !== undefined) {
     visitor.note =

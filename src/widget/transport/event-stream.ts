@@ -4,7 +4,7 @@
  * and when the page becomes visible, and resumes
  * after the last event id (`Last-Event-ID`). A silent connection (no byte, not even the 15 s
  * heartbeat, for `silenceMs`) is treated as dead: proxies that buffer or drop idle streams would
- * otherwise leave a chat that looks healthy and is stale (field-notes.md §5, pain point 1).
+ * otherwise leave a chat that looks healthy and is stale (docs/architecture.md, "Why the boundaries are where they are").
  * Every frame is safe-parsed with ChatEvent; a bad frame is reported, never thrown.
  */
 import {ChatEvent} from '../../wire/handoff/index.js';

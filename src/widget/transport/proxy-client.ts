@@ -1,5 +1,5 @@
 /**
- * @module The proxy's REST routes over fetch (design.md, "Contract: browser ⇄ proxy"). Every
+ * @module The proxy's REST routes over fetch (docs/contract.md, "Browser ⇄ proxy"). Every
  * answer is parsed with the wire schemas; every failure becomes one ProxyError that says whether
  * the network, the proxy or the answer was at fault.
  */

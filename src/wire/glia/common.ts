@@ -1,21 +1,21 @@
 /**
  * @module Shared pieces of Glia's REST API: ids, the vendor media type, policies.
- * Facts and their sources: shared/docs/glia-api.md §1–2.
+ * Facts and their sources: docs/glia.md, "Conventions", "Authentication".
  */
 import {z} from 'zod/mini';
 
-/** Glia negotiates the API version by media type and wants it requested explicitly (glia-api.md §1). */
+/** Glia negotiates the API version by media type and wants it requested explicitly (docs/glia.md, "Conventions"). */
 export const GLIA_ACCEPT = 'application/vnd.salemove.v1+json';
 
-/** Every Glia id is a UUID v4 string (glia-api.md §1). */
+/** Every Glia id is a UUID v4 string (docs/glia.md, "Conventions"). */
 export const GliaId = z.uuid();
 
-/** Blank fields come back as `null`, not omitted (glia-api.md §1). */
+/** Blank fields come back as `null`, not omitted (docs/glia.md, "Conventions"). */
 export const nullableString = z.nullable(z.string());
 
 /**
  * The permissions ("policies") a credential needs for the handoff. Glia's own names are not
- * published (glia-api.md §2.2, §15.6); these are the snake_case forms of the names in the
+ * published (docs/glia.md, "Permissions"); these are the snake_case forms of the names in the
  * community thread, and the simulator names them in its 403s.
  */
 export const POLICIES = [

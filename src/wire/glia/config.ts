@@ -1,6 +1,6 @@
 /**
  * @module How a Glia connection is configured: the environment variables the proxy and `doctor`
- * share (design.md, "Command line"). Each check carries a message that says what is wrong in words
+ * share (docs/operations.md, "Configuration"). Each check carries a message that says what is wrong in words
  * and never repeats a secret's value.
  */
 import {z} from 'zod/mini';

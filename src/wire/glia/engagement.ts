@@ -1,4 +1,4 @@
-/** @module Engagements and chat messages (glia-api.md §5, §6). */
+/** @module Engagements and chat messages (docs/glia.md, "Engagements", "Chat messages"). */
 import {z} from 'zod/mini';
 import {GliaId} from './common.js';
 import {OutgoingAttachment} from './files.js';

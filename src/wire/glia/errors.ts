@@ -1,5 +1,5 @@
 /**
- * @module Glia's error bodies: several generations of them (glia-api.md §10). The proxy reads
+ * @module Glia's error bodies: several generations of them (docs/glia.md, "Error bodies"). The proxy reads
  * whichever it gets into one message; the simulator answers with the shape each endpoint uses.
  */
 import {z} from 'zod/mini';

@@ -1,8 +1,8 @@
-/** @module Queues and queue tickets (glia-api.md §4). */
+/** @module Queues and queue tickets (docs/glia.md, "Queues and queue tickets"). */
 import {z} from 'zod/mini';
 import {GliaId} from './common.js';
 
-/** The events a ticket's webhooks may subscribe to (glia-api.md §8.3). */
+/** The events a ticket's webhooks may subscribe to (docs/glia.md, "Webhooks"). */
 export const WEBHOOK_EVENTS = [
   'engagement.request.failure',
   'engagement.start',
@@ -12,7 +12,7 @@ export const WEBHOOK_EVENTS = [
   'engagement.chat.message_status',
   /**
    * [SIM-CHOICE] Operator typing. No source shows how Glia tells a REST integrator that the
-   * operator is typing (glia-api.md §8.3 lists no such event), so the proxy subscribes to this only
+   * operator is typing (docs/glia.md, "Webhooks", knows no such event), so the proxy subscribes to this only
    * when configured to (GLIA_OPERATOR_TYPING_EVENT=true), as the demo does against the simulator.
    */
   'engagement.operator_typing',
@@ -37,7 +37,7 @@ export const Media = z.enum(MEDIA);
 
 /**
  * `queue_id` and `queue_ids` are both accepted: the docs say `queue_id`, Glia's own current code
- * sends `queue_ids` (glia-api.md §4.1).
+ * sends `queue_ids` (docs/glia.md, "Queues and queue tickets").
  */
 export const CreateQueueTicketRequest = z.strictObject({
   site_id: z.string(),
@@ -51,7 +51,7 @@ export const CreateQueueTicketRequest = z.strictObject({
 });
 export type CreateQueueTicketRequest = z.infer<typeof CreateQueueTicketRequest>;
 
-/** The body is undocumented; the simulator's choice (glia-api.md §4.1 [SIM-CHOICE]). */
+/** The body is undocumented; the simulator's choice ([SIM-CHOICE], docs/glia.md, "Queues and queue tickets"). */
 export const QueueTicket = z.looseObject({
   id: GliaId,
   site_id: GliaId,

@@ -1,5 +1,5 @@
 /**
- * @module The two token exchanges (glia-api.md §2.2, §2.3).
+ * @module The two token exchanges (docs/glia.md, "Two token exchanges").
  * Service Credentials: `POST /operator_authentication/tokens` → `{token}`.
  * Legacy Site API keys: `POST /sites/tokens` → `{access_token}`.
  */
@@ -8,7 +8,7 @@ import {z} from 'zod/mini';
 export const TokenRequest = z.strictObject({
   api_key_id: z.string().check(z.minLength(1)),
   api_key_secret: z.string().check(z.minLength(1)),
-  /** One integrator sends it to `/sites/tokens`; optional (glia-api.md §2.3). */
+  /** One integrator sends it to `/sites/tokens`; optional (docs/glia.md, "Two token exchanges"). */
   site_ids: z.optional(z.array(z.string())),
 });
 export type TokenRequest = z.infer<typeof TokenRequest>;

@@ -1,4 +1,4 @@
-/** @module Visitors (glia-api.md §3). */
+/** @module Visitors (docs/glia.md, "Visitors"). */
 import {z} from 'zod/mini';
 import {GliaId, nullableString} from './common.js';
 
@@ -9,7 +9,7 @@ export const VisitorCredentials = z.looseObject({
 });
 export type VisitorCredentials = z.infer<typeof VisitorCredentials>;
 
-/** Custom attributes are a flat map; keys and values are strings (glia-api.md §3.4). */
+/** Custom attributes are a flat map; keys and values are strings (docs/glia.md, "Visitors"). */
 export const CustomAttributes = z.record(z.string(), z.string());
 
 export const Visitor = z.looseObject({

@@ -1,5 +1,5 @@
 /**
- * @module The webhook deliveries Glia makes for a queue ticket and its engagement (glia-api.md §8).
+ * @module The webhook deliveries Glia makes for a queue ticket and its engagement (docs/glia.md, "Webhooks").
  * Received, so loose: Glia may add fields. Shapes not seen in any source are the simulator's
  * choice and marked so.
  */
@@ -26,7 +26,7 @@ export const EngagementTransferEvent = z.looseObject({
   event_type: z.literal('engagement.transfer'),
   engagement: EngagementRef,
 });
-/** [SIM-CHOICE] `end_reason` borrows the vocabulary of an engagement leg (glia-api.md §5.1). */
+/** [SIM-CHOICE] `end_reason` borrows the vocabulary of an engagement leg (docs/glia.md, "Engagements"). */
 export const EngagementEndEvent = z.looseObject({
   event_type: z.literal('engagement.end'),
   engagement: z.looseObject({
@@ -35,7 +35,7 @@ export const EngagementEndEvent = z.looseObject({
     end_reason: z.optional(z.string()),
   }),
 });
-/** [SIM-CHOICE] the payload is unseen (glia-api.md §15.3). */
+/** [SIM-CHOICE] the payload is unseen (docs/glia.md, "Webhooks"). */
 export const EngagementRequestFailureEvent = z.looseObject({
   event_type: z.literal('engagement.request.failure'),
   queue_ticket: z.looseObject({id: GliaId, visitor_id: GliaId}),

@@ -1,4 +1,4 @@
-/** @module A handoff session as the browser sees it (design.md, "Contract: browser ⇄ proxy"). */
+/** @module A handoff session as the browser sees it (docs/contract.md, "Browser ⇄ proxy"). */
 import {z} from 'zod/mini';
 import {LIMITS} from './limits.js';
 import {ChatMessage} from './messages.js';

@@ -1,6 +1,6 @@
 /**
  * An in-memory fake of the glia-handoff proxy for browser tests, as msw handlers. It keeps the
- * contract of design.md and notes/common.md ("session event semantics"): request bodies are
+ * contract of docs/contract.md ("Browser ⇄ proxy"): request bodies are
  * validated with the wire schemas (400 on bad input), session routes need the bearer token, every
  * change is an event in a per-session log streamed as SSE frames with integer ids, and a stream
  * resumes after `Last-Event-ID`. `operator` plays the agent's side.
