@@ -40,7 +40,7 @@ export const OperatorAttachment = z.union([
 
 export type OperatorAttachment = z.infer<typeof OperatorAttachment>;
 
-/** `content` may be empty when files are attached, as in Glia (glia-api.md §6). */
+/** `content` may be empty when files are attached, as in Glia (docs/glia.md, "Chat messages"). */
 export const OperatorMessageRequest = z
   .strictObject({
     content: z.optional(z.string().check(z.maxLength(10_000))),

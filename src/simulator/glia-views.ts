@@ -73,7 +73,7 @@ export function messageView(message: Message): ChatMessage {
 }
 
 /**
- * A message's attachment as Glia shows it (glia-api.md §6): files as `{url, name, content_type,
+ * A message's attachment as Glia shows it (docs/glia.md, "Chat messages"): files as `{url, name, content_type,
  * deleted}`. [SIM-CHOICE] the URL is a path on the simulator (Glia's are absolute on its API host).
  */
 export function attachmentView(attachment: StoredAttachment): Record<string, unknown> {
@@ -89,7 +89,7 @@ export function attachmentView(attachment: StoredAttachment): Record<string, unk
   };
 }
 
-/** Where a file is fetched (`GET /engagements/{id}/files/{file_id}`, glia-api.md §5.3). */
+/** Where a file is fetched (`GET /engagements/{id}/files/{file_id}`, docs/glia.md, "Files and choices"). */
 export const fileUrl = (file: SimFile): string =>
   `/engagements/${file.engagementId}/files/${file.id}`;
 

@@ -74,7 +74,7 @@ export interface Message {
   status: string;
   sender: {type: 'visitor' | 'operator'; name: string | null};
   at: number;
-  /** Files by id, or a single-choice question or its answer, as sent (glia-api.md §6). */
+  /** Files by id, or a single-choice question or its answer, as sent (docs/glia.md, "Chat messages"). */
   attachment?: StoredAttachment;
 }
 

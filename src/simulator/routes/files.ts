@@ -1,5 +1,5 @@
 /**
- * @module Files (glia-api.md §5.3, §6): the visitor uploads with `POST /engagements/{id}/files`
+ * @module Files (docs/glia.md, "Files and choices", "Chat messages"): the visitor uploads with `POST /engagements/{id}/files`
  * (multipart `content`, at most 25 MB) and gets `{file_id, security_scanning_required}`; the scan
  * reports after the configured delay (webhook `config.fileScanEvent`, [SIM-CHOICE]); only a clean
  * file can be attached to a message. `GET /engagements/{id}/files/{file_id}` serves the bytes to a

@@ -8,7 +8,7 @@ export const MessageTarget = z.enum(['visitor', 'operator']);
 
 export const SendChatMessageRequest = z
   .strictObject({
-    /** May be empty only when files are attached (glia-api.md §6). */
+    /** May be empty only when files are attached (docs/glia.md, "Chat messages"). */
     content: z.string().check(z.maxLength(10_000)),
     target: z.optional(MessageTarget),
     type: z.optional(z.enum(['chat', 'event', 'suggestion', 'prompt'])),

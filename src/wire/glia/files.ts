@@ -1,5 +1,5 @@
 /**
- * @module Files and choices on chat messages (glia-api.md §5.3, §6): the upload answer, the
+ * @module Files and choices on chat messages (docs/glia.md, "Files and choices", "Chat messages"): the upload answer, the
  * attachments a message carries, the scan result's webhook, and the engagement's file permissions.
  * What is sent is strict; what is read is loose, and an attachment we cannot read is left out of
  * the message rather than failing it.
@@ -19,7 +19,7 @@ export type UploadFileResponse = z.infer<typeof UploadFileResponse>;
 
 export const ChoiceOption = z.looseObject({text: z.string(), value: z.string()});
 
-/** What a visitor or operator attaches when sending (glia-api.md §6). */
+/** What a visitor or operator attaches when sending (docs/glia.md, "Chat messages"). */
 export const OutgoingAttachment = z.union([
   z.strictObject({
     type: z.literal('files'),
@@ -73,7 +73,7 @@ export function readAttachment(raw: unknown): IncomingAttachment | undefined {
 }
 
 /**
- * The id of a file from its URL (`…/engagements/{id}/files/{file_id}`, glia-api.md §5.3): the
+ * The id of a file from its URL (`…/engagements/{id}/files/{file_id}`, docs/glia.md, "Files and choices"): the
  * proxy fetches by id from its own configured base, never from a URL a message carried.
  */
 export function fileIdFromUrl(url: string): string | undefined {
@@ -83,7 +83,7 @@ export function fileIdFromUrl(url: string): string | undefined {
 
 /**
  * [SIM-CHOICE] The scan result's webhook. Glia says a webhook reports it but not its name or body
- * (glia-api.md §5.3), so the name is configured on both sides and the body read loosely: the file's
+ * (docs/glia.md, "Files and choices"), so the name is configured on both sides and the body read loosely: the file's
  * id from `file.id` or `file_id`, the verdict from `file.security_scan_result`, `file.status` or
  * `result`.
  */
