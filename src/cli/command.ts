@@ -4,6 +4,8 @@ import type {ParseArgsConfig} from 'node:util';
 import {parseArgs} from 'node:util';
 import type {ServerType} from '@hono/node-server';
 import {serve} from '@hono/node-server';
+import type {Shapes} from '../simulator/deps.js';
+import {SHAPES} from '../simulator/deps.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type WithHelp<O extends Options> = O & {help: {type: 'boolean'; short: 'h'; default: false}};
@@ -112,4 +114,12 @@ export function parsePort(text: string, from: string): number | Error {
   return Number.isInteger(port) && port >= 0 && port <= 65535
     ? port
     : new Error(`invalid port "${text}" (from ${from})`);
+}
+
+/** The simulator's answer shapes from `--shapes`, or the reason it is not one. */
+export function parseShapes(text: string | undefined): Shapes | Error {
+  const value = text ?? 'recorded';
+  return (SHAPES as readonly string[]).includes(value)
+    ? (value as Shapes)
+    : new Error(`invalid --shapes "${value}" (use ${SHAPES.join(' or ')})`);
 }

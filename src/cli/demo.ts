@@ -11,7 +11,8 @@ import {createProxyApp} from '../proxy/app.js';
 import {loadConfig} from '../proxy/config.js';
 import {createSimulator} from '../simulator/app.js';
 import {SEED} from '../simulator/seed.js';
-import {listen, parseCommand, parsePort, untilSignal} from './command.js';
+import type {Shapes} from '../simulator/deps.js';
+import {listen, parseCommand, parsePort, parseShapes, untilSignal} from './command.js';
 
 const HELP = `Usage: glia-handoff demo [options]
 
@@ -19,6 +20,8 @@ const HELP = `Usage: glia-handoff demo [options]
   --sim-port <n>    the simulator and its operator console (default: SIM_PORT or 8081)
   --host <host>     interface to listen on (default: 127.0.0.1)
   --auto-operator   an operator accepts every chat and answers, for an unattended demo
+  --shapes <mode>   the simulator's answers: recorded (Glia's recorded and documented
+                    shapes, the default) or sparse (only what integrators confirm)
   --no-build        serve the existing dist/ instead of building the widget and the page
   -h, --help        this text`;
 
@@ -70,6 +73,7 @@ export async function run(args: string[]): Promise<number> {
     host: {type: 'string', default: '127.0.0.1'},
     'auto-operator': {type: 'boolean', default: false},
     'no-build': {type: 'boolean', default: false},
+    shapes: {type: 'string', default: 'recorded'},
   });
   if ('exit' in parsed) return parsed.exit;
   const {values} = parsed;
@@ -81,7 +85,8 @@ export async function run(args: string[]): Promise<number> {
     values['sim-port'] ?? process.env.SIM_PORT ?? '8081',
     values['sim-port'] ? '--sim-port' : 'SIM_PORT'
   );
-  for (const problem of [port, simPort]) {
+  const shapes = parseShapes(values.shapes);
+  for (const problem of [port, simPort, shapes]) {
     if (problem instanceof Error) {
       console.error(`glia-handoff demo: ${problem.message}`);
       return 2;
@@ -98,6 +103,7 @@ export async function run(args: string[]): Promise<number> {
 
   const simulator = createSimulator({
     autoOperator: values['auto-operator'] ? {acceptAfterMs: 2500, replyAfterMs: 1500} : false,
+    shapes: shapes as Shapes,
   });
   const stops: (() => Promise<void> | void)[] = [() => simulator.close()];
   const stopAll = async () => {
@@ -138,6 +144,7 @@ glia-handoff demo is running
   Proxy              ${shown(page.url)}/handoff  (health ${shown(page.url)}/healthz)
   Glia simulator     ${shown(sim.url)}  (state ${shown(sim.url)}/__sim/state)
   Auto-operator      ${values['auto-operator'] ? 'on: every chat is answered' : 'off: answer chats in the operator console (or start with --auto-operator)'}
+  Answer shapes      ${shapes as Shapes}
 
 Press Ctrl+C to stop.`);
   } catch (error) {

@@ -6,13 +6,15 @@
  */
 import {createSimulator} from '../simulator/app.js';
 import {SEED} from '../simulator/seed.js';
-import {listen, parseCommand, parsePort, untilSignal} from './command.js';
+import {listen, parseCommand, parsePort, parseShapes, untilSignal} from './command.js';
 
 const HELP = `Usage: glia-handoff sim [options]
 
   --port <n>         port to listen on (default: SIM_PORT or 8081)
   --host <host>      interface to listen on (default: 127.0.0.1)
   --auto-operator    accept every ticket after 1.5 s and answer every message
+  --shapes <mode>    recorded: answer as Glia's recorded and documented answers (default);
+                     sparse: send only the fields integrators confirm
   -h, --help         this text`;
 
 /** Starts the simulator and runs until SIGINT/SIGTERM. */
@@ -21,6 +23,7 @@ export async function run(args: string[]): Promise<number> {
     port: {type: 'string'},
     host: {type: 'string', default: '127.0.0.1'},
     'auto-operator': {type: 'boolean', default: false},
+    shapes: {type: 'string', default: 'recorded'},
   });
   if ('exit' in parsed) return parsed.exit;
   const {values} = parsed;
@@ -32,8 +35,14 @@ export async function run(args: string[]): Promise<number> {
     console.error(`glia-handoff sim: ${port.message}`);
     return 2;
   }
+  const shapes = parseShapes(values.shapes);
+  if (shapes instanceof Error) {
+    console.error(`glia-handoff sim: ${shapes.message}`);
+    return 2;
+  }
   const simulator = createSimulator({
     autoOperator: values['auto-operator'] ? {acceptAfterMs: 1500, replyAfterMs: 1200} : false,
+    shapes,
   });
   let server;
   try {
@@ -48,6 +57,7 @@ export async function run(args: string[]): Promise<number> {
 Operator console    ${base}/operator
 Control API         ${base}/__sim/state
 Auto-operator       ${values['auto-operator'] ? 'on' : 'off'}
+Answer shapes       ${shapes}
 
 Seeded data (local fakes; they open nothing but this simulator):
   GLIA_API_BASE=${base}

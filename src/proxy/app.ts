@@ -12,6 +12,7 @@ import {LIMITS} from '../wire/handoff/index.js';
 import type {ProxyConfig} from './config.js';
 import type {GliaClientOptions, GliaFetch} from './glia/glia-client.js';
 import {limitBody} from './body-limit.js';
+import {DriftReporter} from './glia/drift.js';
 import {GliaClient} from './glia/glia-client.js';
 import type {Timers} from './handoff.js';
 import {Handoff} from './handoff.js';
@@ -105,6 +106,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   secrets.add(config.glia.apiKeySecret);
   const logger = createLogger({write: deps.logWrite, level: deps.logLevel, secrets, now});
   const metrics = new Metrics();
+  const drift = new DriftReporter({metrics, logger, now});
   const glia = new GliaClient({
     ...config.glia,
     ...deps.glia,
@@ -117,6 +119,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
         credential_type: credentialType,
         outcome: ok ? 'ok' : 'error',
       }),
+    onUnexpected: (step, gap) => drift.report(step, gap),
+    secrets,
   });
   const store = deps.store ?? new SessionStore({now, randomUUID: deps.randomUUID});
   const handoff = new Handoff({
@@ -239,7 +243,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     '/handoff/sessions',
     sessionEventRoutes({store, now, timers, heartbeatMs: deps.heartbeatMs ?? 15_000})
   );
-  app.route('/handoff/webhooks/glia', webhookRoutes({handoff, store, metrics}));
+  app.route('/handoff/webhooks/glia', webhookRoutes({handoff, store, metrics, drift}));
   app.route('/handoff', widgetRoutes(deps.widgetDir));
 
   const sweepIntervalMs = deps.sweepIntervalMs ?? 60_000;

@@ -13,6 +13,8 @@ import {
   GENERIC_OPERATOR_NAME,
   endedBy,
   failureReason,
+  messageAudience,
+  messageKey,
   toMessageEvent,
 } from './glia/to-chat-event.js';
 import type {Logger, SecretRegistry} from './logger.js';
@@ -171,7 +173,7 @@ export class Handoff {
     const sending = this.deps.glia
       .sendChatMessage(visitor, engagementId, messageId, text)
       .then((sent) => {
-        const message: ChatMessage = {id: messageId, from: 'visitor', text, at: sent.timestamp};
+        const message: ChatMessage = {id: messageId, from: 'visitor', text, at: sent.at};
         session.visitorMessages.set(messageId, message);
         session.seenMessageIds.add(messageId);
         session.log.append({type: 'message', message});
@@ -203,8 +205,10 @@ export class Handoff {
       if (isTerminal(session)) return;
       const {glia} = this.deps;
       const {visitor, ticketId, engagementId} = session;
-      if (session.status === 'queued' && visitor && ticketId) {
-        const outcome = await glia.cancelQueueTicket(visitor, ticketId);
+      if (session.status === 'queued' && visitor) {
+        // Glia's ticket answer carried no id: the ticket cannot be cancelled, like a Glia without
+        // a cancel route.
+        const outcome = ticketId ? await glia.cancelQueueTicket(visitor, ticketId) : 'unsupported';
         // No cancel route, or an operator is accepting right now: end it when it starts.
         if (outcome !== 'cancelled') session.endOnStart = true;
       } else if (session.status === 'engaged' && visitor && engagementId) {
@@ -246,6 +250,7 @@ export class Handoff {
   /** Forgets a session: its streams close, its secrets leave the redaction list. */
   forget(session: Session): void {
     this.stopTyping(session);
+    if (session.visitor) this.deps.glia.releaseVisitor(session.visitor);
     this.deps.store.delete(session.id);
     for (const secret of this.sessionSecrets.get(session.id) ?? [])
       this.deps.secrets.delete(secret);
@@ -283,6 +288,7 @@ export class Handoff {
     if (known) return known;
     try {
       const {name} = await this.deps.glia.getOperator(operatorId);
+      if (name === undefined) return GENERIC_OPERATOR_NAME;
       if (this.operatorNames.size > 1000) this.operatorNames.clear();
       this.operatorNames.set(operatorId, name);
       return name;
@@ -290,6 +296,22 @@ export class Handoff {
       this.deps.logger.warn('operator name lookup failed; showing a generic name', {error});
       return GENERIC_OPERATOR_NAME;
     }
+  }
+
+  /**
+   * Who serves the engagement: the webhook's operator id, or (integrators' webhooks carry none)
+   * the one `GET /engagements/{id}` names. Undefined when neither says.
+   */
+  private async servingOperator(engagement: {
+    id: string;
+    current_sub_engagement?: {operator_id?: string};
+  }): Promise<string | undefined> {
+    const said = engagement.current_sub_engagement?.operator_id;
+    if (said) return said;
+    return this.deps.glia.getEngagementOperator(engagement.id).catch((error: unknown) => {
+      this.deps.logger.warn('could not read who serves the engagement', {error});
+      return undefined;
+    });
   }
 
   /** Keeps a delivery about an engagement that has not started here yet (deliveries are unordered). */
@@ -301,10 +323,12 @@ export class Handoff {
 
   private async apply(session: Session, payload: WebhookPayload): Promise<WebhookOutcome> {
     const visitorId = session.visitor?.id;
+    /** A visitor id the delivery leaves out is not a mismatch: the URL and secret are the session's. */
+    const sameVisitor = (id: string | undefined) => id === undefined || id === visitorId;
     switch (payload.event_type) {
       case 'engagement.start': {
         const {engagement} = payload;
-        if (engagement.visitor_id !== visitorId) return 'mismatch';
+        if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
         if (
           engagement.queue_ticket_id &&
           session.ticketId &&
@@ -326,7 +350,7 @@ export class Handoff {
           }
           return 'applied';
         }
-        const operatorId = engagement.current_sub_engagement?.operator_id;
+        const operatorId = await this.servingOperator(engagement);
         const name = await this.operatorName(operatorId);
         session.operator = {id: operatorId ?? null, name};
         session.status = 'engaged';
@@ -340,11 +364,11 @@ export class Handoff {
       case 'engagement.transfer': {
         const {engagement} = payload;
         if (!session.engagementId)
-          return engagement.visitor_id === visitorId ? this.defer(session, payload) : 'mismatch';
-        if (engagement.id !== session.engagementId || engagement.visitor_id !== visitorId)
+          return sameVisitor(engagement.visitor_id) ? this.defer(session, payload) : 'mismatch';
+        if (engagement.id !== session.engagementId || !sameVisitor(engagement.visitor_id))
           return 'mismatch';
         if (isTerminal(session)) return 'ignored';
-        const operatorId = engagement.current_sub_engagement?.operator_id;
+        const operatorId = await this.servingOperator(engagement);
         if (operatorId && operatorId === session.operator?.id) return 'duplicate';
         const name = await this.operatorName(operatorId);
         session.operator = {id: operatorId ?? null, name};
@@ -353,10 +377,8 @@ export class Handoff {
       }
       case 'engagement.end': {
         const {engagement} = payload;
-        if (engagement.visitor_id !== undefined && engagement.visitor_id !== visitorId)
-          return 'mismatch';
-        if (!session.engagementId)
-          return engagement.visitor_id === visitorId ? this.defer(session, payload) : 'mismatch';
+        if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
+        if (!session.engagementId) return this.defer(session, payload);
         if (engagement.id !== session.engagementId) return 'mismatch';
         if (isTerminal(session)) return 'duplicate';
         this.finish(session, endedBy(engagement.end_reason));
@@ -364,8 +386,8 @@ export class Handoff {
       }
       case 'engagement.request.failure': {
         const ticket = payload.queue_ticket;
-        if (ticket.visitor_id !== visitorId) return 'mismatch';
-        if (session.ticketId && ticket.id !== session.ticketId) return 'mismatch';
+        if (!sameVisitor(ticket?.visitor_id)) return 'mismatch';
+        if (session.ticketId && ticket?.id && ticket.id !== session.ticketId) return 'mismatch';
         if (session.status !== 'queued') return 'ignored';
         this.fail(session, failureReason(payload.reason));
         return 'applied';
@@ -373,19 +395,23 @@ export class Handoff {
       case 'engagement.chat.message': {
         const {message} = payload;
         if (!session.engagementId) return this.defer(session, payload);
-        if (message.engagement_id !== session.engagementId) return 'mismatch';
-        if (session.seenMessageIds.has(message.id)) return 'duplicate';
-        const event = toMessageEvent(message);
-        // Aimed at the operator: the visitor's own message coming back, already in the log.
-        if (!event) return 'ignored';
+        if (message.engagement_id !== undefined && message.engagement_id !== session.engagementId)
+          return 'mismatch';
+        const key = messageKey(message, session.engagementId);
+        if (session.seenMessageIds.has(key)) return 'duplicate';
+        // Aimed at the operator: the visitor's own message coming back, already in the log. A
+        // message that says neither target nor sender is the visitor's when it has their text.
+        const audience = messageAudience(message);
+        if (audience === 'operator') return 'ignored';
+        if (audience === 'unknown' && sentByVisitor(session, message.content)) return 'ignored';
         if (isTerminal(session)) return 'ignored';
-        session.seenMessageIds.add(message.id);
+        session.seenMessageIds.add(key);
         session.operatorTyping = false;
-        this.append(session, event);
+        this.append(session, toMessageEvent(message, key, this.deps.now()));
         return 'applied';
       }
       case 'engagement.chat.message_status': {
-        const engagementId = payload.message.engagement_id;
+        const engagementId = payload.message?.engagement_id;
         if (engagementId && session.engagementId && engagementId !== session.engagementId)
           return 'mismatch';
         return 'ignored';
@@ -393,7 +419,7 @@ export class Handoff {
       case 'engagement.operator_typing': {
         const {engagement, typing} = payload;
         if (!session.engagementId) return 'ignored';
-        if (engagement.id !== session.engagementId || engagement.visitor_id !== visitorId)
+        if (engagement.id !== session.engagementId || !sameVisitor(engagement.visitor_id))
           return 'mismatch';
         if (session.status !== 'engaged' || session.operatorTyping === typing) return 'duplicate';
         session.operatorTyping = typing;
@@ -432,6 +458,12 @@ export class Handoff {
       });
     });
   }
+}
+
+/** Whether the visitor sent a message with this text in the session. */
+function sentByVisitor(session: Session, text: string): boolean {
+  for (const message of session.visitorMessages.values()) if (message.text === text) return true;
+  return false;
 }
 
 /** The visitor's details for Glia: the description as the note, the bot conversation and page facts as custom attributes. */

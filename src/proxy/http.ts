@@ -54,7 +54,11 @@ export function clientAddress(
   return socketAddress ?? 'unknown';
 }
 
-/** A Glia failure as the browser sees it: which step, Glia's words, the hint. */
+/**
+ * A Glia failure as the browser sees it: which step, our message and our hint, never Glia's own
+ * text (Glia, or a gateway before it, may echo the request with its credentials). The logs and
+ * `doctor` keep Glia's text, redacted of every token.
+ */
 export function gliaErrorResponse(
   c: Context,
   error: GliaError,
@@ -63,13 +67,12 @@ export function gliaErrorResponse(
 ): Response {
   const unreachable = error.failure === 'network' || error.failure === 'timeout';
   const rateLimited = error.status === 429;
-  const said = error.gliaMessage ? ` Glia said: ${error.gliaMessage}` : '';
   return errorResponse(
     c,
     status ?? (unreachable || rateLimited ? 503 : 502),
     {
       code: unreachable ? 'glia-unavailable' : rateLimited ? 'glia-rate-limited' : 'glia-error',
-      message: `${doing} failed at step "${error.step}" (${error.status ?? error.failure}).${said}`,
+      message: `${doing} failed at step "${error.step}" (${error.status ?? error.failure}).`,
       step: toHandoffStep(error.step),
       hint: error.hint,
     },

@@ -16,6 +16,8 @@ const METRIC_HELP = {
   glia_handoff_webhook_deliveries_total: 'Webhook deliveries from Glia by event and outcome.',
   glia_handoff_sessions_created_total: 'Sessions created, by outcome.',
   glia_handoff_rate_limited_total: 'Requests refused by a rate limit, by limit.',
+  glia_handoff_glia_unexpected_total:
+    'Answers and webhooks from Glia that differ from what the proxy expects, by endpoint and kind (missing_field, unknown_event, unknown_value).',
 } as const;
 export type CounterName = keyof typeof METRIC_HELP;
 

@@ -1,6 +1,7 @@
 /** @module Request bodies of the simulator's control API (`/__sim/...`). Ours, not Glia's. */
 import {z} from 'zod/mini';
 import {CredentialType, Policy} from '../wire/glia/index.js';
+import {SHAPES} from './deps.js';
 
 const OperatorName = z.strictObject({
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
@@ -95,7 +96,13 @@ export const ConfigRequest = z.strictObject({
   webhook_retry: z.optional(
     z.strictObject({attempts: z.int().check(z.minimum(1), z.maximum(20)), base_delay_ms: Ms})
   ),
+  /** `recorded` (Glia's recorded and documented shapes) or `sparse` (what integrators confirm). */
+  shapes: z.optional(z.enum(SHAPES)),
 });
 export type ConfigRequest = z.infer<typeof ConfigRequest>;
 
-export const QueueUpdateRequest = z.strictObject({open: z.boolean()});
+export const QueueUpdateRequest = z.strictObject({
+  open: z.optional(z.boolean()),
+  /** What the queue reports as its `average_wait_time`, in seconds; `null`: it reports none. */
+  average_wait_time: z.optional(z.nullable(z.int().check(z.minimum(0), z.maximum(86_400)))),
+});

@@ -24,6 +24,7 @@ export function stateView(store: SimulatorStore): Record<string, unknown> {
       site_id: q.siteId,
       name: q.name,
       open: q.open,
+      average_wait_time: q.averageWaitSeconds,
     })),
     credentials: [...store.credentials.values()].map(credentialState),
     operators: [...store.operators.values()].map((o) => ({id: o.id, name: o.name})),
@@ -157,6 +158,7 @@ export function configState(sim: SimContext) {
       attempts: config.webhookRetry.attempts,
       base_delay_ms: config.webhookRetry.baseDelayMs,
     },
+    shapes: config.shapes,
   };
 }
 
@@ -179,6 +181,7 @@ export function applyConfig(sim: SimContext, body: ConfigRequest): void {
   if (body.message_status_delay_ms !== undefined)
     config.messageStatusDelayMs = body.message_status_delay_ms;
   if (body.webhook_timeout_ms !== undefined) config.webhookTimeoutMs = body.webhook_timeout_ms;
+  if (body.shapes !== undefined) config.shapes = body.shapes;
   if (body.file_scan !== undefined)
     config.fileScan = {delayMs: body.file_scan.delay_ms, result: body.file_scan.result};
   if (body.file_scan_event !== undefined) config.fileScanEvent = body.file_scan_event;

@@ -14,6 +14,15 @@ export interface AutoOperatorOptions {
   operatorName?: string;
 }
 
+/**
+ * The shapes the simulator answers in. `recorded`: Glia's recorded and documented answers (every
+ * field they show, absolute hrefs, timestamps in all four forms seen). `sparse`: only what
+ * integrators confirm they receive (a ticket answer `{id}`, chat messages without `id` and
+ * `sender`, `engagement.start` as `{id, source, visitor_id}`, …). The proxy must work with both.
+ */
+export const SHAPES = ['recorded', 'sparse'] as const;
+export type Shapes = (typeof SHAPES)[number];
+
 /** How failed webhook deliveries are retried. */
 export interface WebhookRetryOptions {
   /** Total attempts per delivery, the first included. */
@@ -55,6 +64,8 @@ export interface SimulatorDeps {
   messageStatusDelayMs?: number;
   /** Largest accepted request body in bytes (default 64 KB). */
   maxBodyBytes?: number;
+  /** The shapes of Glia's answers and webhooks (default `recorded`). */
+  shapes?: Shapes;
   /** How an upload's security scan ends, and after how long (default clean after 300 ms). */
   fileScan?: FileScanOptions;
   /** The webhook event that reports a scan (default `engagement.file.security_scan`, [SIM-CHOICE]). */
@@ -78,6 +89,7 @@ export interface SimulatorConfig {
   webhookTimeoutMs: number;
   messageStatusDelayMs: number;
   maxBodyBytes: number;
+  shapes: Shapes;
   fileScan: FileScanOptions;
   fileScanEvent: string;
   fileSending: {allowed: boolean; contentTypes: string[]};
@@ -99,6 +111,7 @@ export const DEFAULT_CONFIG: SimulatorConfig = {
   webhookTimeoutMs: 10_000,
   messageStatusDelayMs: 200,
   maxBodyBytes: 64 * 1024,
+  shapes: 'recorded',
   fileScan: {delayMs: 300, result: 'clean'},
   fileScanEvent: DEFAULT_FILE_SCAN_EVENT,
   fileSending: {
@@ -137,6 +150,7 @@ export function resolveDeps(deps: SimulatorDeps): {
       webhookTimeoutMs: deps.webhookTimeoutMs ?? DEFAULT_CONFIG.webhookTimeoutMs,
       messageStatusDelayMs: deps.messageStatusDelayMs ?? DEFAULT_CONFIG.messageStatusDelayMs,
       maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_CONFIG.maxBodyBytes,
+      shapes: deps.shapes ?? DEFAULT_CONFIG.shapes,
       fileScan: {...(deps.fileScan ?? DEFAULT_CONFIG.fileScan)},
       fileScanEvent: deps.fileScanEvent ?? DEFAULT_CONFIG.fileScanEvent,
       fileSending: structuredClone(deps.fileSending ?? DEFAULT_CONFIG.fileSending),

@@ -4,9 +4,9 @@
  * the console and the auto-operator all act through here, so every path fires the same webhooks
  * and tells the console the same way.
  */
-import type {WebhookPayload} from '../wire/glia/index.js';
+import type {ChatMessage, WebhookPayload} from '../wire/glia/index.js';
 import type {ResolvedDeps, SimulatorConfig} from './deps.js';
-import {currentLeg, engagementRef, messageView} from './glia-views.js';
+import {currentLeg, endedRef, engagementRef, messageView} from './glia-views.js';
 import type {Scheduler} from './scheduler.js';
 import type {
   Engagement,
@@ -103,7 +103,10 @@ export class EngagementActions {
     this.store.engagements.set(engagement.id, engagement);
     ticket.state = 'accepted';
     ticket.engagementId = engagement.id;
-    this.fire(ticket, {event_type: 'engagement.start', engagement: engagementRef(engagement)});
+    this.fire(ticket, {
+      event_type: 'engagement.start',
+      engagement: engagementRef(engagement, this.config.shapes),
+    });
     this.store.notify({
       type: 'engagement.started',
       ticket_id: ticket.id,
@@ -146,7 +149,10 @@ export class EngagementActions {
     engagement.visitorTyping = false;
     const ticket = this.store.tickets.get(engagement.ticketId);
     if (ticket) {
-      this.fire(ticket, {event_type: 'engagement.chat.message', message: messageView(message)});
+      this.fire(ticket, {
+        event_type: 'engagement.chat.message',
+        message: this.webhookMessage(message),
+      });
       this.scheduler.schedule(() => {
         message.status = 'delivered';
         this.fire(ticket, {
@@ -182,7 +188,10 @@ export class EngagementActions {
     engagement.operatorTyping = false;
     const ticket = this.store.tickets.get(engagement.ticketId);
     if (ticket)
-      this.fire(ticket, {event_type: 'engagement.chat.message', message: messageView(message)});
+      this.fire(ticket, {
+        event_type: 'engagement.chat.message',
+        message: this.webhookMessage(message),
+      });
     return {ok: true, value: message};
   }
 
@@ -237,7 +246,10 @@ export class EngagementActions {
     engagement.operatorTyping = false;
     const ticket = this.store.tickets.get(engagement.ticketId);
     if (ticket)
-      this.fire(ticket, {event_type: 'engagement.transfer', engagement: engagementRef(engagement)});
+      this.fire(ticket, {
+        event_type: 'engagement.transfer',
+        engagement: engagementRef(engagement, this.config.shapes),
+      });
     this.store.notify({type: 'engagement.transferred', engagement_id: engagement.id});
     return {ok: true, value: engagement};
   }
@@ -261,7 +273,7 @@ export class EngagementActions {
     if (ticket)
       this.fire(ticket, {
         event_type: 'engagement.end',
-        engagement: {id: engagement.id, visitor_id: engagement.visitorId, end_reason: endReason},
+        engagement: endedRef(engagement, endReason, this.config.shapes),
       });
     this.store.notify({type: 'engagement.ended', engagement_id: engagement.id});
     return {ok: true, value: engagement};
@@ -270,11 +282,17 @@ export class EngagementActions {
   private failTicket(ticket: Ticket, reason: string): void {
     ticket.state = 'failed';
     ticket.failureReason = reason;
-    this.fire(ticket, {
-      event_type: 'engagement.request.failure',
-      queue_ticket: {id: ticket.id, visitor_id: ticket.visitorId},
-      reason,
-    });
+    // No source shows this payload; integrators confirm nothing of it beyond the event.
+    this.fire(
+      ticket,
+      this.config.shapes === 'sparse'
+        ? {event_type: 'engagement.request.failure'}
+        : {
+            event_type: 'engagement.request.failure',
+            queue_ticket: {id: ticket.id, visitor_id: ticket.visitorId},
+            reason,
+          }
+    );
     this.store.notify({type: 'ticket.failed', ticket_id: ticket.id});
   }
 
@@ -304,11 +322,17 @@ export class EngagementActions {
       sender,
       at: this.deps.now(),
       ...(attachment ? {attachment} : {}),
+      position: engagement.messages.length,
     };
     engagement.messages.push(message);
     this.store.messages.set(id, message);
     this.store.notify({type: 'engagement.message', engagement_id: engagement.id});
     return message;
+  }
+
+  /** A message as `engagement.chat.message` carries it, in the configured shapes. */
+  private webhookMessage(message: Message): ChatMessage {
+    return messageView(message, this.config.shapes) as ChatMessage;
   }
 
   /** An upload's scan is over: the file can be sent if clean; the ticket's webhook says so. */

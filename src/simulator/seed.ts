@@ -5,8 +5,17 @@
  */
 export const SEED = {
   siteId: '5b0c2d1e-8f3a-4c6b-9d7e-1a2b3c4d5e6f',
-  openQueue: {id: '7c1d3e2f-9a4b-4d7c-8e8f-2b3c4d5e6f70', name: 'IT Service Desk'},
-  closedQueue: {id: '8d2e4f30-ab5c-4e8d-9f90-3c4d5e6f7081', name: 'Facilities (closed)'},
+  /** It reports an average wait of two minutes, which the widget shows while a visitor waits. */
+  openQueue: {
+    id: '7c1d3e2f-9a4b-4d7c-8e8f-2b3c4d5e6f70',
+    name: 'IT Service Desk',
+    averageWaitSeconds: 120,
+  },
+  closedQueue: {
+    id: '8d2e4f30-ab5c-4e8d-9f90-3c4d5e6f7081',
+    name: 'Facilities (closed)',
+    averageWaitSeconds: 0,
+  },
   serviceCredential: {
     apiKeyId: '9e3f5041-bc6d-4f9e-a0a1-4d5e6f708192',
     apiKeySecret: 'sim-service-secret-3f9a1c7e5b2d4086',

@@ -40,6 +40,8 @@ export interface Queue {
   siteId: string;
   name: string;
   open: boolean;
+  /** What the queue reports as `average_wait_time` (seconds), or null for none. */
+  averageWaitSeconds: number | null;
 }
 
 export interface Operator {
@@ -74,6 +76,8 @@ export interface Message {
   status: string;
   sender: {type: 'visitor' | 'operator'; name: string | null};
   at: number;
+  /** Its place in the engagement (0 for the first message). */
+  position: number;
   /** Files by id, or a single-choice question or its answer, as sent (docs/glia.md, "Chat messages"). */
   attachment?: StoredAttachment;
 }
@@ -178,7 +182,13 @@ export class SimulatorStore {
       [SEED.openQueue, true],
       [SEED.closedQueue, false],
     ] as const)
-      this.queues.set(queue.id, {id: queue.id, siteId: SEED.siteId, name: queue.name, open});
+      this.queues.set(queue.id, {
+        id: queue.id,
+        siteId: SEED.siteId,
+        name: queue.name,
+        open,
+        averageWaitSeconds: queue.averageWaitSeconds,
+      });
     this.addCredential(
       SEED.serviceCredential.apiKeyId,
       SEED.serviceCredential.apiKeySecret,

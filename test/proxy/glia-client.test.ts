@@ -331,7 +331,7 @@ describe('Glia client, step by step against the simulator (what doctor runs)', (
     const {ticket, created} = await glia.createQueueTicket(visitor, {queueId: SEED.openQueue.id});
     assert.equal(created, true);
     assert.equal(ticket.state, 'queued');
-    assert.equal(await glia.cancelQueueTicket(visitor, ticket.id), 'cancelled');
+    assert.equal(await glia.cancelQueueTicket(visitor, ticket.id ?? ''), 'cancelled');
     const closed = await glia.createQueueTicket(visitor, {queueId: SEED.closedQueue.id});
     assert.equal(closed.ticket.state, 'failed');
   });

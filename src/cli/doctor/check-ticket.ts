@@ -61,7 +61,7 @@ export async function fileTicket(
   return {
     step: outcome.passed(
       'queue-ticket',
-      `Ticket ${ticket.id} is ${ticket.state}, with the webhook the proxy registers.`
+      `Ticket ${ticket.id ?? '(Glia gave no id)'} is ${ticket.state ?? 'filed'}, with the webhook the proxy registers.`
     ),
     ticket,
   };
@@ -75,7 +75,13 @@ export async function cancelTicket(
   context: (endpoint: string) => DiagnoseContext
 ): Promise<DoctorStep> {
   const endpoint = `DELETE /queue_tickets/{id}`;
-  if (ticket.state !== 'queued') {
+  if (ticket.id === undefined) {
+    return outcome.passed(
+      'cancel-ticket',
+      'Nothing to cancel by id: Glia\'s answer to the ticket carried no id. The test visitor "glia-handoff doctor" waits until an agent takes and ends it, or the queue gives up; the proxy copes with this for real visitors by ending such a conversation as soon as it starts.'
+    );
+  }
+  if (ticket.state !== undefined && ticket.state !== 'queued') {
     return outcome.passed(
       'cancel-ticket',
       `Nothing to cancel: the ticket is already ${ticket.state}. If an agent accepted it, they see the visitor "glia-handoff doctor" and can end the conversation.`

@@ -7,13 +7,15 @@
  */
 import type {z} from 'zod/mini';
 import {
-  ChatMessage,
   EndEngagementResponse,
+  Engagement,
   GLIA_ACCEPT,
   Operator,
   OperatorTokenResponse,
+  QUEUE_STATUSES,
   Queue,
   QueueTicket,
+  SentChatMessage,
   SiteTokenResponse,
   Visitor,
   VisitorCredentials,
@@ -26,8 +28,10 @@ import type {
   UpdateVisitorRequest,
   WebhookRegistration,
 } from '../../wire/glia/index.js';
+import type {Drift} from './drift.js';
 import {GliaError, gliaHint} from './glia-error.js';
 import type {GliaFailure, GliaStep} from './glia-error.js';
+import {gliaTime} from './to-chat-event.js';
 
 /** `fetch` as the client calls it; the simulator's `app.request` fits, and so does global fetch. */
 export type GliaFetch = (
@@ -75,6 +79,13 @@ export interface GliaClientOptions {
   defaultTokenTtlSeconds?: number;
   onCall?: (report: GliaCallReport) => void;
   onTokenExchange?: (report: {credentialType: CredentialType; ok: boolean}) => void;
+  /** An answer lacked a field the client reads, or had a value it does not know (see drift.ts). */
+  onUnexpected?: (step: GliaStep, drift: Drift) => void;
+  /**
+   * Told of every token the moment it is minted (service, site and visitor tokens) and when it is
+   * no longer used: the proxy's log redaction list.
+   */
+  secrets?: {add(secret: string): void; delete(secret: string): void};
 }
 
 /** What `exchangeToken` tells `doctor`: never the token itself. */
@@ -106,9 +117,27 @@ export class GliaVisitor {
 
 /** `POST /queue_tickets` answers 201 for a new ticket and 200 for the visitor's existing one. */
 export interface QueueTicketResult {
+  /** Read tolerantly: without an id the ticket cannot be cancelled, and the handoff goes on. */
   ticket: QueueTicket;
   created: boolean;
 }
+
+/** A queue as the proxy and `doctor` use it, from whichever of Glia's shapes it came in. */
+export interface GliaQueue {
+  id?: string;
+  name?: string;
+  siteId?: string;
+  /** `opened`, `closed`, `full`, `unstaffed`, or `unknown` for a missing or new value. */
+  status: (typeof QUEUE_STATUSES)[number] | 'unknown';
+  /** The media it takes (`text` is chat), when Glia said. */
+  media?: string[];
+  /** Glia's average wait in seconds, when it reported one. */
+  averageWaitSeconds?: number;
+}
+
+/** The operator id at the end of an href like `https://api.glia.com/operators/{id}`. */
+const hrefId = (href: string | undefined): string | undefined =>
+  href?.split(/[?#]/)[0]?.split('/').filter(Boolean).at(-1);
 
 /**
  * A waiting ticket was cancelled; or Glia has no cancel route (404/405); or the ticket is no longer
@@ -141,6 +170,8 @@ interface CallSpec<S extends z.ZodMiniType | undefined> {
   schema: S;
   /** Non-2xx statuses the caller handles itself (returned, not thrown). */
   tolerate?: readonly number[];
+  /** What the parsed answer lacks or has unexpectedly, reported through `onUnexpected`. */
+  drift?: (data: S extends z.ZodMiniType ? z.infer<S> : undefined) => Drift[];
 }
 
 interface CallResult<T> {
@@ -175,6 +206,7 @@ export class GliaClient {
   private readonly random: () => number;
   private readonly timeoutMs: number;
   private cached: {token: string; expiresAt: number} | undefined;
+  private readonly secrets: {add(secret: string): void; delete(secret: string): void};
   private inflight: Promise<string> | undefined;
 
   constructor(options: GliaClientOptions) {
@@ -184,6 +216,7 @@ export class GliaClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.secrets = options.secrets ?? {add: () => undefined, delete: () => undefined};
   }
 
   /** The credential type in use: forced by configuration, or read from the secret's prefix. */
@@ -223,7 +256,15 @@ export class GliaClient {
       idempotent: false,
       schema: VisitorCredentials,
     });
+    this.secrets.add(data.access_token);
     return new GliaVisitor(data.id, data.access_token);
+  }
+
+  /** Forgets a visitor's token: it leaves the redaction list (the proxy calls this when a session goes). */
+  releaseVisitor(visitor: GliaVisitor): void {
+    const token = visitorTokens.get(visitor);
+    if (token) this.secrets.delete(token);
+    visitorTokens.delete(visitor);
   }
 
   /** `POST /visitors/{id}/token`: a fresh token for a visitor whose token was rejected. */
@@ -236,6 +277,9 @@ export class GliaClient {
       idempotent: true,
       schema: VisitorCredentials,
     });
+    const old = visitorTokens.get(visitor);
+    this.secrets.add(data.access_token);
+    if (old && old !== data.access_token) this.secrets.delete(old);
     visitorTokens.set(visitor, data.access_token);
   }
 
@@ -266,8 +310,8 @@ export class GliaClient {
     return data;
   }
 
-  /** `GET /queues/{id}`. */
-  async getQueue(queueId: string): Promise<Queue> {
+  /** `GET /queues/{id}`, in the recorded shape or the SDK's `state` shape. */
+  async getQueue(queueId: string): Promise<GliaQueue> {
     const {data} = await this.call({
       step: 'queue',
       method: 'GET',
@@ -275,8 +319,30 @@ export class GliaClient {
       auth: 'service',
       idempotent: true,
       schema: Queue,
+      drift: (queue) => {
+        const status = queue.status ?? queue.state?.status;
+        const drift: Drift[] = [];
+        if (status === undefined) drift.push({kind: 'missing_field', field: 'status'});
+        else if (!(QUEUE_STATUSES as readonly string[]).includes(status))
+          drift.push({kind: 'unknown_value', field: 'status'});
+        if ((queue.available_properties?.media ?? queue.state?.medias) === undefined)
+          drift.push({kind: 'missing_field', field: 'available_properties.media'});
+        return drift;
+      },
     });
-    return data;
+    const status = data.status ?? data.state?.status;
+    const wait = data.average_wait_time;
+    return {
+      id: data.id,
+      name: data.name,
+      siteId: data.site_id,
+      status: (QUEUE_STATUSES as readonly string[]).includes(status ?? '')
+        ? (status as GliaQueue['status'])
+        : 'unknown',
+      media: data.available_properties?.media ?? data.state?.medias,
+      averageWaitSeconds:
+        wait !== undefined && Number.isFinite(wait) && wait >= 0 ? wait : undefined,
+    };
   }
 
   /**
@@ -302,6 +368,7 @@ export class GliaClient {
       },
       idempotent: true,
       schema: QueueTicket,
+      drift: (ticket) => (ticket.id === undefined ? [{kind: 'missing_field', field: 'id'}] : []),
     });
     return {ticket: data, created: status === 201};
   }
@@ -321,13 +388,17 @@ export class GliaClient {
     return status === 409 || status === 422 ? 'too-late' : 'cancelled';
   }
 
-  /** `PUT /engagements/{id}/chat_messages/{uuid}`: idempotent by the uuid the browser chose. */
+  /**
+   * `PUT /engagements/{id}/chat_messages/{uuid}`: idempotent by the uuid the browser chose. Glia
+   * has stored the message once it answers 2xx, so nothing in the body is required: `at` is Glia's
+   * timestamp, or the time of the answer.
+   */
   async sendChatMessage(
     visitor: GliaVisitor,
     engagementId: string,
     messageId: string,
     content: string
-  ): Promise<ChatMessage> {
+  ): Promise<{at: string}> {
     const {data} = await this.call({
       step: 'send-message',
       method: 'PUT',
@@ -335,9 +406,11 @@ export class GliaClient {
       auth: visitor,
       body: {content},
       idempotent: true,
-      schema: ChatMessage,
+      schema: SentChatMessage,
+      drift: (sent) =>
+        gliaTime(sent.timestamp) === undefined ? [{kind: 'missing_field', field: 'timestamp'}] : [],
     });
-    return data;
+    return {at: gliaTime(data.timestamp) ?? new Date(this.now()).toISOString()};
   }
 
   /** `PUT /engagements/{id}/typing_indicator`. */
@@ -374,8 +447,11 @@ export class GliaClient {
     return status === 422 ? 'already-ended' : 'ended';
   }
 
-  /** `GET /operators/{id}`: the operator's name for the widget. */
-  async getOperator(operatorId: string): Promise<Operator> {
+  /**
+   * `GET /operators/{id}`: the operator's name for the widget, from the object or, as Glia's docs
+   * show for this route, from a list holding it. `undefined` when Glia did not say.
+   */
+  async getOperator(operatorId: string): Promise<{name?: string}> {
     const {data} = await this.call({
       step: 'operator',
       method: 'GET',
@@ -383,8 +459,32 @@ export class GliaClient {
       auth: 'service',
       idempotent: true,
       schema: Operator,
+      drift: (operator) =>
+        operatorName(operator, operatorId) === undefined
+          ? [{kind: 'missing_field', field: 'name'}]
+          : [],
     });
-    return data;
+    return {name: operatorName(data, operatorId)};
+  }
+
+  /**
+   * `GET /engagements/{id}`: who serves the visitor now, for a webhook that did not say. The last
+   * leg names its operator; else the last of `operators`, by href.
+   */
+  async getEngagementOperator(engagementId: string): Promise<string | undefined> {
+    const pick = (engagement: Engagement) =>
+      engagement.legs?.at(-1)?.operator?.id ?? hrefId(engagement.operators?.at(-1)?.href);
+    const {data} = await this.call({
+      step: 'engagement',
+      method: 'GET',
+      path: `/engagements/${encodeURIComponent(engagementId)}`,
+      auth: 'service',
+      idempotent: true,
+      schema: Engagement,
+      drift: (engagement) =>
+        pick(engagement) === undefined ? [{kind: 'missing_field', field: 'legs.operator.id'}] : [],
+    });
+    return pick(data);
   }
 
   private sitePath(): string {
@@ -398,6 +498,7 @@ export class GliaClient {
       .then(({token, expiresInSeconds}) => {
         // Renew ahead of expiry: 5 min like Glia's CLI, less for short-lived tokens.
         const marginMs = Math.min(300_000, expiresInSeconds * 100);
+        if (this.cached && this.cached.token !== token) this.secrets.delete(this.cached.token);
         this.cached = {token, expiresAt: this.now() + expiresInSeconds * 1000 - marginMs};
         return token;
       })
@@ -428,6 +529,7 @@ export class GliaClient {
           credentialType: type,
         });
         this.options.onTokenExchange?.({credentialType: type, ok: true});
+        this.secrets.add(data.access_token);
         return {token: data.access_token, expiresInSeconds: data.expires_in ?? fallbackTtl};
       }
       const {data} = await this.call({
@@ -441,6 +543,7 @@ export class GliaClient {
         credentialType: type,
       });
       this.options.onTokenExchange?.({credentialType: type, ok: true});
+      this.secrets.add(data.token);
       return {token: data.token, expiresInSeconds: data.expires_in ?? fallbackTtl};
     } catch (error) {
       this.options.onTokenExchange?.({credentialType: type, ok: false});
@@ -459,20 +562,24 @@ export class GliaClient {
     failure: GliaFailure,
     status: number | null,
     gliaMessage?: string,
-    retryAfterSeconds?: number
+    retryAfterSeconds?: number,
+    usedToken?: string
   ): GliaError {
-    const message = gliaMessage?.split(this.options.apiKeySecret).join('[redacted]');
+    // Glia (or a gateway before it) may echo the request, Authorization header included.
+    const message = [this.options.apiKeySecret, usedToken, this.cached?.token]
+      .filter((secret): secret is string => secret !== undefined && secret.length >= 8)
+      .reduce((text, secret) => text.split(secret).join('[redacted]'), gliaMessage ?? '');
     return new GliaError({
       step: spec.step,
       failure,
       status,
-      gliaMessage: message,
+      gliaMessage: gliaMessage === undefined ? undefined : message,
       retryAfterSeconds,
       hint: gliaHint({
         step: spec.step,
         failure,
         status,
-        gliaMessage: message,
+        gliaMessage: gliaMessage === undefined ? undefined : message,
         apiBase: this.options.apiBase,
         credentialType: spec.credentialType,
         secretLooksLikeSiteKey: isSiteApiKeySecret(this.options.apiKeySecret),
@@ -539,7 +646,7 @@ export class GliaClient {
           await this.sleep(this.backoff(attempt));
           continue;
         }
-        throw this.error(spec, outcome, null);
+        throw this.error(spec, outcome, null, undefined, undefined, token);
       }
       const text = await outcome.text().catch(() => '');
       let json: unknown = undefined;
@@ -564,7 +671,7 @@ export class GliaClient {
           await this.sleep(wait ?? this.backoff(attempt));
           continue;
         }
-        throw this.error(spec, 'http', status, gliaErrorMessage(json), seconds);
+        throw this.error(spec, 'http', status, gliaErrorMessage(json), seconds, token);
       }
       if (status >= 500 && spec.idempotent && !lastAttempt) {
         await this.sleep(this.backoff(attempt));
@@ -572,12 +679,29 @@ export class GliaClient {
       }
       if (spec.tolerate?.includes(status)) return {status, data: undefined as Out};
       if (status < 200 || status >= 300) {
-        throw this.error(spec, 'http', status, gliaErrorMessage(json) ?? text.slice(0, 200));
+        throw this.error(
+          spec,
+          'http',
+          status,
+          gliaErrorMessage(json) ?? text.slice(0, 200),
+          undefined,
+          token
+        );
       }
       if (!spec.schema) return {status, data: undefined as Out};
       const parsed = spec.schema.safeParse(json);
       if (!parsed.success) throw this.error(spec, 'invalid-response', status);
-      return {status, data: parsed.data as Out};
+      const data = parsed.data as Out;
+      for (const drift of spec.drift?.(data) ?? []) this.options.onUnexpected?.(spec.step, drift);
+      return {status, data};
     }
   }
+}
+
+/** The name of operator `id` in an answer of either shape (the object, or a list holding it). */
+function operatorName(answer: Operator, id: string): string | undefined {
+  if (answer.name !== undefined) return answer.name;
+  const list = answer.operators ?? [];
+  return (list.find((operator) => operator.id === id) ?? (list.length === 1 ? list[0] : undefined))
+    ?.name;
 }

@@ -22,6 +22,7 @@ export const GLIA_STEPS = [
   'typing',
   'end',
   'operator',
+  'engagement',
 ] as const;
 export type GliaStep = (typeof GLIA_STEPS)[number];
 
@@ -38,6 +39,7 @@ export const GLIA_STEP_LABELS: Record<GliaStep, string> = {
   typing: 'Send typing (PUT /engagements/{id}/typing_indicator)',
   end: 'End the engagement (PATCH /engagements/{id})',
   operator: "Read the operator's name (GET /operators/{id})",
+  engagement: 'Read who serves the visitor (GET /engagements/{id})',
 };
 
 /** How a call failed: Glia answered with an error status, did not answer, or answered nonsense. */
@@ -56,6 +58,7 @@ export const STEP_POLICIES: Partial<Record<GliaStep, Policy>> = {
   'queue-ticket': 'create_queue_ticket',
   'cancel-ticket': 'create_queue_ticket',
   end: 'update_engagement',
+  engagement: 'fetch_engagement',
 };
 
 /** Glia Hub's words for each policy, so the hint names what the administrator will see. */
@@ -150,6 +153,7 @@ export function gliaHint(context: HintContext): string {
   }
   if (status === 401) {
     return step === 'operator' ||
+      step === 'engagement' ||
       step === 'update-visitor' ||
       step === 'queue' ||
       step === 'create-visitor'
@@ -248,5 +252,6 @@ export class GliaError extends Error {
 export function toHandoffStep(step: GliaStep): HandoffStep {
   if (step === 'cancel-ticket') return 'end';
   if (step === 'visitor-token') return 'create-visitor';
+  if (step === 'engagement') return 'operator';
   return step;
 }

@@ -1,27 +1,68 @@
 /**
  * @module Where Glia's words become ours: a Glia chat message becomes a `message` event, a failure
  * reason becomes a sentence the widget can show, an end reason says who ended. Pure functions; the
- * session state around them lives in handoff.ts.
+ * session state around them lives in handoff.ts. Glia's messages are read tolerantly: no `id`,
+ * no `sender`, an unknown sender type or a timestamp in any of Glia's forms still make a message.
  */
+import {hash} from 'node:crypto';
 import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
 import type {ChatEvent, EndedBy} from '../../wire/handoff/index.js';
+import {LIMITS} from '../../wire/handoff/index.js';
 
 /** Shown when Glia does not tell us the operator's name (or the lookup fails). */
 export const GENERIC_OPERATOR_NAME = 'Support agent';
 
+/** The most of an agent's message the visitor is shown; the rest is cut with a note. */
+export const AGENT_MESSAGE_LIMIT = LIMITS.messageLength;
+
+/** Glia's time in any form it writes (`…Z`, `….150Z`, `….705086Z`, `…+0000`) as ISO, or undefined. */
+export function gliaTime(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
 /**
- * The `message` event for a Glia message aimed at the visitor, or `undefined` for one aimed at the
- * operator (the visitor's own messages come back that way, docs/glia.md, "Webhooks").
+ * Whom a Glia message is for: its `target`, else the side its sender is not on, else `unknown`.
+ * The visitor's own messages come back aimed at the operator.
  */
-export function toMessageEvent(message: GliaChatMessage): ChatEvent | undefined {
-  if (message.target !== 'visitor') return undefined;
+export function messageAudience(message: GliaChatMessage): 'visitor' | 'operator' | 'unknown' {
+  if (message.target === 'visitor' || message.target === 'operator') return message.target;
+  const sender = message.sender?.type;
+  if (sender === 'visitor') return 'operator';
+  return sender === undefined ? 'unknown' : 'visitor';
+}
+
+/**
+ * What a delivery of `message` is de-duplicated by: Glia's id, or, when Glia sent none, a key
+ * derived from the engagement, the time and the content (a redelivery repeats all three).
+ */
+export function messageKey(message: GliaChatMessage, engagementId: string): string {
+  if (message.id !== undefined) return message.id;
+  const time = gliaTime(message.timestamp) ?? '';
+  const digest = hash('sha256', `${engagementId}\n${time}\n${message.content}`, 'hex');
+  return `glia-${digest.slice(0, 32)}`;
+}
+
+/** `text` cut to `limit` characters (never inside a surrogate pair), with a note saying so. */
+export function shortened(text: string, limit = AGENT_MESSAGE_LIMIT): string {
+  if (text.length <= limit) return text;
+  let cut = limit;
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  const left = text.length - cut;
+  return `${text.slice(0, cut)}… [message shortened: ${left} more characters not shown]`;
+}
+
+/** The `message` event for a message to the visitor, under `key` (see `messageKey`). */
+export function toMessageEvent(message: GliaChatMessage, key: string, now: number): ChatEvent {
   return {
     type: 'message',
     message: {
-      id: message.id,
-      from: message.sender.type === 'system' ? 'system' : 'operator',
-      text: message.content,
-      at: message.timestamp,
+      id: key,
+      from: message.sender?.type === 'system' ? 'system' : 'operator',
+      text: shortened(message.content),
+      at: gliaTime(message.timestamp) ?? new Date(now).toISOString(),
     },
   };
 }
@@ -37,6 +78,9 @@ const FAILURE_REASONS: Record<string, string> = {
   timeout: 'No agent answered in time. Please try again later.',
 };
 
+/** The failure reasons that have their own sentence; others get a general one. */
+export const KNOWN_FAILURE_REASONS = Object.keys(FAILURE_REASONS);
+
 /** A sentence for the widget from Glia's failure reason (unknown reasons get a general one). */
 export function failureReason(reason: string | undefined): string {
   return (
@@ -44,6 +88,16 @@ export function failureReason(reason: string | undefined): string {
     'No agent could take the conversation. Please try again later.'
   );
 }
+
+/** End reasons whose meaning is known; any other (or none) reads as the agent's side ending. */
+export const KNOWN_END_REASONS = [
+  'visitor_left',
+  'visitor_hung_up',
+  'operator_left',
+  'operator_hung_up',
+  'transfer',
+  'error',
+];
 
 /** Who ended an engagement, from the `end_reason` of `engagement.end`. */
 export function endedBy(endReason: string | undefined): EndedBy {

@@ -1,10 +1,14 @@
 /**
  * @module `POST /handoff/webhooks/glia/:sessionId`: Glia's deliveries for one session's ticket and
  * engagement. The session's secret header is checked in constant time before anything is read;
- * without it the answer is 401 and nothing changes.
+ * without it the answer is 401 and nothing changes. The body is read tolerantly (see
+ * src/wire/glia/webhook.ts): what the proxy had to default is reported as drift, an event it does
+ * not know is acknowledged and counted under the fixed label `other`.
  */
 import {Hono} from 'hono';
 import {WEBHOOK_EVENTS, WebhookPayload} from '../../wire/glia/index.js';
+import type {DriftReporter} from '../glia/drift.js';
+import {webhookDrift, webhookEndpoint} from '../glia/drift.js';
 import type {Handoff} from '../handoff.js';
 import {WEBHOOK_SECRET_HEADER} from '../handoff.js';
 import type {ProxyEnv} from '../http.js';
@@ -17,10 +21,11 @@ export interface WebhookRoutesDeps {
   handoff: Handoff;
   store: SessionStore;
   metrics: Metrics;
+  drift: DriftReporter;
 }
 
 /** The route, to mount under `/handoff/webhooks/glia`. */
-export function webhookRoutes({handoff, store, metrics}: WebhookRoutesDeps): Hono<ProxyEnv> {
+export function webhookRoutes({handoff, store, metrics, drift}: WebhookRoutesDeps): Hono<ProxyEnv> {
   const app = new Hono<ProxyEnv>();
 
   app.post('/:sessionId', async (c) => {
@@ -47,14 +52,19 @@ export function webhookRoutes({handoff, store, metrics}: WebhookRoutesDeps): Hon
       return errorResponse(c, 400, {code: 'validation', message: 'The body is not valid JSON.'});
     }
     const eventType = (raw as {event_type?: unknown} | null)?.event_type;
+    const endpoint = webhookEndpoint(eventType);
     if (!(WEBHOOK_EVENTS as readonly unknown[]).includes(eventType)) {
-      // An event Glia added later: acknowledge, so it is not redelivered.
-      count(typeof eventType === 'string' ? eventType : 'unknown', 'ignored');
+      // An event Glia added later: acknowledge, so it is not redelivered. Its name is not a label:
+      // whoever can reach this route would otherwise mint metrics series at will.
+      count('other', 'ignored');
+      drift.report(endpoint, {kind: 'unknown_event', field: 'event_type'});
       return c.body(null, 204);
     }
     const parsed = WebhookPayload.safeParse(raw);
     if (!parsed.success) {
       count(String(eventType), 'invalid');
+      for (const issue of parsed.error.issues)
+        drift.report(endpoint, {kind: 'missing_field', field: issue.path.join('.')});
       c.var.log.warn('webhook payload not understood', {
         session: session.id,
         problem: describeIssues(parsed.error.issues),
@@ -64,6 +74,7 @@ export function webhookRoutes({handoff, store, metrics}: WebhookRoutesDeps): Hon
         message: describeIssues(parsed.error.issues),
       });
     }
+    for (const gap of webhookDrift(parsed.data)) drift.report(endpoint, gap);
     const outcome = await handoff.receiveWebhook(session, parsed.data);
     count(parsed.data.event_type, outcome);
     if (outcome === 'mismatch') {

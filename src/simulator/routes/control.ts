@@ -22,14 +22,16 @@
  *   DELETE /__sim/credentials/:api_key_id         → 204 (404 unknown): revokes it; its tokens and its visitors' tokens stop working
  *   GET    /__sim/config, POST /__sim/config      {auto_operator?: false | {accept_after_ms, reply_after_ms, operator_name?},
  *                                                  token_ttl_seconds?, visitor_token_ttl_seconds?, message_status_delay_ms?,
- *                                                  webhook_retry?: {attempts, base_delay_ms}, webhook_timeout_ms?}
+ *                                                  webhook_retry?: {attempts, base_delay_ms}, webhook_timeout_ms?,
+ *                                                  shapes?: 'recorded' | 'sparse'}
  *                                                  → 200 the whole config
  *   POST   /__sim/reset                           → 204: back to the seed (config, faults and log too)
  *   GET    /__sim/events                          SSE: `event: change`, data `{type, ticket_id?, engagement_id?, visitor_id?}`
  *                                                  on every state change; `: ping` every 15 s
  *   GET    /__sim/faults                          → {rules: [... with remaining]}
  *   DELETE /__sim/log                             → 204, log emptied
- *   POST   /__sim/queues/:id                      {open} → 200 {queue}: open or close a queue
+ *   POST   /__sim/queues/:id                      {open?, average_wait_time?} → 200 {queue}: open or close a
+ *                                                  queue, set the average wait it reports (seconds, or null)
  */
 import type {Context} from 'hono';
 import {Hono} from 'hono';
@@ -200,10 +202,17 @@ export function controlRoutes(
     if (body instanceof Response) return body;
     const queue = sim.store.queues.get(c.req.param('id'));
     if (!queue) return controlError(c, 404, 'not_found', 'No such queue');
-    queue.open = body.open;
+    if (body.open !== undefined) queue.open = body.open;
+    if (body.average_wait_time !== undefined) queue.averageWaitSeconds = body.average_wait_time;
     sim.store.notify({type: 'queue.changed'});
     return c.json({
-      queue: {id: queue.id, site_id: queue.siteId, name: queue.name, open: queue.open},
+      queue: {
+        id: queue.id,
+        site_id: queue.siteId,
+        name: queue.name,
+        open: queue.open,
+        average_wait_time: queue.averageWaitSeconds,
+      },
     });
   });
 

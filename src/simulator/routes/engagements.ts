@@ -15,7 +15,7 @@ import {
 } from '../../wire/glia/index.js';
 import {authorize} from '../auth.js';
 import {conflict, forbidden, notFound, validationError} from '../glia-errors.js';
-import {engagementView, messageView, transcriptView} from '../glia-views.js';
+import {engagementView, messageView, operatorView, transcriptView, viewOf} from '../glia-views.js';
 import {readBody} from '../read-body.js';
 import type {Principal, SimContext, SimEnv} from '../sim-context.js';
 import type {Engagement} from '../store.js';
@@ -28,13 +28,13 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
   app.get('/engagements/:engagementId', (c) => {
     const found = participantOrSite(sim, c, 'fetch_engagement');
     if (found instanceof Response) return found;
-    return c.json(engagementView(sim.store, found.engagement));
+    return c.json(engagementView(sim.store, found.engagement, viewOf(sim, c)));
   });
 
   app.get('/engagements/:engagementId/chat_transcript', (c) => {
     const found = participantOrSite(sim, c, 'fetch_engagement');
     if (found instanceof Response) return found;
-    return c.json(transcriptView(found.engagement));
+    return c.json(transcriptView(found.engagement, viewOf(sim, c)));
   });
 
   app.put('/engagements/:engagementId/chat_messages/:messageId', async (c) => {
@@ -51,7 +51,7 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
     if (existing) {
       if (existing.engagementId !== engagement.id)
         return conflict(c, 'A message with this id exists in another engagement');
-      return c.json(messageView(existing), 200);
+      return c.json(messageView(existing, sim.config.shapes, 'answer'), 200);
     }
     if (engagement.state === 'ended') return ended(c);
     const attachment = body.data.attachment
@@ -61,7 +61,7 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
     if (who.kind === 'visitor') {
       const {content} = body.data;
       const message = sim.actions.visitorMessage(engagement, messageId, content, attachment);
-      return c.json(messageView(message), 200);
+      return c.json(messageView(message, sim.config.shapes, 'answer'), 200);
     }
     const sent = sim.actions.operatorMessage(
       engagement.id,
@@ -70,7 +70,7 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
       attachment
     );
     if (!sent.ok) return ended(c);
-    return c.json(messageView(sent.value), 200);
+    return c.json(messageView(sent.value, sim.config.shapes, 'answer'), 200);
   });
 
   app.put('/engagements/:engagementId/typing_indicator', async (c) => {
@@ -100,7 +100,7 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
     if (who instanceof Response) return who;
     const operator = sim.store.operators.get(c.req.param('operatorId'));
     if (!operator) return notFound(c, 'Operator');
-    return c.json({id: operator.id, name: operator.name});
+    return c.json(operatorView(operator, viewOf(sim, c)));
   });
 
   return app;

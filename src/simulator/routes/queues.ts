@@ -13,7 +13,7 @@ import {CreateQueueTicketRequest, WEBHOOK_EVENTS} from '../../wire/glia/index.js
 import {authorize} from '../auth.js';
 import type {ValidationDetail} from '../glia-errors.js';
 import {conflict, notFound, validationError} from '../glia-errors.js';
-import {queueView, ticketView} from '../glia-views.js';
+import {queueView, ticketView, viewOf} from '../glia-views.js';
 import {readBody} from '../read-body.js';
 import type {SimContext, SimEnv} from '../sim-context.js';
 import type {Ticket} from '../store.js';
@@ -30,7 +30,7 @@ export function queueRoutes(sim: SimContext): Hono<SimEnv> {
     if (who instanceof Response) return who;
     const queue = sim.store.queues.get(c.req.param('queueId'));
     if (!queue || queue.siteId !== who.credential.siteId) return notFound(c, 'Queue');
-    return c.json(queueView(queue));
+    return c.json(queueView(queue, viewOf(sim, c)));
   });
 
   app.post('/queue_tickets', async (c) => {
@@ -88,7 +88,7 @@ export function queueRoutes(sim: SimContext): Hono<SimEnv> {
         active.siteId === request.site_id &&
         active.media === media &&
         sameSet(active.queueIds, queueIds);
-      if (same) return c.json(ticketView(active), 200);
+      if (same) return c.json(ticketView(active, viewOf(sim, c)), 200);
       return conflict(c, 'The visitor already has an active queue ticket with other criteria');
     }
     const ticket: Ticket = {
@@ -106,7 +106,7 @@ export function queueRoutes(sim: SimContext): Hono<SimEnv> {
     };
     sim.store.tickets.set(ticket.id, ticket);
     sim.actions.ticketFiled(ticket);
-    return c.json(ticketView(ticket), 201);
+    return c.json(ticketView(ticket, viewOf(sim, c)), 201);
   });
 
   app.get('/queue_tickets/:ticketId', (c) => {
@@ -122,7 +122,7 @@ export function queueRoutes(sim: SimContext): Hono<SimEnv> {
         ? ticket.visitorId === who.visitor.id
         : ticket.siteId === who.credential.siteId);
     if (!ticket || !visible) return notFound(c, 'Queue ticket');
-    return c.json(ticketView(ticket));
+    return c.json(ticketView(ticket, viewOf(sim, c)));
   });
 
   app.delete('/queue_tickets/:ticketId', (c) => {

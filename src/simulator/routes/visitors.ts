@@ -7,7 +7,7 @@ import {Hono} from 'hono';
 import {UpdateVisitorRequest} from '../../wire/glia/index.js';
 import {authorize} from '../auth.js';
 import {notFound, validationError} from '../glia-errors.js';
-import {visitorView} from '../glia-views.js';
+import {visitorView, viewOf} from '../glia-views.js';
 import {readBody, readJsonBody} from '../read-body.js';
 import type {SimContext, SimEnv} from '../sim-context.js';
 import type {Visitor} from '../store.js';
@@ -59,7 +59,7 @@ export function visitorRoutes(sim: SimContext): Hono<SimEnv> {
       who.credential.siteId
     );
     if (!visitor) return notFound(c, 'Visitor');
-    return c.json(visitorView(visitor));
+    return c.json(visitorView(visitor, viewOf(sim, c)));
   });
 
   // Old docs: PATCH endpoints also accept POST (docs/glia.md, "Visitors").
@@ -78,7 +78,7 @@ export function visitorRoutes(sim: SimContext): Hono<SimEnv> {
       if (!body.ok) return body.response;
       applyUpdate(visitor, body.data);
       sim.store.notify({type: 'visitor.updated', visitor_id: visitor.id});
-      return c.json(visitorView(visitor));
+      return c.json(visitorView(visitor, viewOf(sim, c)));
     });
   }
 

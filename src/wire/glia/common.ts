@@ -14,6 +14,23 @@ export const GliaId = z.uuid();
 export const nullableString = z.nullable(z.string());
 
 /**
+ * An id Glia sent us: any non-empty string. Ids we send are UUIDs, but what Glia sends is only
+ * read, and its own samples carry ids that are not UUIDs (docs/glia.md, "What the proxy reads").
+ */
+export const GliaRef = z.string().check(z.minLength(1));
+
+/**
+ * A field of a Glia answer or webhook that the proxy reads but cannot count on: absent, `null` or
+ * of another type, it reads as `undefined` instead of failing the whole body. The reader that
+ * uses the field decides on a default and reports the gap (src/proxy/glia/read-glia.ts).
+ */
+export const maybe = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
+
+/** A Glia answer object of which nothing is certain: anything that is not an object reads as `{}`. */
+export const tolerantObject = <T extends z.core.$ZodLooseShape>(shape: T) =>
+  z.catch(z.looseObject(shape), () => ({}) as z.infer<z.ZodMiniObject<T, z.core.$loose>>);
+
+/**
  * The permissions ("policies") a credential needs for the handoff. Glia's own names are not
  * published (docs/glia.md, "Permissions"); these are the snake_case forms of the names in the
  * community thread, and the simulator names them in its 403s.

@@ -1,9 +1,15 @@
-/** @module Engagements and chat messages (docs/glia.md, "Engagements", "Chat messages"). */
+/**
+ * @module Engagements and chat messages. What the proxy sends is strict; what Glia answers is read
+ * tolerantly (docs/glia.md, "What the proxy reads"): only the fields the proxy uses, each optional
+ * unless nothing can be done without it, enums as plain strings that the reader maps.
+ */
 import {z} from 'zod/mini';
-import {GliaId} from './common.js';
+import {GliaRef, maybe, tolerantObject} from './common.js';
 import {OutgoingAttachment} from './files.js';
 
-export const SenderType = z.enum(['visitor', 'operator', 'system', 'omniguide']);
+/** The sender types seen so far; others (Glia adds AI senders) are read as an operator's. */
+export const SENDER_TYPES = ['visitor', 'operator', 'system', 'omniguide'] as const;
+export const SenderType = z.enum(SENDER_TYPES);
 export const MessageTarget = z.enum(['visitor', 'operator']);
 
 export const SendChatMessageRequest = z
@@ -23,20 +29,32 @@ export const SendChatMessageRequest = z
   );
 export type SendChatMessageRequest = z.infer<typeof SendChatMessageRequest>;
 
+const Sender = z.looseObject({type: maybe(z.string()), name: maybe(z.string())});
+
+/**
+ * A chat message as Glia sends it in `engagement.chat.message` and answers a PUT with. Integrators
+ * confirm `content, engagement_id, target, timestamp, type`; `id` and `sender` appear in Glia's
+ * documented examples only. `content` is the one field a message is useless without.
+ */
 export const ChatMessage = z.looseObject({
-  id: GliaId,
-  engagement_id: GliaId,
-  sub_engagement_id: z.optional(z.nullable(z.string())),
   content: z.string(),
-  target: MessageTarget,
-  type: z.optional(z.string()),
-  status: z.optional(z.string()),
-  sender: z.looseObject({type: SenderType, name: z.optional(z.nullable(z.string()))}),
-  timestamp: z.string(),
+  id: maybe(GliaRef),
+  engagement_id: maybe(GliaRef),
+  sub_engagement_id: maybe(z.string()),
+  target: maybe(z.string()),
+  type: maybe(z.string()),
+  status: maybe(z.string()),
+  sender: maybe(Sender),
+  /** Any of the forms seen: `…Z`, `….150Z`, `….705086Z`, `…+0000`. */
+  timestamp: maybe(z.string()),
   /** Read with `readAttachment`: one we do not understand must not fail the message. */
   attachment: z.optional(z.unknown()),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** The answer to a message PUT: nothing in it is needed (the proxy knows what it sent). */
+export const SentChatMessage = tolerantObject({id: maybe(GliaRef), timestamp: maybe(z.string())});
+export type SentChatMessage = z.infer<typeof SentChatMessage>;
 
 export const TypingIndicatorRequest = z.strictObject({typing: z.boolean()});
 
@@ -44,27 +62,55 @@ export const EndEngagementRequest = z.strictObject({
   action: z.literal('end'),
   reason: z.optional(z.string()),
 });
-export const EndEngagementResponse = z.looseObject({id: GliaId, sub_engagement_id: z.string()});
+/** Documented as `{id, sub_engagement_id}`; the proxy reads none of it. */
+export const EndEngagementResponse = tolerantObject({id: maybe(GliaRef)});
 
-export const Operator = z.looseObject({id: GliaId, name: z.string()});
+const OperatorFields = {id: maybe(GliaRef), name: maybe(z.string())};
+/**
+ * `GET /operators/{id}`: `{id, name, …}`, or, as Glia's documented example of that very route
+ * shows, a list `{operators: [{id, name, …}]}`.
+ */
+export const Operator = tolerantObject({
+  ...OperatorFields,
+  operators: maybe(z.array(z.looseObject(OperatorFields))),
+});
 export type Operator = z.infer<typeof Operator>;
 
-export const Engagement = z.looseObject({
-  id: GliaId,
-  visitor_id: GliaId,
-  source: z.nullable(z.string()),
-  created_at: z.string(),
-  ended_at: z.optional(z.nullable(z.string())),
-  operators: z.array(z.looseObject({href: z.string()})),
+const Href = z.looseObject({href: maybe(z.string())});
+
+/**
+ * `GET /engagements/{id}`: read for who serves the visitor now, when a webhook did not say. The
+ * legs name operators by id; `operators` only by (absolute) `href`. `source` may be missing.
+ */
+export const Engagement = tolerantObject({
+  id: maybe(GliaRef),
+  visitor_id: maybe(GliaRef),
+  source: maybe(z.string()),
+  created_at: maybe(z.string()),
+  ended_at: maybe(z.string()),
+  operators: maybe(z.array(Href)),
+  legs: maybe(
+    z.array(
+      z.looseObject({
+        operator: maybe(z.looseObject({id: maybe(GliaRef)})),
+        ended_at: maybe(z.string()),
+      })
+    )
+  ),
 });
 export type Engagement = z.infer<typeof Engagement>;
 
+/**
+ * An entry of `GET /engagements/{id}/chat_transcript`, as documented: no `id`, `type: "user"`,
+ * a `sender` that may carry only `type`, and a `message` that may be `null` (an attachment).
+ */
 export const TranscriptEntry = z.looseObject({
-  id: GliaId,
-  message: z.string(),
-  created_at: z.string(),
-  type: z.string(),
-  sender: z.looseObject({type: SenderType, name: z.optional(z.nullable(z.string()))}),
+  message: maybe(z.string()),
+  created_at: maybe(z.string()),
+  type: maybe(z.string()),
+  id: maybe(GliaRef),
+  sender: maybe(Sender),
   attachment: z.optional(z.unknown()),
 });
+export type TranscriptEntry = z.infer<typeof TranscriptEntry>;
 export const ChatTranscript = z.array(TranscriptEntry);

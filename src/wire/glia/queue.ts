@@ -1,6 +1,6 @@
-/** @module Queues and queue tickets (docs/glia.md, "Queues and queue tickets"). */
+/** @module Queues and queue tickets: the ticket request (strict, ours) and Glia's answers (tolerant). */
 import {z} from 'zod/mini';
-import {GliaId} from './common.js';
+import {GliaRef, maybe, tolerantObject} from './common.js';
 
 /** The events a ticket's webhooks may subscribe to (docs/glia.md, "Webhooks"). */
 export const WEBHOOK_EVENTS = [
@@ -51,27 +51,30 @@ export const CreateQueueTicketRequest = z.strictObject({
 });
 export type CreateQueueTicketRequest = z.infer<typeof CreateQueueTicketRequest>;
 
-/** The body is undocumented; the simulator's choice ([SIM-CHOICE], docs/glia.md, "Queues and queue tickets"). */
-export const QueueTicket = z.looseObject({
-  id: GliaId,
-  site_id: GliaId,
-  visitor_id: GliaId,
-  queue_ids: z.array(GliaId),
-  media: Media,
-  source: z.nullable(z.string()),
-  state: z.enum(['queued', 'accepted', 'failed', 'cancelled']),
-  created_at: z.string(),
-});
+/**
+ * `POST /queue_tickets`'s answer. No source documents its body and every real caller ignores it;
+ * the proxy reads the id (to cancel the ticket, to match webhooks) and a failed state, and goes on
+ * without either (docs/glia.md).
+ */
+export const QueueTicket = tolerantObject({id: maybe(GliaRef), state: maybe(z.string())});
 export type QueueTicket = z.infer<typeof QueueTicket>;
 
-/** `GET /queues/{id}`: the REST shape is not published; `state.status` and `state.medias` follow the SDK. */
-export const Queue = z.looseObject({
-  id: GliaId,
-  site_id: GliaId,
-  name: z.string(),
-  state: z.looseObject({
-    status: z.enum(['opened', 'closed', 'full', 'unstaffed']),
-    medias: z.array(z.string()),
-  }),
+/** The queue statuses seen or inferred; another value reads as `unknown`. */
+export const QUEUE_STATUSES = ['opened', 'closed', 'full', 'unstaffed'] as const;
+
+/**
+ * `GET /queues/{id}` as recorded: `{id, name, site_id, status, self_status,
+ * available_properties: {media}, average_wait_time, …}`. The JS SDK's `state: {status, medias}`
+ * is read too, where `status` and `available_properties` are missing.
+ */
+export const Queue = tolerantObject({
+  id: maybe(GliaRef),
+  site_id: maybe(GliaRef),
+  name: maybe(z.string()),
+  status: maybe(z.string()),
+  available_properties: maybe(z.looseObject({media: maybe(z.array(z.string()))})),
+  /** Seconds, as far as anyone can tell (the recording says 0 for an idle queue). */
+  average_wait_time: maybe(z.number()),
+  state: maybe(z.looseObject({status: maybe(z.string()), medias: maybe(z.array(z.string()))})),
 });
 export type Queue = z.infer<typeof Queue>;

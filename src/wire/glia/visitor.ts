@@ -1,10 +1,10 @@
 /** @module Visitors (docs/glia.md, "Visitors"). */
 import {z} from 'zod/mini';
-import {GliaId, nullableString} from './common.js';
+import {GliaRef, maybe, tolerantObject} from './common.js';
 
-/** `POST /visitors` and `POST /visitors/{id}/token` answer with the same shape. */
+/** `POST /visitors` and `POST /visitors/{id}/token`: both fields are needed, nothing else is read. */
 export const VisitorCredentials = z.looseObject({
-  id: GliaId,
+  id: GliaRef,
   access_token: z.string().check(z.minLength(1)),
 });
 export type VisitorCredentials = z.infer<typeof VisitorCredentials>;
@@ -12,17 +12,13 @@ export type VisitorCredentials = z.infer<typeof VisitorCredentials>;
 /** Custom attributes are a flat map; keys and values are strings (docs/glia.md, "Visitors"). */
 export const CustomAttributes = z.record(z.string(), z.string());
 
-export const Visitor = z.looseObject({
-  href: z.optional(z.string()),
-  id: GliaId,
-  name: nullableString,
-  email: nullableString,
-  phone: nullableString,
-  note: nullableString,
-  custom_attributes: CustomAttributes,
-  banned: z.boolean(),
-  authenticated_attributes: z.optional(z.record(z.string(), z.unknown())),
-  generated_name: z.optional(nullableString),
+/** A visitor as Glia shows it (`GET`/`PATCH /sites/{site}/visitors/{id}`): the proxy reads none of it. */
+export const Visitor = tolerantObject({
+  id: maybe(GliaRef),
+  href: maybe(z.string()),
+  name: maybe(z.string()),
+  note: maybe(z.string()),
+  custom_attributes: maybe(z.record(z.string(), z.string())),
 });
 export type Visitor = z.infer<typeof Visitor>;
 

@@ -1,21 +1,29 @@
 /**
- * @module The webhook deliveries Glia makes for a queue ticket and its engagement (docs/glia.md, "Webhooks").
- * Received, so loose: Glia may add fields. Shapes not seen in any source are the simulator's
- * choice and marked so.
+ * @module The webhook deliveries Glia makes for a queue ticket and its engagement, read tolerantly
+ * (docs/glia.md, "What the proxy reads"). Integrators confirm `engagement.start` as
+ * `{id, source, visitor_id}` and a chat message as `{content, engagement_id, target, timestamp,
+ * type}`; everything else the proxy would like to have is optional here, and a delivery is
+ * refused only when it lacks what nothing can be done without (the engagement's id, a message's
+ * content).
  */
 import {z} from 'zod/mini';
-import {GliaId} from './common.js';
+import {GliaRef, maybe} from './common.js';
 import {ChatMessage} from './engagement.js';
 
-const SubEngagement = z.looseObject({id: z.string(), operator_id: GliaId, site_id: GliaId});
+const SubEngagement = z.looseObject({
+  id: maybe(z.string()),
+  /** `null` while nobody serves the visitor. */
+  operator_id: maybe(GliaRef),
+  site_id: maybe(GliaRef),
+});
 
 const EngagementRef = z.looseObject({
-  id: GliaId,
-  visitor_id: GliaId,
-  source: z.optional(z.nullable(z.string())),
-  current_sub_engagement: z.optional(SubEngagement),
-  /** [SIM-CHOICE] the queue ticket that produced the engagement. */
-  queue_ticket_id: z.optional(GliaId),
+  id: GliaRef,
+  visitor_id: maybe(GliaRef),
+  source: maybe(z.string()),
+  current_sub_engagement: maybe(SubEngagement),
+  /** The simulator's own addition: the queue ticket that produced the engagement. */
+  queue_ticket_id: maybe(GliaRef),
 });
 
 export const EngagementStartEvent = z.looseObject({
@@ -26,20 +34,20 @@ export const EngagementTransferEvent = z.looseObject({
   event_type: z.literal('engagement.transfer'),
   engagement: EngagementRef,
 });
-/** [SIM-CHOICE] `end_reason` borrows the vocabulary of an engagement leg (docs/glia.md, "Engagements"). */
+/** `end_reason` is the simulator's choice, in the vocabulary of an engagement leg. */
 export const EngagementEndEvent = z.looseObject({
   event_type: z.literal('engagement.end'),
   engagement: z.looseObject({
-    id: GliaId,
-    visitor_id: z.optional(GliaId),
-    end_reason: z.optional(z.string()),
+    id: GliaRef,
+    visitor_id: maybe(GliaRef),
+    end_reason: maybe(z.string()),
   }),
 });
-/** [SIM-CHOICE] the payload is unseen (docs/glia.md, "Webhooks"). */
+/** No source shows this payload: the delivery is about the session's own ticket in any case. */
 export const EngagementRequestFailureEvent = z.looseObject({
   event_type: z.literal('engagement.request.failure'),
-  queue_ticket: z.looseObject({id: GliaId, visitor_id: GliaId}),
-  reason: z.optional(z.string()),
+  queue_ticket: maybe(z.looseObject({id: maybe(GliaRef), visitor_id: maybe(GliaRef)})),
+  reason: maybe(z.string()),
 });
 export const ChatMessageEvent = z.looseObject({
   event_type: z.literal('engagement.chat.message'),
@@ -47,13 +55,15 @@ export const ChatMessageEvent = z.looseObject({
 });
 export const ChatMessageStatusEvent = z.looseObject({
   event_type: z.literal('engagement.chat.message_status'),
-  message: z.looseObject({id: GliaId, status: z.string(), engagement_id: z.optional(GliaId)}),
+  message: maybe(
+    z.looseObject({id: maybe(GliaRef), status: maybe(z.string()), engagement_id: maybe(GliaRef)})
+  ),
 });
 
-/** [SIM-CHOICE] see `engagement.operator_typing` in queue.ts. */
+/** The simulator's own event: see `engagement.operator_typing` in queue.ts. */
 export const OperatorTypingEvent = z.looseObject({
   event_type: z.literal('engagement.operator_typing'),
-  engagement: z.looseObject({id: GliaId, visitor_id: GliaId}),
+  engagement: z.looseObject({id: GliaRef, visitor_id: maybe(GliaRef)}),
   typing: z.boolean(),
 });
 
