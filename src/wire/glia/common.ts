@@ -15,7 +15,7 @@ export const nullableString = z.nullable(z.string());
 
 /**
  * An id Glia sent us: any non-empty string. Ids we send are UUIDs, but what Glia sends is only
- * read, and its own samples carry ids that are not UUIDs (docs/glia.md, "What the proxy reads").
+ * read, and its own samples carry ids that are not UUIDs (docs/glia.md, "What we relaxed").
  */
 export const GliaRef = z.string().check(z.minLength(1));
 

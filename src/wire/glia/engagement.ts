@@ -1,6 +1,6 @@
 /**
  * @module Engagements and chat messages. What the proxy sends is strict; what Glia answers is read
- * tolerantly (docs/glia.md, "What the proxy reads"): only the fields the proxy uses, each optional
+ * tolerantly (docs/glia.md, "What we relaxed"): only the fields the proxy uses, each optional
  * unless nothing can be done without it, enums as plain strings that the reader maps.
  */
 import {z} from 'zod/mini';

@@ -1,6 +1,6 @@
 /**
  * @module The webhook deliveries Glia makes for a queue ticket and its engagement, read tolerantly
- * (docs/glia.md, "What the proxy reads"). Integrators confirm `engagement.start` as
+ * (docs/glia.md, "What we relaxed"). Integrators confirm `engagement.start` as
  * `{id, source, visitor_id}` and a chat message as `{content, engagement_id, target, timestamp,
  * type}`; everything else the proxy would like to have is optional here, and a delivery is
  * refused only when it lacks what nothing can be done without (the engagement's id, a message's
