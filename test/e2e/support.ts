@@ -35,24 +35,35 @@ export interface Demo {
 }
 
 export interface Stopped {
-  /** How npm ended: its exit code, or the signal (npm re-raises a SIGINT it received). */
+  /** How npm ended: its exit code, or the signal (npm re-raises a SIGINT or SIGTERM it received). */
   npm: number | NodeJS.Signals | null;
-  /** Processes of the group were still alive 20 s after Ctrl+C (they are then killed). */
+  /** Processes of the group were still alive 20 s after the signal (they are then killed). */
   lingered: boolean;
 }
 
+/** A command run through npm (`npm start`, `npx …`) as a process group of its own. */
+export interface NpmProcess {
+  output(): string;
+  /** Resolves once the output holds `text`; rejects if npm exits first or after 60 s. */
+  until(text: string): Promise<void>;
+  /** Signals the whole group, as Ctrl+C (SIGINT) in a terminal does; waits for every process. */
+  stop(signal?: NodeJS.Signals): Promise<Stopped>;
+}
+
 /**
- * Starts the demo with `npm start` (extra `args` go after `--`) and resolves once it says it is
- * running. npm runs the script through a shell, so the demo is a grandchild: it gets a process
- * group of its own, and stopping it signals the whole group, as Ctrl+C in a terminal does.
+ * Spawns `npm`/`npx` with `args`. npm runs a script or a bin through a shell, so the program is a
+ * grandchild: it gets a process group of its own, and stopping signals the whole group.
  */
-export async function startDemo(args: string[] = []): Promise<Demo> {
-  const [port, simPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], {
-    cwd: root,
+export function spawnNpm(
+  command: 'npm' | 'npx',
+  args: string[],
+  options: {cwd: string | URL; env?: NodeJS.ProcessEnv}
+): NpmProcess {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: options.cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {...process.env, PORT: String(port), SIM_PORT: String(simPort), NO_COLOR: '1'},
+    env: {...process.env, ...options.env, NO_COLOR: '1'},
   });
   const group = child.pid!;
   let output = '';
@@ -61,6 +72,8 @@ export async function startDemo(args: string[] = []): Promise<Demo> {
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal))
   );
+  let ended = false;
+  void exited.then(() => (ended = true));
   /** Signals every process of the group (0: only asks whether one is left); false once none is. */
   const signal = (name: NodeJS.Signals | 0) => {
     try {
@@ -69,28 +82,25 @@ export async function startDemo(args: string[] = []): Promise<Demo> {
       return false;
     }
   };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (output.includes('is running')) done(resolve);
-      }, 100);
-      const done = (then: () => void) => {
-        clearInterval(timer);
-        then();
-      };
-      void exited.then(() => done(() => reject(new Error(`the demo exited:\n${output}`))));
-      setTimeout(() => done(() => reject(new Error(`the demo did not start:\n${output}`))), 60_000);
-    });
-  } catch (error) {
-    signal('SIGKILL');
-    throw error;
-  }
+  const what = `${command} ${args.join(' ')}`;
   return {
-    pageUrl: `http://localhost:${port}/`,
-    simUrl: `http://127.0.0.1:${simPort}`,
     output: () => output,
-    stop: async () => {
-      signal('SIGINT');
+    until: async (text) => {
+      const deadline = Date.now() + 60_000;
+      while (!output.includes(text)) {
+        if (ended) {
+          signal('SIGKILL');
+          throw new Error(`${what} exited:\n${output}`);
+        }
+        if (Date.now() > deadline) {
+          signal('SIGKILL');
+          throw new Error(`${what} did not say "${text}" within 60 s:\n${output}`);
+        }
+        await delay(100);
+      }
+    },
+    stop: async (name = 'SIGINT') => {
+      signal(name);
       const npm = await exited;
       // npm may end before its grandchild has: wait for the group to empty.
       const deadline = Date.now() + 20_000;
@@ -99,6 +109,25 @@ export async function startDemo(args: string[] = []): Promise<Demo> {
       const lingered = signal('SIGKILL');
       return {npm, lingered};
     },
+  };
+}
+
+/**
+ * Starts the demo with `npm start` (extra `args` go after `--`) and `PORT`/`SIM_PORT` set to free
+ * ports, and resolves once it says it is running.
+ */
+export async function startDemo(args: string[] = []): Promise<Demo> {
+  const [port, simPort] = [await freePort(), await freePort()];
+  const demo = spawnNpm('npm', ['start', ...(args.length ? ['--', ...args] : [])], {
+    cwd: root,
+    env: {PORT: String(port), SIM_PORT: String(simPort)},
+  });
+  await demo.until('is running');
+  return {
+    pageUrl: `http://localhost:${port}/`,
+    simUrl: `http://127.0.0.1:${simPort}`,
+    output: demo.output,
+    stop: () => demo.stop('SIGINT'),
   };
 }
 
