@@ -163,7 +163,8 @@ describe('the browser edge', () => {
     assert.equal(foreign.status, 403);
     assert.equal(errorOf(foreign.body).code, 'origin-not-allowed');
     assert.equal(foreign.headers.get('access-control-allow-origin'), null);
-    assert.equal(h.proxy.store.size, 0);
+    assert.equal(await h.metric('glia_handoff_sessions'), 0);
+    assert.equal((await h.simLog()).requests.length, 0, 'nothing reached Glia');
     const curl = await h.proxy.request('/handoff/sessions', {
       method: 'POST',
       headers: {'content-type': 'application/json'},
@@ -189,7 +190,7 @@ describe('the browser edge', () => {
       assert.equal(errorOf(r.body).code, 'validation');
       assert.match(errorOf(r.body).message, expected);
     }
-    assert.equal(h.proxy.store.size, 0);
+    assert.equal(await h.metric('glia_handoff_sessions'), 0);
     assert.equal((await h.simLog()).requests.length, 0);
   });
 

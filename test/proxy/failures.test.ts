@@ -62,7 +62,7 @@ describe('a misconfigured proxy says which step failed and how to fix it', () =>
       assert.equal(error.step, step);
       assert.match(error.message, /403/);
       assert.match(error.hint ?? '', new RegExp(`"${label}" permission \\(${policy}\\)`));
-      assert.equal(h.proxy.store.size, 0);
+      assert.equal(await h.metric('glia_handoff_sessions'), 0, 'the failed start keeps no session');
       assert.equal((await h.simState()).tickets.length, 0);
     });
   }
@@ -115,6 +115,19 @@ describe('a misconfigured proxy says which step failed and how to fix it', () =>
     });
     const session = await h.start();
     assert.equal(session.status, 'queued');
+    // The hiccup happened, and was retried: Glia saw the 503 and then the update that worked.
+    const updates = (await h.simLog()).requests.filter(
+      (r) => r.method === 'PATCH' && r.path.startsWith(`/sites/${SEED.siteId}/visitors/`)
+    );
+    assert.deepEqual(
+      updates.map((r) => r.status),
+      [503, 200]
+    );
+    assert.equal(
+      await h.metric('glia_handoff_glia_calls_total', {step: 'update-visitor', status: '503'}),
+      1
+    );
+    assert.equal(await h.metric('glia_handoff_sessions_created_total', {outcome: 'ok'}), 1);
   });
 
   it('an ending that Glia refuses leaves the conversation as it was, so the widget can retry', async (t) => {

@@ -62,7 +62,7 @@ describe('the event stream', () => {
     const tabB = await h.stream(session.id, session.token);
     await h.accept();
     assert.deepEqual(await tabA.events(3), await tabB.events(3));
-    assert.equal(h.proxy.store.get(session.id)?.openStreams, 2);
+    assert.equal(await h.metric('glia_handoff_open_streams'), 2);
     await tabA.drop();
     await tabB.drop();
   });

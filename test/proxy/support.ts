@@ -192,6 +192,11 @@ export function setup(options: SetupOptions = {}) {
     };
   }
 
+  /** A metric as an operator scrapes it from `GET /metrics` (summed over `labels`' matches). */
+  async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    return metricValue(await (await app.request('/metrics')).text(), name, labels);
+  }
+
   /** The newest ticket in the simulator. */
   async function latestTicket() {
     const state = await simState();
@@ -298,6 +303,7 @@ export function setup(options: SetupOptions = {}) {
     operator,
     simState,
     simLog,
+    metric,
     latestTicket,
     accept,
     stream,
@@ -311,6 +317,27 @@ export function setup(options: SetupOptions = {}) {
 export type Harness = ReturnType<typeof setup>;
 
 export const newMessageId = (): string => randomUUID();
+
+/**
+ * The value of a metric in Prometheus' text format: the sum of the series of `name` whose labels
+ * include `labels` (all of them when `labels` is empty); 0 when there is none.
+ */
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {}
+): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const has = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]])
+    );
+    if (Object.entries(labels).every(([key, value]) => has[key] === value)) sum += Number(match[3]);
+  }
+  return sum;
+}
 
 /** Lets pending promise callbacks run (webhook processing, background sends). */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -66,17 +66,25 @@ describe('parseFrame', () => {
   });
 });
 
-/** A scripted stand-in for the proxy's events route. */
+/**
+ * A scripted stand-in for the proxy's events route. It records what each request carried, for the
+ * test to assert afterwards: an assertion in here would be caught by the stream's reconnect logic
+ * and show only as a timeout.
+ */
 function scriptedFetch(answers: Array<(headers: Headers) => Response | Promise<Response>>) {
+  /** Each request's Last-Event-ID. */
   const seen: Array<string | null> = [];
+  /** Each request's Authorization. */
+  const authorizations: Array<string | null> = [];
   const fetcher = (async (_url: RequestInfo | URL, init?: RequestInit) => {
     const headers = new Headers(init?.headers);
     seen.push(headers.get('Last-Event-ID'));
+    authorizations.push(headers.get('Authorization'));
     const answer = answers.shift();
     if (!answer) return new Promise<Response>(() => undefined);
     return answer(headers);
   }) as typeof fetch;
-  return {fetcher, seen};
+  return {fetcher, seen, authorizations};
 }
 
 const streamOf = (text: string) =>
@@ -88,11 +96,8 @@ describe('EventStream', () => {
 
   it('sends the bearer token and resumes after the last event id when the stream drops', async () => {
     const results: FrameResult[] = [];
-    const {fetcher, seen} = scriptedFetch([
-      (headers) => {
-        expect(headers.get('Authorization')).to.equal('Bearer secret-token');
-        return streamOf(`id: 4\ndata: ${typing(true)}\n\nid: 5\ndata: ${typing(false)}\n\n`);
-      },
+    const {fetcher, seen, authorizations} = scriptedFetch([
+      () => streamOf(`id: 4\ndata: ${typing(true)}\n\nid: 5\ndata: ${typing(false)}\n\n`),
       () => streamOf(`id: 6\ndata: ${typing(true)}\n\n`),
     ]);
     stream = new EventStream({
@@ -107,6 +112,10 @@ describe('EventStream', () => {
     });
     await waitUntil(() => results.length === 3, 'three frames', {timeout: 4000});
     expect(seen.slice(0, 2)).to.deep.equal(['3', '5']);
+    expect(authorizations.slice(0, 2)).to.deep.equal([
+      'Bearer secret-token',
+      'Bearer secret-token',
+    ]);
     expect(results.map((r) => r.id)).to.deep.equal(['4', '5', '6']);
   });
 

@@ -191,7 +191,11 @@ describe('<glia-handoff> resilience', () => {
       await chat.reload();
       await chat.open();
       await chat.waitFor(() => chat.status() === 'failed', 'the lost session');
-      expect(chat.button('Start a new chat')).to.be.instanceOf(HTMLButtonElement);
+      await chat.click(chat.button('Start a new chat'));
+      await chat.waitFor(() => chat.has('form.prechat'), 'the pre-chat form');
+      await chat.start('The VPN still drops');
+      expect(chat.status()).to.equal('queued');
+      expect(fakeProxy.sessions.size).to.equal(1, 'a new session on the proxy');
     });
   });
 });
