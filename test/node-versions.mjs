@@ -2,6 +2,7 @@
 // it): each runtime comes from the npm registry's `node` package through npx, so a machine needs
 // no version manager. `npm test` runs this after the suites on the Node that runs npm.
 import {spawnSync} from 'node:child_process';
+import {dirname, delimiter} from 'node:path';
 
 const VERSIONS = ['22', '24'];
 
@@ -12,12 +13,25 @@ if (!process.env.CI) {
 
 const failed = [];
 for (const version of VERSIONS) {
-  console.log(`\n=== The Node suites on Node ${version} ===`);
-  const run = spawnSync(
+  // Only the runtime's path comes from npx: running the suites inside `npx --call` would leave its
+  // npm_config_call in the environment, and every npx the suites run would fail on it.
+  const where = spawnSync(
     'npx',
-    ['--yes', '--package', `node@${version}`, '--call', 'node --version && npm run test:node'],
-    {stdio: 'inherit'}
+    ['--yes', '--package', `node@${version}`, '--', 'node', '-p', 'process.execPath'],
+    {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}
   );
+  const node = where.stdout?.trim();
+  if (where.status !== 0 || !node) {
+    console.error(`Could not fetch Node ${version} from the registry.`);
+    failed.push(version);
+    continue;
+  }
+  console.log(`\n=== The Node suites on Node ${version} (${node}) ===`);
+  const env = {...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`};
+  const run = spawnSync('sh', ['-c', 'node --version && npm run test:node'], {
+    stdio: 'inherit',
+    env,
+  });
   if (run.status !== 0) failed.push(version);
 }
 if (failed.length) {
