@@ -1,10 +1,12 @@
 /**
- * `glia-handoff doctor [--ticket] [--json] [--env-file <path>] [--timeout <seconds>]`: checks the
+ * `glia-handoff doctor [--ticket] [--json] [--env-file <path>] [--timeout <seconds>] [--record <file>]`: checks the
  * proxy's configuration against Glia step by step and prints the checklist. Reads the same
  * environment and optional `.env` as `glia-handoff proxy`. Exit 0 when every check passed, 1 when
  * one failed, 2 for a usage error.
  */
 import {lookup} from 'node:dns/promises';
+import {writeFile} from 'node:fs/promises';
+import type {RecordedAnswer} from './doctor/record.js';
 import {renderJson, renderText} from './doctor/render-report.js';
 import {runDoctor} from './doctor/run-doctor.js';
 import {loadEnvFile, parseCommand} from './command.js';
@@ -21,6 +23,9 @@ the fix. Nothing printed contains the key's secret or a token.
   --env-file <path>    read variables from this file too (default: .env if present;
                        values already in the environment win)
   --timeout <seconds>  how long to wait for each answer from Glia (default 10)
+  --record <file>      write every answer Glia gave, redacted (ids, names, e-mails, tokens and
+                       secrets replaced; field names and types kept), to attach to a bug report
+                       or turn into a test fixture (docs/glia.md)
   -h, --help           this text
 
 Reads the variables of glia-handoff proxy: GLIA_API_BASE, GLIA_SITE_ID, GLIA_QUEUE_ID,
@@ -34,6 +39,7 @@ export async function run(args: string[]): Promise<number> {
     json: {type: 'boolean', default: false},
     'env-file': {type: 'string'},
     timeout: {type: 'string'},
+    record: {type: 'string'},
   });
   if ('exit' in parsed) return parsed.exit;
   const {values} = parsed;
@@ -46,13 +52,26 @@ export async function run(args: string[]): Promise<number> {
   }
   if (!loadEnvFile('doctor', values['env-file'])) return 2;
 
+  let recorded: RecordedAnswer[] | undefined;
   const report = await runDoctor({
     env: process.env,
     fetch: (url, init) => fetch(url, init),
     ticket: values.ticket,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     lookup: async (hostname) => (await lookup(hostname, {all: true})).map((a) => a.address),
+    record: values.record === undefined ? undefined : (answers) => (recorded = answers),
   });
+  if (values.record !== undefined && recorded) {
+    try {
+      await writeFile(values.record, `${JSON.stringify(recorded, null, 2)}\n`);
+      console.error(`Recorded ${recorded.length} answers from Glia, redacted, in ${values.record}`);
+    } catch (error) {
+      console.error(
+        `glia-handoff doctor: cannot write ${values.record}: ${(error as Error).message}`
+      );
+      return 2;
+    }
+  }
   if (values.json) process.stdout.write(renderJson(report));
   else {
     const noColor = (process.env.NO_COLOR ?? '') !== '';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -89,6 +89,18 @@ describe('glia-handoff doctor, the command', () => {
     };
     assert.equal(report.ok, true);
     assert.equal(report.steps.find((s) => s.step === 'cancel-ticket')?.ok, true);
+  });
+
+  it('writes the answers it received, redacted, with --record', async () => {
+    const file = join(cwd, 'answers.json');
+    const r = await cli(['doctor', '--ticket', '--record', file], env(), cwd);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /Recorded \d+ answers from Glia, redacted, in .*answers\.json/);
+    const text = await readFile(file, 'utf8');
+    const recorded = JSON.parse(text) as Array<{_source: {request: string}; body: unknown}>;
+    assert.ok(recorded.some((a) => a._source.request === 'GET /queues/{queue_id}'));
+    for (const value of [SEED.serviceCredential.apiKeySecret, SEED.siteId, SEED.openQueue.id])
+      assert.ok(!text.includes(value), `the recording holds ${value}`);
   });
 
   it('exits 1 with a bad key, and names the token step without printing the secret', async () => {

@@ -12,6 +12,8 @@
 import assert from 'node:assert/strict';
 import {readFileSync, readdirSync} from 'node:fs';
 import {describe, it} from 'node:test';
+import type {RecordedAnswer} from '../../src/cli/doctor/record.js';
+import {runDoctor} from '../../src/cli/doctor/run-doctor.js';
 import {createProxyApp} from '../../src/proxy/app.js';
 import {loadConfig} from '../../src/proxy/config.js';
 import type {GliaFetch} from '../../src/proxy/glia/glia-client.js';
@@ -28,7 +30,9 @@ import type {
   SessionSnapshot,
   StartSessionResponse,
 } from '../../src/wire/handoff/index.js';
-import {PAGE_ORIGIN, simEnv} from './support.js';
+import {createSimulator} from '../../src/simulator/app.js';
+import {SHAPES} from '../../src/simulator/deps.js';
+import {PAGE_ORIGIN, SEED, simEnv} from './support.js';
 
 const FOLDER = new URL('../fixtures/glia/', import.meta.url);
 
@@ -280,10 +284,15 @@ const READERS: Array<{
       for (const queue of queues) {
         const {client, unexpected} = clientAnswering(() => json(queue));
         const read = await client.getQueue(String(queue.id));
-        assert.equal(read.status, queue.status);
-        assert.deepEqual(read.media, asJson(queue.available_properties).media);
-        assert.equal(read.averageWaitSeconds, queue.average_wait_time);
-        assert.deepEqual(unexpected, []);
+        const media = (queue.available_properties as Json | undefined)?.media;
+        assert.equal(read.status, queue.status ?? 'unknown');
+        assert.deepEqual(read.media, media);
+        assert.equal(read.averageWaitSeconds, queue.average_wait_time ?? undefined);
+        // What doctor and the widget need is there, or its absence is reported.
+        assert.deepEqual(
+          unexpected,
+          media ? [] : ['queue missing_field available_properties.media']
+        );
       }
     },
   },
@@ -339,10 +348,45 @@ const READERS: Array<{
   },
   {
     what: 'a visitor as Glia shows it: an update answered with it succeeds',
-    claims: (s) => /^GET\|PATCH \/sites\/|^\(visitor information/.test(s.source.request ?? ''),
+    claims: (s) =>
+      /^(GET\|PATCH|GET|PATCH) \/sites\/|^\(visitor information/.test(s.source.request ?? ''),
     async check({body}) {
       const {client} = clientAnswering(() => json(body));
       await client.updateVisitor('v-1', {note: 'from the corpus'});
+    },
+  },
+  {
+    what: 'a token exchange: the lifetime Glia gave, or the assumed hour',
+    claims: (s) => /^POST \/(operator_authentication|sites)\/tokens$/.test(s.source.request ?? ''),
+    async check({body, source}) {
+      const site = source.request!.includes('/sites/');
+      const client = new GliaClient({
+        apiBase: 'https://api.glia.test',
+        siteId: 's',
+        apiKeyId: 'k',
+        apiKeySecret: 'key-secret-of-the-corpus',
+        credentialType: site ? 'site' : 'service',
+        fetch: () => json(body),
+      });
+      const expires = asJson(body).expires_in;
+      assert.equal(
+        (await client.exchangeToken()).expiresInSeconds,
+        typeof expires === 'number' ? expires : 3300
+      );
+    },
+  },
+  {
+    what: 'a queue ticket answer: the session goes on with whatever it says',
+    claims: (s) => /^POST \/queue_tickets$/.test(s.source.request ?? ''),
+    async check({body, source}) {
+      const {client} = clientAnswering((_method, path) =>
+        path === '/visitors'
+          ? json({id: 'v-1', access_token: 'stand-in-visitor-token'})
+          : json(body, source.status ?? 201)
+      );
+      const {ticket} = await client.createQueueTicket(await visitorOf(client), {queueId: 'q'});
+      const id = asJson(body).id;
+      assert.equal(ticket.id, typeof id === 'string' ? id : undefined);
     },
   },
   {
@@ -363,6 +407,17 @@ const READERS: Array<{
   },
 ];
 
+/** Runs every sample through the one reader that claims it. */
+async function read(sample: Sample): Promise<void> {
+  const readers = READERS.filter((reader) => reader.claims(sample));
+  assert.equal(
+    readers.length,
+    1,
+    `readers for ${sample.file}: ${readers.map((r) => r.what).join('; ') || 'none (add one above)'}`
+  );
+  await readers[0]!.check(sample);
+}
+
 describe('the corpus of Glia samples, through the readers the proxy uses', () => {
   it('has samples, each with its provenance', () => {
     assert.ok(samples.length > 0);
@@ -370,15 +425,35 @@ describe('the corpus of Glia samples, through the readers the proxy uses', () =>
       assert.ok(sample.source && (sample.source.request || sample.source.kind), sample.file);
   });
 
-  for (const sample of samples) {
-    it(sample.file, async () => {
-      const readers = READERS.filter((reader) => reader.claims(sample));
-      assert.equal(
-        readers.length,
-        1,
-        `readers for ${sample.file}: ${readers.map((r) => r.what).join('; ') || 'none (add one above)'}`
-      );
-      await readers[0]!.check(sample);
+  for (const sample of samples) it(sample.file, () => read(sample));
+});
+
+describe('a `doctor --record` file, as it would become a fixture', () => {
+  for (const shapes of SHAPES) {
+    it(`reads every answer doctor recorded from the simulator (${shapes} answers)`, async () => {
+      const sim = createSimulator({shapes, fetch: async () => new Response(null, {status: 204})});
+      try {
+        let recorded: RecordedAnswer[] = [];
+        await runDoctor({
+          env: {
+            GLIA_API_BASE: 'https://api.glia.test',
+            GLIA_SITE_ID: SEED.siteId,
+            GLIA_QUEUE_ID: SEED.openQueue.id,
+            GLIA_API_KEY_ID: SEED.serviceCredential.apiKeyId,
+            GLIA_API_KEY_SECRET: SEED.serviceCredential.apiKeySecret,
+            PUBLIC_URL: 'https://handoff.example.com',
+          },
+          timeoutMs: 2000,
+          fetch: (url, init) => sim.app.request(url, init),
+          ticket: true,
+          record: (answers) => (recorded = answers),
+        });
+        assert.ok(recorded.length >= 5);
+        for (const [index, entry] of recorded.entries())
+          await read({file: `record #${index}`, source: entry._source, body: entry.body});
+      } finally {
+        sim.close();
+      }
     });
   }
 });

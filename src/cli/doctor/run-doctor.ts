@@ -21,6 +21,8 @@ import {diagnose} from './diagnose.js';
 import type {DiagnoseContext} from './diagnose.js';
 import {STEP_TITLES, isFailed, isPassed, isSkipped, outcome} from './doctor-report.js';
 import type {DoctorReport, DoctorStep, DoctorStepId} from './doctor-report.js';
+import type {RecordedAnswer} from './record.js';
+import {recording} from './record.js';
 import {redactReport} from './redact-report.js';
 import {watchFetch} from './watch-fetch.js';
 
@@ -37,6 +39,8 @@ export interface DoctorOptions {
   timeoutMs?: number;
   /** Resolves PUBLIC_URL's host, to spot names that resolve only to private addresses. Omitted: no DNS. */
   lookup?: Lookup;
+  /** Given every answer Glia gave, redacted (`--record`). */
+  record?: (answers: RecordedAnswer[]) => void;
 }
 
 /** The details doctor gives its test visitor, so an agent who meets it knows what it is. */
@@ -192,6 +196,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   steps.push(outcome.skipped('engagement', AFTER_ACCEPT));
 
   const report: DoctorReport = {ok: !steps.some(isFailed), steps};
+  options.record?.(recording(watched.answers, [...secrets, ...watched.tokens], options.now));
   return redactReport(report, [...secrets, ...watched.tokens]);
 }
 

@@ -4,11 +4,14 @@
  * the report can be scrubbed of them before anything is printed.
  */
 import type {GliaFetch} from '../../proxy/glia/glia-client.js';
+import type {SeenAnswer} from './record.js';
 
 export interface WatchedFetch {
   fetch: GliaFetch;
   /** Every `token` / `access_token` Glia answered with. */
   readonly tokens: Set<string>;
+  /** Every answer, in order, for `--record` (unredacted: redact before writing it anywhere). */
+  readonly answers: SeenAnswer[];
   /** Why the most recent failed connection failed, in a word or two. */
   readonly connectionError: string | undefined;
 }
@@ -16,6 +19,7 @@ export interface WatchedFetch {
 /** A `fetch` that records tokens and connection errors, and otherwise passes everything through. */
 export function watchFetch(inner: GliaFetch): WatchedFetch {
   const tokens = new Set<string>();
+  const answers: SeenAnswer[] = [];
   let connectionError: string | undefined;
   const fetch: GliaFetch = async (url, init) => {
     let response: Response;
@@ -26,27 +30,43 @@ export function watchFetch(inner: GliaFetch): WatchedFetch {
       if (!init.signal?.aborted) connectionError = describe(error);
       throw error;
     }
-    await collectTokens(response.clone(), tokens);
+    const text = await response
+      .clone()
+      .text()
+      .catch(() => '');
+    const body = parseJson(text);
+    collectTokens(body, tokens);
+    answers.push({
+      method: init.method,
+      path: new URL(url).pathname,
+      status: response.status,
+      body: text === '' ? undefined : (body ?? text),
+    });
     return response;
   };
   return {
     fetch,
     tokens,
+    answers,
     get connectionError() {
       return connectionError;
     },
   };
 }
 
-async function collectTokens(response: Response, tokens: Set<string>): Promise<void> {
+function parseJson(text: string): unknown {
   try {
-    const body = (await response.json()) as Record<string, unknown>;
-    for (const key of ['token', 'access_token']) {
-      const value = body[key];
-      if (typeof value === 'string' && value !== '') tokens.add(value);
-    }
+    return JSON.parse(text) as unknown;
   } catch {
-    // Not JSON: no token in it.
+    return undefined;
+  }
+}
+
+function collectTokens(body: unknown, tokens: Set<string>): void {
+  if (body === null || typeof body !== 'object') return;
+  for (const key of ['token', 'access_token']) {
+    const value = (body as Record<string, unknown>)[key];
+    if (typeof value === 'string' && value !== '') tokens.add(value);
   }
 }
 
