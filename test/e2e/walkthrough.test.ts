@@ -50,8 +50,8 @@ declare global {
 }
 
 type SimState = {
-  tickets: {id: string; state: string; created_at: string}[];
-  engagements: {id: string; state: string; ticket_id: string}[];
+  tickets: {id: string; state: string; visitor_id: string}[];
+  visitors: {id: string; note?: string}[];
 };
 
 describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
@@ -144,9 +144,14 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
     }
 
     const focusedName = async () => (await focus()).name;
-    const acceptTicket = async () => {
-      const queued = (await simState()).tickets.filter((t) => t.state === 'queued');
-      assert.equal(queued.length, 1, 'one visitor waits');
+    /** The agent accepts this walk's ticket (found by its question: walks run side by side). */
+    const acceptTicket = async (question: string) => {
+      const state = await simState();
+      const visitor = state.visitors.find((v) => v.note === question);
+      const queued = state.tickets.filter(
+        (t) => t.state === 'queued' && t.visitor_id === visitor?.id
+      );
+      assert.equal(queued.length, 1, 'this visitor waits');
       const {engagement} = (await sim('POST', `/__sim/queue_tickets/${queued[0]!.id}/accept`, {
         operator: {name: 'Alex Rivera'},
       })) as {engagement: {id: string}};
@@ -167,7 +172,8 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
     await page.keyboard.press('Enter');
     await expect(widget.locator('#description')).toBeFocused();
     await view('prechat');
-    await page.keyboard.type('The VPN drops every ten minutes since this morning');
+    const question = `The VPN drops every ten minutes since this morning (${label})`;
+    await page.keyboard.insertText(question);
     await tabTo(s.startChat);
     await page.keyboard.press('Enter');
     await expect(widget.locator('[part="queue"]')).toBeVisible();
@@ -175,19 +181,19 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
     await view('queued');
 
     // The agent joins and writes; the person answers.
-    const engagementId = await acceptTicket();
+    const engagementId = await acceptTicket(question);
     await expect(widget.locator('.composer textarea')).toBeFocused();
     await sim('POST', `/__sim/engagements/${engagementId}/messages`, {
       content: 'Hi Jordan, which gateway are you on? jordan.lee@northwind.example is your account?',
     });
     await expect(widget.getByText('which gateway are you on?')).toBeVisible();
-    await page.keyboard.type('Europe-North, since about nine');
+    await page.keyboard.insertText('Europe-North, since about nine');
     await page.keyboard.press('Enter');
     await expect(widget.locator('[data-delivery="sent"]')).toBeVisible();
     const first = widget.locator('[role="log"] li').first();
     assert.equal(
       (await first.locator('.bubble').textContent())?.trim(),
-      'The VPN drops every ten minutes since this morning',
+      question,
       'the question opens the conversation'
     );
     await view('chatting');
@@ -221,7 +227,7 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
     // A new request, cancelled while waiting: no transcript to download.
     await page.keyboard.press('Enter');
     await expect(widget.locator('#description')).toBeFocused();
-    await page.keyboard.type('Printer on floor 3');
+    await page.keyboard.insertText('Printer on floor 3');
     await tabTo(s.startChat);
     await page.keyboard.press('Enter');
     await expect(widget.locator('[part="queue"]')).toBeVisible();
@@ -324,9 +330,7 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
       // A transfer leaves a line, and Alex's console no longer writes as Sam.
       await desk.fill('#transfer-name', 'Sam Okafor');
       await desk.press('#transfer-name', 'Enter');
-      await expect(
-        desk.locator('#messages').getByText('Transferred to Sam Okafor')
-      ).toBeVisible();
+      await expect(desk.locator('#messages').getByText('Transferred to Sam Okafor')).toBeVisible();
       await expect(desk.locator('#holder-note')).toBeVisible();
       assert.equal(await desk.locator('#composer').isVisible(), false, 'no composer for Alex');
       assert.equal(await desk.locator('#end').isVisible(), false);
@@ -350,29 +354,33 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
     }
   });
 
-  for (const viewport of VIEWPORTS) {
-    for (const locale of LOCALES) {
-      for (const scheme of SCHEMES) {
-        const label = `${viewport.name}-${locale}-${scheme}`;
-        it(label, async () => {
-          const context = await browser.newContext({
-            viewport: {width: viewport.width, height: viewport.height},
-            colorScheme: scheme,
-            reducedMotion: 'reduce',
+  // Three walks at a time, each its own visitor: most of a walk is waiting for the page.
+  describe('the visitor', {concurrency: 3}, () => {
+    for (const viewport of VIEWPORTS) {
+      for (const locale of LOCALES) {
+        for (const scheme of SCHEMES) {
+          const label = `${viewport.name}-${locale}-${scheme}`;
+          it(label, async () => {
+            const context = await browser.newContext({
+              viewport: {width: viewport.width, height: viewport.height},
+              colorScheme: scheme,
+              reducedMotion: 'reduce',
+            });
+            const page = await visitorPage(context);
+            try {
+              await walk(page, label, await loadStrings(locale));
+            } catch (error) {
+              // What the person saw when it went wrong.
+              const path = fileURLToPath(new URL(`${label}-failed.png`, SHOTS));
+              await page.screenshot({path}).catch(() => undefined);
+              console.error(`${label} failed; the demo said:\n${demo.output().slice(-3000)}`);
+              throw error;
+            } finally {
+              await context.close();
+            }
           });
-          const page = await visitorPage(context);
-          try {
-            await walk(page, label, await loadStrings(locale));
-          } catch (error) {
-            // What the person saw when it went wrong.
-            const path = fileURLToPath(new URL(`${label}-failed.png`, SHOTS));
-            await page.screenshot({path}).catch(() => undefined);
-            throw error;
-          } finally {
-            await context.close();
-          }
-        });
+        }
       }
     }
-  }
+  });
 });
