@@ -95,6 +95,11 @@ export function engagementState(store: SimulatorStore, engagement: Engagement) {
       content_types: [...engagement.fileSending.contentTypes],
     },
     messages: engagement.messages.map(messageState),
+    // Who held the engagement when: a transfer starts a leg (the console shows it as a line).
+    legs: engagement.legs.map((leg) => ({
+      operator: store.operators.get(leg.operatorId)?.name ?? null,
+      accepted_at: new Date(leg.acceptedAt).toISOString(),
+    })),
     files: [...store.files.values()].filter((f) => f.engagementId === engagement.id).map(fileState),
   };
 }

@@ -237,6 +237,10 @@ export class GliaHandoffElement extends LitElement {
     }
     const {status} = this.#session.state;
     const viewChanged = this.#shownStatus !== undefined && this.#shownStatus !== status;
+    // A panel restored open over the whole screen (a phone) is all there is to see: focus it.
+    if (this.#shownStatus === undefined && this.isOpen && this.#coversScreen()) {
+      this.#focusPending = true;
+    }
     this.#shownStatus = status;
     // Focus follows the person's open/close, and a change of view that took the focused
     // control away (pre-chat → queue → chat); a reload restoring an open panel takes none.
@@ -283,10 +287,36 @@ export class GliaHandoffElement extends LitElement {
   }
 
   #handleKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Tab') this.#keepFocusInside(event);
     if (event.key !== 'Escape' || !this.isOpen) return;
     event.stopPropagation();
     if (this.confirmingEnd) this.#confirmEnd(false);
     else this.close();
+  }
+
+  /**
+   * Where the panel covers the whole screen (phones), Tab goes round inside it, as in a dialog:
+   * the page underneath cannot be seen, so focus must not wander off into it.
+   */
+  #keepFocusInside(event: KeyboardEvent): void {
+    const panel = this.renderRoot.querySelector<HTMLElement>('.panel');
+    if (!panel || !this.#coversScreen()) return;
+    const controls = [
+      ...panel.querySelectorAll<HTMLElement>('a[href], button, input, textarea, [tabindex="0"]'),
+    ].filter((el) => !el.matches(':disabled') && el.getClientRects().length > 0);
+    const [first, last] = [controls[0], controls.at(-1)];
+    const active = this.shadowRoot?.activeElement;
+    if (event.shiftKey ? active !== first : active !== last) return;
+    event.preventDefault();
+    (event.shiftKey ? last : first)?.focus();
+  }
+
+  /** Whether the open panel covers the whole viewport (phones under 480px). */
+  #coversScreen(): boolean {
+    const box = this.renderRoot.querySelector('.panel')?.getBoundingClientRect();
+    return (
+      !!box && box.left <= 0 && box.top <= 0 && box.right >= innerWidth && box.bottom >= innerHeight
+    );
   }
 
   /** Open or close the "End this conversation?" question; focus goes into it and back. */

@@ -184,6 +184,14 @@ describe(
       await page.fill('#transfer-name', 'Sam Okafor');
       await page.click('#transfer-form button');
       await page.waitForSelector('#detail-meta >> text=with Sam Okafor');
+      // The transfer is a line in the conversation, and Morgan no longer writes in it.
+      await page.waitForSelector('#messages .system-line >> text=Transferred to Sam Okafor');
+      await page.waitForSelector('#holder-note >> text=Sam Okafor holds this chat now');
+      assert.equal(await page.isVisible('#composer'), false);
+      // Signed in as Sam, the console writes (and ends) again.
+      await page.fill('#operator-name', 'Sam Okafor');
+      await page.press('#operator-name', 'Tab');
+      await page.waitForSelector('#composer:not([hidden])');
       await page.click('#end');
       await page.waitForSelector('#ended-note:not([hidden])');
       assert.equal((await simState()).engagements[0]?.state, 'ended');

@@ -22,7 +22,11 @@ let typingTimer;
 
 const nameInput = /** @type {HTMLInputElement} */ ($('operator-name'));
 nameInput.value = localStorage.getItem(NAME_KEY) ?? '';
-nameInput.addEventListener('change', () => localStorage.setItem(NAME_KEY, nameInput.value.trim()));
+nameInput.addEventListener('change', () => {
+  localStorage.setItem(NAME_KEY, nameInput.value.trim());
+  // Who may write follows who is signed in.
+  render();
+});
 
 /** The operator name this person works as. */
 function myName() {
@@ -110,7 +114,7 @@ const displayName = (visitor) => visitor?.name || visitor?.generated_name || 'Vi
 
 /** @param {string} iso */
 function since(iso) {
-  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min`;
@@ -129,6 +133,26 @@ function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/**
+ * "waiting 12s", kept current by the once-a-second tick (see tickWaits).
+ * @param {string} iso
+ */
+function waitingSince(iso) {
+  const span = el('span', 'waited', `waiting ${since(iso)}`);
+  span.dataset.since = iso;
+  return span;
+}
+
+/**
+ * An address that may wrap after its @, keeping its name and its domain whole.
+ * @param {string} text
+ */
+function breakable(text) {
+  const node = el('span');
+  for (const part of text.split(/(?<=@)/)) node.append(el('span', '', part), el('wbr'));
   return node;
 }
 
@@ -193,10 +217,9 @@ function ticketCard(ticket) {
   const visitor = visitorOf(ticket.visitor_id);
   const button = cardButton('ticket', ticket.id, 'card card-waiting');
   const top = el('div', 'card-top');
-  top.append(
-    el('span', 'card-name', displayName(visitor)),
-    el('span', 'card-time', `waiting ${since(ticket.created_at)}`)
-  );
+  const time = el('span', 'card-time');
+  time.append(waitingSince(ticket.created_at));
+  top.append(el('span', 'card-name', displayName(visitor)), time);
   button.append(top, el('div', 'card-line', visitor?.note || queueName(ticket.queue_id)));
   return button;
 }
@@ -252,26 +275,38 @@ function renderDetail() {
   const visitor = visitorOf((ticket ?? engagement).visitor_id);
   const waiting = ticket?.state === 'queued';
   const live = engagement?.state === 'active';
+  // Only the operator who holds the engagement writes in it; after a transfer that is someone else.
+  const holder = engagement?.operator?.name ?? '';
+  const mine = live && holder === myName();
   $('visitor-name').textContent = displayName(visitor);
-  $('detail-meta').textContent = ticket
-    ? `${queueName(ticket.queue_id)} · ${waiting ? `waiting ${since(ticket.created_at)}` : ticket.state}`
-    : `${queueName(engagement.queue_id)} · with ${engagement.operator?.name ?? 'nobody'} · since ${clock(engagement.created_at)}${
-        live ? '' : ` · ended by ${engagement.ended_by ?? 'someone'}`
-      }`;
+  const meta = $('detail-meta');
+  if (ticket) {
+    meta.replaceChildren(
+      `${queueName(ticket.queue_id)} · `,
+      waiting ? waitingSince(ticket.created_at) : ticket.state
+    );
+  } else {
+    meta.textContent = `${queueName(engagement.queue_id)} · with ${holder || 'nobody'} · since ${clock(engagement.created_at)}${
+      live ? '' : ` · ended by ${engagement.ended_by ?? 'someone'}`
+    }`;
+  }
   $('accept').hidden = !waiting;
   $('reject').hidden = !waiting;
-  $('transfer-form').hidden = !live;
-  $('end').hidden = !live;
-  $('composer').hidden = !live;
-  $('choice-form').hidden = !live;
+  $('transfer-form').hidden = !mine;
+  $('end').hidden = !mine;
+  $('composer').hidden = !mine;
+  $('choice-form').hidden = !mine;
   $('ended-note').hidden = !engagement || live;
   $('ended-note').textContent = engagement && !live ? 'This engagement has ended.' : '';
+  $('holder-note').hidden = !live || mine;
+  $('holder-note').textContent =
+    live && !mine ? `${holder} holds this chat now. Sign in as ${holder} to write in it.` : '';
 
   const typing = $('typing');
   typing.hidden = !(live && engagement.visitor_typing);
   typing.textContent = `${displayName(visitor)} is typing…`;
 
-  renderMessages(engagement, waiting);
+  renderMessages(engagement, waiting, visitor);
   renderVisitor(
     visitor,
     ticket ?? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id)
@@ -279,18 +314,54 @@ function renderDetail() {
 }
 
 /**
+ * The visitor's question (their note), as the first message of the conversation.
+ * @param {any} visitor
+ * @param {string} at
+ */
+function questionItem(visitor, at) {
+  const li = el('li', 'message message-visitor question');
+  li.append(
+    el('div', 'bubble', visitor.note),
+    el('span', 'message-meta', `${displayName(visitor)} · question · ${clock(at)}`)
+  );
+  return li;
+}
+
+/**
+ * A transfer, as a line between the messages.
+ * @param {any} leg
+ */
+function transferItem(leg) {
+  return el(
+    'li',
+    'system-line',
+    `Transferred to ${leg.operator ?? 'another operator'} · ${clock(leg.accepted_at)}`
+  );
+}
+
+/**
  * @param {any} engagement
  * @param {boolean} waiting
+ * @param {any} visitor
  */
-function renderMessages(engagement, waiting) {
+function renderMessages(engagement, waiting, visitor) {
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const items = [];
   if (waiting)
     items.push(el('li', 'system-line', 'Waiting for an operator. Accept to start the chat.'));
+  const ticket = engagement
+    ? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id)
+    : undefined;
+  if (visitor?.note && (waiting || engagement))
+    items.push(questionItem(visitor, ticket?.created_at ?? engagement?.created_at));
   if (engagement) {
     items.push(el('li', 'system-line', `Chat started ${clock(engagement.created_at)}`));
+    // Transfers (every leg after the first) sit between the messages, by time.
+    const transfers = (engagement.legs ?? []).slice(1);
     for (const message of engagement.messages) {
+      while (transfers[0] && transfers[0].accepted_at <= message.at)
+        items.push(transferItem(transfers.shift()));
       const li = el('li', `message message-${message.sender}`);
       const who =
         message.sender === 'operator'
@@ -301,6 +372,7 @@ function renderMessages(engagement, waiting) {
       li.append(bubble, el('span', 'message-meta', `${who} · ${clock(message.at)}`));
       items.push(li);
     }
+    items.push(...transfers.map(transferItem));
     if (engagement.state === 'ended')
       items.push(el('li', 'system-line', `Ended by ${engagement.ended_by ?? 'someone'}`));
   }
@@ -351,12 +423,16 @@ function renderVisitor(visitor, ticket) {
   const facts = $('visitor-facts');
   const rows = [
     ['Name', visitor?.name || '—'],
-    ['Email', visitor?.email || '—'],
+    ['Email', visitor?.email ? breakable(visitor.email) : '—'],
     ['Shown as', visitor?.generated_name || '—'],
     ['Queue', ticket ? queueName(ticket.queue_id) : '—'],
   ];
   facts.replaceChildren(
-    ...rows.flatMap(([term, value]) => [el('dt', '', term), el('dd', '', value)])
+    ...rows.flatMap(([term, value]) => {
+      const dd = el('dd');
+      dd.append(value);
+      return [el('dt', '', term), dd];
+    })
   );
   const note = $('visitor-note');
   note.textContent = visitor?.note || 'No description given.';
@@ -411,7 +487,7 @@ const textarea = /** @type {HTMLTextAreaElement} */ ($('message'));
 
 /** @param {boolean} typing */
 async function sendTyping(typing) {
-  if (selected?.kind !== 'engagement') return;
+  if (selected?.kind !== 'engagement' || $('composer').hidden) return;
   const id = selected.id;
   if (typing === (typingSentFor === id)) return;
   typingSentFor = typing ? id : '';
@@ -494,7 +570,11 @@ $('choice-form').addEventListener('submit', async (event) => {
   await refresh();
 });
 
-// Wait times move on even when nothing changes.
-setInterval(() => render(), 15_000);
+/** Wait times move on every second, without redrawing (focus and scroll stay where they are). */
+function tickWaits() {
+  for (const span of document.querySelectorAll('[data-since]'))
+    span.textContent = `waiting ${since(/** @type {HTMLElement} */ (span).dataset.since ?? '')}`;
+}
+setInterval(tickWaits, 1000);
 connect();
 void refresh();

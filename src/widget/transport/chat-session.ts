@@ -77,6 +77,8 @@ export class ChatSession {
   #pendingView: Partial<ViewState> = {};
   /** A view write is on its way; later changes wait in #pendingView. */
   #viewWriting: Promise<unknown> | null = null;
+  /** The newest draft handed to saveView. */
+  #draft: string | null = null;
 
   constructor(options: ChatSessionOptions) {
     const key = new URL(options.proxyUrl || '/', location.href).href.replace(/\/+$/, '');
@@ -86,7 +88,7 @@ export class ChatSession {
     this.#startLock = `glia-handoff:start:${key}`;
     this.store.subscribe(() => this.#react());
     const {signal} = this.#disposed;
-    addEventListener('pagehide', () => this.#writeView(), {signal});
+    addEventListener('pagehide', this.#rescueDraft, {signal});
     document.addEventListener('visibilitychange', this.#flushView, {signal});
     this.ready = this.#restore();
   }
@@ -166,6 +168,7 @@ export class ChatSession {
    * has gathered without waiting.
    */
   saveView(change: Partial<ViewState>): void {
+    if (change.draft !== undefined) this.#draft = change.draft;
     Object.assign(this.#pendingView, change);
     if (!this.#viewWriting) this.#writeView();
   }
@@ -203,13 +206,46 @@ export class ChatSession {
     });
   }
 
-  /** The page is going away or out of sight: write what waits now (pagehide, hidden). */
+  /** The page is out of sight: write what waits now. */
   readonly #flushView = () => {
     if (document.visibilityState === 'hidden') this.#writeView();
   };
 
+  get #rescueKey() {
+    return `glia-handoff:draft:${this.store.key}`;
+  }
+
+  /**
+   * The page is going away (a reload 20 ms after the last key): a write to IndexedDB may not
+   * finish before it does, so the newest draft also goes, synchronously, to this tab's
+   * sessionStorage, for the reload to pick up (restoreDraft).
+   */
+  readonly #rescueDraft = () => {
+    const unwritten = this.#viewWriting !== null || 'draft' in this.#pendingView;
+    this.#writeView();
+    try {
+      if (unwritten && this.#draft !== null) sessionStorage.setItem(this.#rescueKey, this.#draft);
+    } catch {
+      // No sessionStorage (sandboxed frames): the IndexedDB write is all there is.
+    }
+  };
+
+  /** A draft rescued by the last pagehide of this tab wins over the stored one. */
+  async #restoreDraft(): Promise<void> {
+    let draft: string | null = null;
+    try {
+      draft = sessionStorage.getItem(this.#rescueKey);
+      sessionStorage.removeItem(this.#rescueKey);
+    } catch {
+      return;
+    }
+    if (draft === null || draft === this.store.record.view.draft) return;
+    await this.store.update((record) => ({...record, view: {...record.view, draft}}));
+  }
+
   async #restore(): Promise<void> {
     const {session} = await this.store.restore();
+    await this.#restoreDraft();
     if (session.status === 'starting') {
       const locks = await navigator.locks?.query();
       if (!locks?.held?.some((lock) => lock.name === this.#startLock)) {

@@ -142,6 +142,18 @@ describe('<glia-handoff> as a person walks through it', () => {
       type(chat, 'half a thought, and more');
       dispatchEvent(new PageTransitionEvent('pagehide'));
       expect(await stored()).to.equal('half a thought, and more');
+      sessionStorage.clear();
+    });
+
+    it('takes back the draft that the last pagehide kept in this tab, over an older stored one', async () => {
+      const chat = await engagedChat();
+      type(chat, 'an older draft');
+      await chat.close();
+      sessionStorage.setItem(`glia-handoff:draft:${PROXY}`, 'the newest words');
+      await chat.reload();
+      await chat.open();
+      expect(chat.composer.value).to.equal('the newest words');
+      expect(sessionStorage.getItem(`glia-handoff:draft:${PROXY}`)).to.equal(null);
     });
   });
 
