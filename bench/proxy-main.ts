@@ -1,7 +1,8 @@
 /**
  * @module The proxy's process in the bench: `glia-handoff proxy` as the CLI builds it (config from
  * the environment through loadConfig, global fetch to Glia), except that the per-address
- * new-session limit is lifted (every bench visitor comes from 127.0.0.1) and the log level is the
+ * new-session limit and the caps on streams and waiting conversations are lifted (every bench
+ * visitor comes from 127.0.0.1) and the log level is the
  * bench's `BENCH_LOG_LEVEL` (default `info`, the CLI's). Forked with an IPC channel: it says where
  * it listens, and answers `stats` (memory after a full GC, CPU, event-loop delay).
  * Run with --expose-gc.
@@ -32,6 +33,10 @@ function freePort(): Promise<number> {
 
 const port = await freePort();
 const config = loadConfig({
+  // The load comes from one address and holds up to 12,500 streams: lift the per-process caps.
+  MAX_EVENT_STREAMS: '1000000',
+  MAX_QUEUED_SESSIONS: '1000000',
+  MAX_QUEUED_PER_ADDRESS: '1000000',
   ...process.env,
   PORT: String(port),
   HOST: '127.0.0.1',

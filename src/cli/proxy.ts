@@ -29,6 +29,9 @@ Environment (docs/operations.md, "Configuration"):
   SESSION_IDLE_SECONDS  forget a conversation idle this long (default 1800)
   TRUST_PROXY           true (or the number of hops) behind your own reverse proxies: the
                         client address is the X-Forwarded-For entry they appended (docs/operations.md)
+  MAX_EVENT_STREAMS     open event streams the process serves at most (default 10000)
+  MAX_QUEUED_SESSIONS   conversations waiting for an agent at once (default 500)
+  MAX_QUEUED_PER_ADDRESS  of them, from one client address (default 5)
   GLIA_OPERATOR_TYPING_EVENT  true to subscribe to the simulator's operator-typing webhook
   REDIS_URL             not supported yet: leave it unset`;
 

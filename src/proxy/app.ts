@@ -66,6 +66,8 @@ export interface ProxyDeps {
   glia?: Pick<GliaClientOptions, 'timeoutMs' | 'retry' | 'sleep' | 'random'>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
+  /** Events a stream that is behind gets before it ends and is resumed (default 200). */
+  replayLimit?: number;
   /** Least time between two typing updates to Glia (default 3 s). */
   typingIntervalMs?: number;
   /** How often idle sessions are swept (default 60 s; 0 = never, call `sweep()` yourself). */
@@ -232,6 +234,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       metrics,
       now,
       clientAddress,
+      maxQueued: {total: config.maxQueuedSessions, perAddress: config.maxQueuedPerAddress},
       limits: {
         newSessions: new RateLimiter(limits.newSessionsPerAddress, now),
         messages: new RateLimiter(limits.messagesPerSession, now),
@@ -241,7 +244,14 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   );
   app.route(
     '/handoff/sessions',
-    sessionEventRoutes({store, now, timers, heartbeatMs: deps.heartbeatMs ?? 15_000})
+    sessionEventRoutes({
+      store,
+      now,
+      timers,
+      heartbeatMs: deps.heartbeatMs ?? 15_000,
+      maxStreams: config.maxEventStreams,
+      replayLimit: deps.replayLimit,
+    })
   );
   app.route('/handoff/webhooks/glia', webhookRoutes({handoff, store, metrics, drift}));
   app.route('/handoff', widgetRoutes(deps.widgetDir));

@@ -32,6 +32,11 @@ export interface ProxyConfig {
    * everything left of it was written by the client.
    */
   trustProxy: number;
+  /** Open event streams the whole process serves at most (`MAX_EVENT_STREAMS`). */
+  maxEventStreams: number;
+  /** Conversations waiting for an agent at once: all of them, and those of one client address. */
+  maxQueuedSessions: number;
+  maxQueuedPerAddress: number;
 }
 
 /** One problem with one variable. */
@@ -140,6 +145,9 @@ const ProxyEnv = z.object({
     ),
     0
   ),
+  MAX_EVENT_STREAMS: z._default(integer(1, 1_000_000, 'must be a whole number from 1'), 10_000),
+  MAX_QUEUED_SESSIONS: z._default(integer(1, 1_000_000, 'must be a whole number from 1'), 500),
+  MAX_QUEUED_PER_ADDRESS: z._default(integer(1, 1_000_000, 'must be a whole number from 1'), 5),
   REDIS_URL: z.optional(
     z
       .string()
@@ -163,6 +171,9 @@ const QUOTABLE = new Set([
   'PORT',
   'SESSION_IDLE_SECONDS',
   'TRUST_PROXY',
+  'MAX_EVENT_STREAMS',
+  'MAX_QUEUED_SESSIONS',
+  'MAX_QUEUED_PER_ADDRESS',
 ]);
 
 function problemsOf(
@@ -211,5 +222,8 @@ export function loadConfig(env: Record<string, string | undefined>): ProxyConfig
     operatorTypingEvent: p.GLIA_OPERATOR_TYPING_EVENT,
     sessionIdleSeconds: p.SESSION_IDLE_SECONDS,
     trustProxy: p.TRUST_PROXY,
+    maxEventStreams: p.MAX_EVENT_STREAMS,
+    maxQueuedSessions: p.MAX_QUEUED_SESSIONS,
+    maxQueuedPerAddress: p.MAX_QUEUED_PER_ADDRESS,
   };
 }

@@ -220,15 +220,14 @@ export class Handoff {
   }
 
   /**
-   * Ends and forgets sessions idle longer than the configured time (no request, no open stream).
+   * Ends and forgets sessions idle longer than the configured time: no request, and no stream
+   * that took a heartbeat (a stream whose writes stopped draining keeps nothing alive).
    * Returns how many were forgotten.
    */
   async sweep(): Promise<number> {
     const idleMs = this.deps.config.sessionIdleSeconds * 1000;
     const now = this.deps.now();
-    const idle = this.deps.store
-      .all()
-      .filter((session) => session.openStreams === 0 && now - session.lastActivity >= idleMs);
+    const idle = this.deps.store.all().filter((session) => now - session.lastActivity >= idleMs);
     // Independent sessions: end them in Glia side by side.
     await Promise.all(
       idle.map(async (session) => {

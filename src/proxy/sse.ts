@@ -19,7 +19,7 @@ export interface SseStream {
   readonly closed: boolean;
   /** Calls `listener` once, when the client goes away. */
   onClose(listener: () => void): void;
-  /** Ends the response. */
+  /** Ends the response; one whose reader stopped (writes waiting) is cut, and its write resolves. */
   end(): void;
 }
 
@@ -52,15 +52,22 @@ export function respondWithSse(c: Context, run: (stream: SseStream) => Promise<v
     return RESPONSE_ALREADY_SENT;
   }
   let web: WebSseStream | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      web = webStream(controller);
-      void runToEnd(web, run);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        web = webStream(controller);
+        void runToEnd(web, run);
+      },
+      pull() {
+        web?.pulled();
+      },
+      cancel() {
+        web?.cancel();
+      },
     },
-    cancel() {
-      web?.cancel();
-    },
-  });
+    // Like a socket's buffer: a reader that stops leaves the writer waiting, as on Node.
+    new CountQueuingStrategy({highWaterMark: WEB_QUEUED_FRAMES})
+  );
   return new Response(body, {status: 200, headers: head.headers});
 }
 
@@ -105,27 +112,43 @@ function nodeStream(outgoing: ServerResponse, head: Response): SseStream {
     },
     end() {
       closed = true;
-      if (!outgoing.writableEnded) outgoing.end();
+      // A reader that stopped would hold the socket open for ever: cut it.
+      if (outgoing.writableNeedDrain) outgoing.destroy();
+      else if (!outgoing.writableEnded) outgoing.end();
     },
   };
 }
 
 interface WebSseStream extends SseStream {
+  /** The reader wants more. */
+  pulled(): void;
   cancel(): void;
 }
+
+/** Frames a web stream holds for its reader before `write` waits. */
+const WEB_QUEUED_FRAMES = 16;
 
 const encoder = new TextEncoder();
 
 function webStream(controller: ReadableStreamDefaultController<Uint8Array>): WebSseStream {
   const listeners: (() => void)[] = [];
   let closed = false;
+  let resume: (() => void) | undefined;
+  const resumeWriter = () => {
+    resume?.();
+    resume = undefined;
+  };
   return {
     get closed() {
       return closed;
     },
-    async write(text) {
-      if (!closed) controller.enqueue(encoder.encode(text));
+    write(text) {
+      if (closed) return Promise.resolve();
+      controller.enqueue(encoder.encode(text));
+      if ((controller.desiredSize ?? 1) > 0) return Promise.resolve();
+      return new Promise((resolve) => (resume = resolve));
     },
+    pulled: resumeWriter,
     onClose(listener) {
       if (closed) listener();
       else listeners.push(listener);
@@ -133,10 +156,12 @@ function webStream(controller: ReadableStreamDefaultController<Uint8Array>): Web
     end() {
       if (closed) return;
       closed = true;
+      resumeWriter();
       controller.close();
     },
     cancel() {
       closed = true;
+      resumeWriter();
       for (const listener of listeners.splice(0)) listener();
     },
   };

@@ -10,7 +10,7 @@ import {FakeClock, newMessageId, setup} from './support.js';
 describe('the client address behind trusted reverse proxies', () => {
   it('with TRUST_PROXY=true, 25 starts with a made-up leftmost X-Forwarded-For share one limit', async (t) => {
     const h = setup({
-      env: {TRUST_PROXY: 'true'},
+      env: {TRUST_PROXY: 'true', MAX_QUEUED_PER_ADDRESS: '100'},
       proxy: {limits: {newSessionsPerAddress: {capacity: 10, refillPerSecond: 10 / 60}}},
     });
     t.after(() => h.close());
@@ -103,5 +103,163 @@ describe('/readyz', () => {
     await clock.advance(10_000);
     assert.equal((await h.browser('GET', '/readyz')).status, 503);
     assert.equal(await exchanges(), 2);
+  });
+});
+
+describe('event streams are bounded', () => {
+  it('500 streams for one session: four are served, the rest told to retry later', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const open = [];
+    const refused: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const r = await h.proxy.request(`/handoff/sessions/${session.id}/events`, {
+        headers: {authorization: `Bearer ${session.token}`},
+      });
+      if (r.status === 200) open.push(r);
+      else {
+        refused.push(r.status);
+        assert.equal(r.headers.get('retry-after'), '5');
+        assert.equal(((await r.json()) as {error: {code: string}}).error.code, 'too-many-streams');
+      }
+    }
+    assert.equal(open.length, 4);
+    assert.deepEqual(new Set(refused), new Set([429]));
+    assert.equal(h.proxy.store.get(session.id)?.openStreams, 4);
+    // A closed stream frees its place.
+    await open.pop()?.body?.cancel();
+    const again = await h.stream(session.id, session.token);
+    await again.drop();
+    for (const r of open) await r.body?.cancel();
+  });
+
+  it('the process serves MAX_EVENT_STREAMS at most, across sessions', async (t) => {
+    const h = setup({env: {MAX_EVENT_STREAMS: '3'}});
+    t.after(() => h.close());
+    const a = await h.start();
+    const b = await h.start();
+    const streams = [
+      await h.stream(a.id, a.token),
+      await h.stream(a.id, a.token),
+      await h.stream(b.id, b.token),
+    ];
+    const fourth = await h.browser('GET', `/handoff/sessions/${b.id}/events`, {token: b.token});
+    assert.equal(fourth.status, 503);
+    assert.equal(fourth.headers.get('retry-after'), '5');
+    await streams[0]?.drop();
+    const next = await h.stream(b.id, b.token);
+    for (const stream of [...streams.slice(1), next]) await stream.drop();
+  });
+
+  it('a replay sends a bounded batch and ends; resuming with Last-Event-ID gets the rest, once', async (t) => {
+    const h = setup({proxy: {replayLimit: 5}});
+    t.after(() => h.close());
+    const session = await h.start();
+    const engagementId = await h.accept();
+    for (let i = 1; i <= 9; i++) {
+      await h.operator('POST', `/engagements/${engagementId}/messages`, {content: `m${i}`});
+    }
+    const seen: number[] = [];
+    let last = '0';
+    const batches: number[] = [];
+    for (let connection = 0; connection < 2; connection++) {
+      const stream = await h.stream(session.id, session.token, {'last-event-id': last});
+      const batch = await stream.rest();
+      batches.push(batch.length);
+      seen.push(...batch.map((e) => e.id));
+      last = String(seen.at(-1));
+    }
+    assert.deepEqual(batches, [5, 5]);
+    // The third connection is caught up after two events and stays open for what comes next.
+    const live = await h.stream(session.id, session.token, {'last-event-id': last});
+    seen.push(...(await live.events(2)).map((e) => e.id));
+    await h.operator('POST', `/engagements/${engagementId}/messages`, {content: 'live'});
+    seen.push(...(await live.events(1)).map((e) => e.id));
+    assert.deepEqual(
+      seen,
+      Array.from({length: 13}, (_, i) => i + 1)
+    );
+    await live.drop();
+  });
+});
+
+describe('waiting conversations', () => {
+  it('a stream that never reads does not keep a queued session and its ticket past the idle time', async (t) => {
+    const clock = new FakeClock();
+    const h = setup({
+      env: {SESSION_IDLE_SECONDS: '600'},
+      proxy: {now: clock.now, timers: clock, heartbeatMs: 15_000},
+    });
+    t.after(() => h.close());
+    const stuck = await h.start({description: 'never reads'});
+    const watched = await h.start({description: 'reads'});
+    // Opened and never read: its heartbeats pile up until the writer waits for the reader.
+    const unread = await h.proxy.request(`/handoff/sessions/${stuck.id}/events`, {
+      headers: {authorization: `Bearer ${stuck.token}`},
+    });
+    assert.equal(unread.status, 200);
+    const reading = await h.stream(watched.id, watched.token);
+    const everything = reading.rest();
+    await clock.advance(1_200_000);
+    const stuckSession = h.proxy.store.get(stuck.id);
+    assert.equal(stuckSession?.openStreams, 1);
+    assert.equal(await h.proxy.sweep(), 1);
+    const gone = await h.browser('GET', `/handoff/sessions/${stuck.id}`, {token: stuck.token});
+    assert.equal(gone.status, 404);
+    assert.equal((await h.snapshot(watched.id, watched.token)).status, 'queued');
+    const tickets = (await h.simState()).tickets;
+    assert.deepEqual(
+      tickets.map((ticket) => ticket.state),
+      ['cancelled', 'queued']
+    );
+    // The stuck stream was ended with its session, and its place freed.
+    assert.match(await unread.text(), /^id: 1\n/);
+    assert.equal(stuckSession?.openStreams, 0);
+    await h.browser('DELETE', `/handoff/sessions/${watched.id}`, {token: watched.token});
+    await everything;
+  });
+
+  it('one address keeps at most MAX_QUEUED_PER_ADDRESS waiting; ending one or an agent joining frees a place', async (t) => {
+    const h = setup({env: {TRUST_PROXY: 'true', MAX_QUEUED_PER_ADDRESS: '3'}});
+    t.after(() => h.close());
+    const from = (address: string) =>
+      h.browser('POST', '/handoff/sessions', {
+        body: {description: 'Printer on fire'},
+        headers: {'x-forwarded-for': address},
+      });
+    const started = [];
+    for (let i = 0; i < 3; i++) started.push(await from('192.0.2.7'));
+    assert.deepEqual(
+      started.map((r) => r.status),
+      [201, 201, 201]
+    );
+    const fourth = await from('192.0.2.7');
+    assert.equal(fourth.status, 429);
+    assert.equal((fourth.body as {error: {code: string}}).error.code, 'too-many-waiting');
+    assert.equal(fourth.headers.get('retry-after'), '60');
+    assert.equal((await from('192.0.2.8')).status, 201, 'another address has its own places');
+    assert.equal((await h.simState()).tickets.length, 4, 'the refused start filed no ticket');
+
+    const first = (started[0]?.body as {session: {id: string; token: string}}).session;
+    await h.browser('DELETE', `/handoff/sessions/${first.id}`, {token: first.token});
+    assert.equal((await from('192.0.2.7')).status, 201);
+    await h.operator('POST', `/queue_tickets/${(await h.simState()).tickets[1]?.id}/accept`, {});
+    assert.equal((await from('192.0.2.7')).status, 201);
+    assert.equal((await from('192.0.2.7')).status, 429);
+  });
+
+  it('the process keeps at most MAX_QUEUED_SESSIONS waiting', async (t) => {
+    const h = setup({env: {TRUST_PROXY: 'true', MAX_QUEUED_SESSIONS: '2'}});
+    t.after(() => h.close());
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await h.browser('POST', '/handoff/sessions', {
+        body: {description: 'Printer on fire'},
+        headers: {'x-forwarded-for': `198.51.100.${i}`},
+      });
+      statuses.push(r.status);
+    }
+    assert.deepEqual(statuses, [201, 201, 503]);
   });
 });

@@ -164,9 +164,10 @@ describe('idle sessions', () => {
     const watched = await h.start({description: 'watched'});
     const stream = await h.stream(watched.id, watched.token);
 
-    clock.time += 300_000;
+    // The open stream's heartbeats go out (each one that drains counts as activity).
+    await clock.advance(300_000);
     await h.snapshot(active.id, active.token); // a request counts as activity
-    clock.time += 301_000;
+    await clock.advance(301_000);
     assert.equal(await h.proxy.sweep(), 2);
 
     for (const gone of [waiting, talking]) {

@@ -25,6 +25,8 @@ export interface SessionRoutesDeps {
   now: () => number;
   limits: {newSessions: RateLimiter; messages: RateLimiter; typing: RateLimiter};
   clientAddress: (c: Context) => string;
+  /** Conversations waiting for an agent at once: in all, and per client address. */
+  maxQueued: {total: number; perAddress: number};
 }
 
 /** The session this request's bearer token opens, or the 401/404 to answer. */
@@ -79,22 +81,78 @@ function handoffErrorResponse(c: Context, error: unknown, doing: string): Respon
 
 /** Routes under `/handoff/sessions`. */
 export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
-  const {handoff, store, metrics, now, limits} = deps;
+  const {handoff, store, metrics, now, limits, maxQueued} = deps;
   const app = new Hono<ProxyEnv>();
+  /** The sessions each address started that may still be waiting, and its starts in flight. */
+  const startedBy = new Map<string, Set<Session>>();
+  const starting = new Map<string, number>();
+  let startsInFlight = 0;
+  const waitingOf = (address: string): number => {
+    const sessions = startedBy.get(address);
+    if (sessions) {
+      for (const session of sessions) {
+        if (session.status !== 'queued' || store.get(session.id) !== session)
+          sessions.delete(session);
+      }
+      if (sessions.size === 0) startedBy.delete(address);
+    }
+    return (sessions?.size ?? 0) + (starting.get(address) ?? 0);
+  };
+  const track = (address: string, session: Session) => {
+    // Addresses that never come back would keep their entries: forget the ones not waiting.
+    if (startedBy.size > 10_000) for (const known of [...startedBy.keys()]) waitingOf(known);
+    startedBy.set(address, (startedBy.get(address) ?? new Set<Session>()).add(session));
+  };
 
   app.post('/', async (c) => {
-    const allowed = limits.newSessions.take(deps.clientAddress(c));
+    const address = deps.clientAddress(c);
+    const allowed = limits.newSessions.take(address);
     if (!allowed.ok)
       return limited(c, metrics, 'new-sessions', allowed.retryAfterSeconds, 'new conversations');
+    // Each waiting conversation is a visitor in the agents' queue: keep that queue honest.
+    if (waitingOf(address) >= maxQueued.perAddress) {
+      metrics.inc('glia_handoff_rate_limited_total', {limit: 'queued-per-address'});
+      return errorResponse(
+        c,
+        429,
+        {
+          code: 'too-many-waiting',
+          message: `${maxQueued.perAddress} conversations from this address are already waiting for an agent; end one or wait.`,
+        },
+        {'Retry-After': '60'}
+      );
+    }
+    const queued = store.all().filter((session) => session.status === 'queued').length;
+    if (queued + startsInFlight >= maxQueued.total) {
+      metrics.inc('glia_handoff_rate_limited_total', {limit: 'queued'});
+      return errorResponse(
+        c,
+        503,
+        {
+          code: 'queue-full',
+          message:
+            'As many conversations as the proxy allows are waiting for an agent; try again soon.',
+        },
+        {'Retry-After': '60'}
+      );
+    }
     const body = await readJson(c, StartSessionRequest);
     if (!body.ok) return body.response;
+    starting.set(address, (starting.get(address) ?? 0) + 1);
+    startsInFlight++;
     try {
       const {session, token} = await handoff.start(body.data);
+      track(address, session);
       const answer: StartSessionResponse = {session: {...toSnapshot(session), token}};
       return c.json(answer, 201);
     } catch (error) {
       c.var.log.warn('session start failed', {error});
       return handoffErrorResponse(c, error, 'Starting the conversation');
+    } finally {
+      const left = (starting.get(address) ?? 1) - 1;
+      if (left > 0) starting.set(address, left);
+      else starting.delete(address);
+      startsInFlight--;
     }
   });
 

@@ -25,9 +25,10 @@ export class EventLog {
     return logged;
   }
 
-  /** The events after position `id` (0 = all), in order. */
-  after(id: number): LoggedEvent[] {
-    return this.events.slice(Math.max(0, id));
+  /** The events after position `id` (0 = all), in order; at most `limit` of them. */
+  after(id: number, limit = Number.POSITIVE_INFINITY): LoggedEvent[] {
+    const start = Math.max(0, id);
+    return this.events.slice(start, start + limit);
   }
 
   /** Every event, in order. */
