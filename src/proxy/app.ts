@@ -14,6 +14,7 @@ import type {GliaClientOptions, GliaFetch} from './glia/glia-client.js';
 import {limitBody} from './body-limit.js';
 import {DriftReporter} from './glia/drift.js';
 import {GliaClient} from './glia/glia-client.js';
+import {QueueWait} from './glia/queue-wait.js';
 import type {Timers} from './handoff.js';
 import {Handoff} from './handoff.js';
 import type {ProxyEnv} from './http.js';
@@ -235,6 +236,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       now,
       clientAddress,
       maxQueued: {total: config.maxQueuedSessions, perAddress: config.maxQueuedPerAddress},
+      queueWait: new QueueWait({glia, now}),
       limits: {
         newSessions: new RateLimiter(limits.newSessionsPerAddress, now),
         messages: new RateLimiter(limits.messagesPerSession, now),

@@ -567,6 +567,13 @@ export class GliaHandoffElement extends LitElement {
           <p>${s.waitingBody}</p>
           <p class="waited">${s.waited(waitedText(waited, this.locale))}</p>
           ${
+            chat.estimatedWaitSeconds
+              ? html`<p class="estimate">
+                  ${s.usualWait(Math.max(1, Math.round(chat.estimatedWaitSeconds / 60)))}
+                </p>`
+              : nothing
+          }
+          ${
             chat.description
               ? html`<span class="label">${s.yourQuestion}</span>
                   <blockquote>${chat.description}</blockquote>`

@@ -320,6 +320,9 @@ export const styles = css`
     margin: 0;
     color: var(--_muted);
   }
+  .queue .estimate {
+    margin: -8px 0 14px;
+  }
   .queue .waited {
     margin: 14px 0;
     color: var(--_text);

@@ -20,6 +20,8 @@ export interface Strings {
   waitingTitle: string;
   waitingBody: string;
   waited: (time: string) => string;
+  /** The queue's usual wait, an estimate, in whole minutes (at least 1). */
+  usualWait: (minutes: number) => string;
   yourQuestion: string;
   cancel: string;
   queued: string;
@@ -85,6 +87,10 @@ export const english: Strings = {
   waitingTitle: 'Waiting for an agent',
   waitingBody: 'You are in the queue. Keep this page open; an agent will join here.',
   waited: (t) => `Waited ${t}`,
+  usualWait: (m) =>
+    m === 1
+      ? 'Usually answered within about a minute'
+      : `Usually answered within about ${m} minutes`,
   yourQuestion: 'Your question',
   cancel: 'Cancel',
   queued: 'You are in the queue.',

@@ -9,7 +9,7 @@ import {describe, it} from 'node:test';
 import type {GliaFetch} from '../../src/proxy/glia/glia-client.js';
 import {AGENT_MESSAGE_LIMIT} from '../../src/proxy/glia/to-chat-event.js';
 import type {ErrorBody} from '../../src/wire/handoff/index.js';
-import {FakeClock, newMessageId, setup} from './support.js';
+import {FakeClock, SEED, newMessageId, setup} from './support.js';
 import type {SetupOptions} from './support.js';
 
 const ENGAGEMENT = '0a0b0c0d-0e0f-4000-8000-00000000e001';
@@ -388,4 +388,46 @@ describe("Glia's error text", () => {
     for (const text of [...h.browserSaw, ...h.logLines])
       for (const secret of h.secrets) assert.ok(!text.includes(secret), 'a token leaked');
   });
+});
+
+describe('what the queue tells a waiting visitor', () => {
+  it("shows Glia's average wait while queued, read once a minute with the proxy's token", async (t) => {
+    const clock = new FakeClock();
+    const h = harness({proxy: {now: clock.now}});
+    t.after(() => h.close());
+    const queueReads = async () =>
+      (await h.simLog()).requests.filter((r) => r.path.startsWith('/queues/')).length;
+    const first = await h.start();
+    assert.equal(first.estimatedWaitSeconds, 120);
+    const second = await h.start();
+    assert.equal((await h.snapshot(second.id, second.token)).estimatedWaitSeconds, 120);
+    assert.equal(await queueReads(), 1);
+    assert.ok(
+      (await h.simLog()).requests.some(
+        (r) => r.path.startsWith('/queues/') && r.credential !== 'visitor'
+      )
+    );
+    // A minute later Glia is asked again, and says something else.
+    await h.operator('POST', `/queues/${SEED.openQueue.id}`, {average_wait_time: 300});
+    await clock.advance(60_000);
+    assert.equal((await h.snapshot(first.id, first.token)).estimatedWaitSeconds, 300);
+    assert.equal(await queueReads(), 2);
+    // Once an agent has joined, there is nothing to estimate.
+    await h.accept();
+    assert.equal((await h.snapshot(second.id, second.token)).estimatedWaitSeconds, undefined);
+  });
+
+  for (const [label, wait] of [
+    ['reports 0 (an idle queue)', 0],
+    ['reports none', null],
+  ] as const) {
+    it(`says nothing when the queue ${label}`, async (t) => {
+      const h = harness();
+      t.after(() => h.close());
+      await h.operator('POST', `/queues/${SEED.openQueue.id}`, {average_wait_time: wait});
+      const session = await h.start();
+      assert.equal(session.estimatedWaitSeconds, undefined);
+      assert.equal('estimatedWaitSeconds' in session, false);
+    });
+  }
 });

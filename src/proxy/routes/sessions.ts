@@ -15,6 +15,7 @@ import {errorResponse, gliaErrorResponse, readJson, validationResponse} from '..
 import type {Metrics} from '../metrics.js';
 import type {RateLimiter} from '../rate-limit.js';
 import type {Session, SessionStore} from '../sessions/session-store.js';
+import type {QueueWait} from '../glia/queue-wait.js';
 import {toSnapshot} from '../sessions/session-store.js';
 
 /** What the session routes need. */
@@ -27,6 +28,8 @@ export interface SessionRoutesDeps {
   clientAddress: (c: Context) => string;
   /** Conversations waiting for an agent at once: in all, and per client address. */
   maxQueued: {total: number; perAddress: number};
+  /** The queue's average wait, shown to a queued visitor as an estimate. */
+  queueWait: QueueWait;
 }
 
 /** The session this request's bearer token opens, or the 401/404 to answer. */
@@ -77,6 +80,14 @@ function handoffErrorResponse(c: Context, error: unknown, doing: string): Respon
     return errorResponse(c, error.status, {code: error.code, message: error.message});
   }
   throw error;
+}
+
+/** The snapshot, with the queue's usual wait while the visitor waits in it (when Glia says). */
+async function snapshotOf(session: Session, queueWait: QueueWait) {
+  const snapshot = toSnapshot(session);
+  if (session.status !== 'queued') return snapshot;
+  const seconds = await queueWait.seconds(session.queueId);
+  return seconds === undefined ? snapshot : {...snapshot, estimatedWaitSeconds: seconds};
 }
 
 /** Routes under `/handoff/sessions`. */
@@ -143,7 +154,9 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
     try {
       const {session, token} = await handoff.start(body.data);
       track(address, session);
-      const answer: StartSessionResponse = {session: {...toSnapshot(session), token}};
+      const answer: StartSessionResponse = {
+        session: {...(await snapshotOf(session, deps.queueWait)), token},
+      };
       return c.json(answer, 201);
     } catch (error) {
       c.var.log.warn('session start failed', {error});
@@ -156,10 +169,10 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
     }
   });
 
-  app.get('/:id', (c) => {
+  app.get('/:id', async (c) => {
     const session = authenticate(c, store, now);
     if (session instanceof Response) return session;
-    return c.json(toSnapshot(session));
+    return c.json(await snapshotOf(session, deps.queueWait));
   });
 
   app.put('/:id/messages/:messageId', async (c) => {

@@ -16,6 +16,10 @@ const table: Partial<Strings> = {
   waitingTitle: 'Odotetaan asiantuntijaa',
   waitingBody: 'Olet jonossa. Pidä sivu auki; asiantuntija liittyy tähän.',
   waited: (t) => `Odotettu ${t}`,
+  usualWait: (m) =>
+    m === 1
+      ? 'Vastaus tulee yleensä noin minuutissa'
+      : `Vastaus tulee yleensä noin ${m} minuutissa`,
   yourQuestion: 'Kysymyksesi',
   cancel: 'Peruuta',
   queued: 'Olet jonossa.',

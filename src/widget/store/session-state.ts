@@ -53,6 +53,8 @@ export interface Chat {
   createdAt: string;
   /** What the person said they need (the queued view shows it back). */
   description: string;
+  /** The queue's usual wait in seconds, when Glia reports one (the queued view says so). */
+  estimatedWaitSeconds?: number;
   operator: Operator | null;
   /** Confirmed items, in the order of the session's event log. */
   items: TranscriptItem[];
@@ -148,6 +150,7 @@ function newChat(session: StartedSession, description: string): Chat {
     token: session.token,
     createdAt: session.createdAt,
     description,
+    ...(session.estimatedWaitSeconds ? {estimatedWaitSeconds: session.estimatedWaitSeconds} : {}),
     operator: session.operator,
     items: session.messages.map((m) => ({kind: 'message', ...m})),
     outbox: [],
@@ -290,6 +293,8 @@ export function transition(state: SessionState, event: SessionEvent): SessionSta
       if (snapshot.operator && snapshot.operator.name !== chat.operator?.name) {
         chat = {...chat, operator: snapshot.operator};
       }
+      if (snapshot.estimatedWaitSeconds !== chat.estimatedWaitSeconds)
+        chat = {...chat, estimatedWaitSeconds: snapshot.estimatedWaitSeconds};
       if (RANK[snapshot.status] > RANK[state.status])
         return settle(chat, snapshot.status, snapshot);
       return chat === state.chat ? state : {...state, chat};

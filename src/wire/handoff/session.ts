@@ -53,6 +53,8 @@ export const SessionSnapshot = z.strictObject({
   /** Why the session failed, in words a person can act on. */
   reason: z.optional(z.string()),
   endedBy: z.optional(EndedBy),
+  /** While queued: the queue's average wait in seconds, when Glia reports one. */
+  estimatedWaitSeconds: z.optional(z.int().check(z.minimum(1))),
 });
 export type SessionSnapshot = z.infer<typeof SessionSnapshot>;
 

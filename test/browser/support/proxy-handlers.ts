@@ -52,6 +52,8 @@ export class FakeProxy {
   reachable = true;
   /** How long ago the next session was created (a visitor who has waited a while). */
   nextCreatedAgoMs = 0;
+  /** The queue's average wait the proxy reports while queued (undefined: Glia said nothing). */
+  estimatedWaitSeconds: number | undefined = undefined;
 
   readonly handlers: HttpHandler[] = [
     http.all(`${PROXY}/*`, () => (this.reachable ? undefined : HttpResponse.error())),
@@ -222,6 +224,7 @@ export class FakeProxy {
     this.sessions.clear();
     this.reachable = true;
     this.nextCreatedAgoMs = 0;
+    this.estimatedWaitSeconds = undefined;
   }
 
   snapshot(session: FakeSession): SessionSnapshot {
@@ -234,6 +237,9 @@ export class FakeProxy {
       lastEventId: session.log.length ? String(session.log.length) : null,
       ...(session.reason ? {reason: session.reason} : {}),
       ...(session.endedBy ? {endedBy: session.endedBy} : {}),
+      ...(session.status === 'queued' && this.estimatedWaitSeconds
+        ? {estimatedWaitSeconds: this.estimatedWaitSeconds}
+        : {}),
     };
   }
 

@@ -190,6 +190,27 @@ describe('<glia-handoff> as a person walks through it', () => {
     });
   });
 
+  describe("the queue's usual wait", () => {
+    it("shows Glia's average wait as an estimate beside the time waited", async () => {
+      fakeProxy.estimatedWaitSeconds = 130;
+      const chat = await GliaHandoffHarness.mount();
+      await chat.start('Printer jam');
+      expect(chat.find('.estimate').textContent?.trim()).to.equal(
+        'Usually answered within about 2 minutes'
+      );
+      expect(chat.find('.waited').textContent?.trim()).to.match(/^Waited /);
+      await expect(chat.element).to.be.accessible();
+    });
+
+    it('says nothing about it when Glia reports none', async () => {
+      fakeProxy.estimatedWaitSeconds = undefined;
+      const chat = await GliaHandoffHarness.mount();
+      await chat.start('Printer jam');
+      expect(chat.find('.waited').textContent?.trim()).to.match(/^Waited /);
+      expect(chat.element.shadowRoot?.querySelector('.estimate')).to.equal(null);
+    });
+  });
+
   describe('a long wait', () => {
     for (const [waited, shown] of [
       [20 * 60_000, 'Waited 20 min'],
