@@ -89,7 +89,7 @@ process.on('message', async (command: ProxyCommand) => {
   (globalThis as {gc?: () => void}).gc?.();
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
-  const sessions = app.store.all();
+  const sessions = await app.store.sessions.ids();
   const stats: ProxyStats = {
     id: command.id,
     type: 'stats',
@@ -99,7 +99,7 @@ process.on('message', async (command: ProxyCommand) => {
     cpuSystemMs: cpu.system / 1000,
     loopDelayP99Ms: loop.percentile(99) / 1e6,
     sessions: sessions.length,
-    openStreams: sessions.reduce((sum, s) => sum + s.openStreams, 0),
+    openStreams: app.streams.total,
     tokenExchanges: tokenExchanges(),
   };
   loop.reset();

@@ -132,9 +132,11 @@ export async function run(args: string[]): Promise<number> {
       widgetDir: dist('widget'),
       logLevel: 'warn',
     });
-    stops.push(() => proxy.close());
     const page = await listen(pageServer(proxy).fetch, port as number, host);
     stops.push(() => page.close());
+    // Stops run last first: the proxy ends the chats and tells the visitors before the page's
+    // server (which carries their event streams) closes.
+    stops.push(() => proxy.close());
     const shown = (url: string) => url.replace('127.0.0.1', 'localhost');
     console.log(`
 glia-handoff demo is running
@@ -155,5 +157,6 @@ Press Ctrl+C to stop.`);
   await untilSignal();
   console.log('\nStopping: ending open chats…');
   await stopAll();
+  console.log('Stopped.');
   return 0;
 }

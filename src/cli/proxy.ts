@@ -1,12 +1,14 @@
 /**
  * `glia-handoff proxy [--env-file <path>]`: the token proxy alone, configured from the environment
  * and an optional `.env` file (values already in the environment win). Fails at start with a
- * message that names each bad variable; prints its URL; stops cleanly on SIGINT/SIGTERM, ending
- * the conversations it holds in Glia.
+ * message that names each bad variable; prints its URL; stops cleanly on SIGINT/SIGTERM. With
+ * sessions in memory a stop ends the conversations in Glia (as ended by the system) and tells the
+ * visitors; with Redis it ends none: its streams close and the browsers reconnect to another
+ * instance, while requests in flight finish.
  */
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import {createProxyApp} from '../proxy/app.js';
+import {createConfiguredStore, createProxyApp} from '../proxy/app.js';
 import {ConfigError, loadConfig} from '../proxy/config.js';
 import {GliaError} from '../proxy/glia/glia-error.js';
 import {listen, loadEnvFile, parseCommand, untilSignal} from './command.js';
@@ -33,7 +35,8 @@ Environment (docs/operations.md, "Configuration"):
   MAX_QUEUED_SESSIONS   conversations waiting for an agent at once (default 500)
   MAX_QUEUED_PER_ADDRESS  of them, from one client address (default 5)
   GLIA_OPERATOR_TYPING_EVENT  true to subscribe to the simulator's operator-typing webhook
-  REDIS_URL             not supported yet: leave it unset`;
+  REDIS_URL             redis://host:6379 to share sessions between instances (default: in memory)
+  SESSION_ENCRYPTION_KEY  seals visitors' Glia tokens at rest; required with REDIS_URL (32+ chars)`;
 
 /** The widget build of this package, if built. */
 const WIDGET_DIR = fileURLToPath(new URL('../../dist/widget', import.meta.url));
@@ -53,8 +56,18 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
 
+  let store;
+  try {
+    store = await createConfiguredStore(config);
+  } catch (error) {
+    console.error(
+      `glia-handoff proxy: cannot reach Redis at REDIS_URL: ${(error as Error).message}\n  fix: start Redis, or check the host and port in REDIS_URL`
+    );
+    return 1;
+  }
   const app = createProxyApp({
     config,
+    store,
     fetch: (url, init) => fetch(url, init),
     widgetDir: existsSync(WIDGET_DIR) ? WIDGET_DIR : undefined,
   });
@@ -64,12 +77,16 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     console.error(`glia-handoff proxy: ${(error as Error).message}`);
     await app.close();
+    await store.close();
     return 1;
   }
   console.error(
     `glia-handoff proxy listening on ${server.url.replace('//0.0.0.0:', '//127.0.0.1:')}\n` +
-      `  public URL ${config.publicUrl}, Glia ${config.glia.apiBase} (${app.glia.credentialType} credential)`
+      `  public URL ${config.publicUrl}, Glia ${config.glia.apiBase} (${app.glia.credentialType} credential)\n` +
+      `  sessions ${store.durable ? 'in Redis (shared by every instance)' : 'in memory (they end when this process stops)'}`
   );
+  // Webhooks may have been lost while no instance was up: catch up from Glia's transcripts.
+  void app.catchUp();
   // Say at once whether the credential works, rather than at the first visitor.
   app.glia.ensureToken().then(
     () => console.error('  token exchange: ok'),
@@ -81,9 +98,15 @@ export async function run(args: string[]): Promise<number> {
   );
 
   await untilSignal();
-  console.error('glia-handoff proxy: stopping');
-  // Sessions first (their Glia engagements end and their streams close), then the sockets.
+  console.error(
+    store.durable
+      ? 'glia-handoff proxy: stopping (conversations go on in Redis; streams reconnect elsewhere)'
+      : 'glia-handoff proxy: stopping, ending open chats'
+  );
+  // Sessions first (with memory their Glia engagements end; the streams close), then the sockets
+  // (requests in flight finish), then the store.
   await app.close();
   await server.close();
+  await store.close();
   return 0;
 }

@@ -23,13 +23,17 @@ import type {LogLevel} from './logger.js';
 import {SecretRegistry, createLogger} from './logger.js';
 import {Metrics} from './metrics.js';
 import type {RateLimit} from './rate-limit.js';
-import {RateLimiter} from './rate-limit.js';
 import {healthRoutes} from './routes/health.js';
 import {sessionEventRoutes} from './routes/session-events.js';
 import {sessionRoutes} from './routes/sessions.js';
 import {webhookRoutes} from './routes/webhooks.js';
 import {widgetRoutes} from './routes/widget-assets.js';
-import {SessionStore, isTerminal} from './sessions/session-store.js';
+import {createMemoryStore} from './sessions/memory-store.js';
+import {createRedisStore} from './sessions/redis-store.js';
+import {OpenStreams} from './sessions/open-streams.js';
+import type {SessionStore} from './sessions/ports.js';
+import {StoreUnavailableError} from './sessions/ports.js';
+import {isTerminal} from './sessions/session-record.js';
 
 /** The rate limits, each a token bucket. */
 export interface ProxyLimits {
@@ -47,6 +51,26 @@ export const DEFAULT_LIMITS: ProxyLimits = {
   typingPerSession: {capacity: 30, refillPerSecond: 2},
 };
 
+/**
+ * The store the configuration asks for: Redis with `REDIS_URL` (connected now; throws if it cannot
+ * be reached), else memory. A session's Redis keys live twice the idle time after its last
+ * activity: the idle sweep forgets it first, the TTL is the backstop.
+ */
+export async function createConfiguredStore(
+  config: ProxyConfig,
+  limits: ProxyLimits = DEFAULT_LIMITS
+): Promise<SessionStore> {
+  if (!config.redisUrl) {
+    return createMemoryStore({now: Date.now, limits, encryptionKey: config.sessionEncryptionKey});
+  }
+  return createRedisStore({
+    url: config.redisUrl,
+    encryptionKey: config.sessionEncryptionKey ?? '',
+    limits,
+    ttlSeconds: config.sessionIdleSeconds * 2,
+  });
+}
+
 /** What `createProxyApp` is given. Only `config` and `fetch` are required. */
 export interface ProxyDeps {
   config: ProxyConfig;
@@ -58,7 +82,10 @@ export interface ProxyDeps {
   timers?: Timers;
   /** Session ids (default `crypto.randomUUID`). */
   randomUUID?: () => string;
-  /** Where sessions live (default a new in-memory store). */
+  /**
+   * Where sessions live (default a new in-memory store). A store given here belongs to the caller,
+   * who closes it after the app (`createStore` makes one from the configuration).
+   */
   store?: SessionStore;
   /** Receives each JSON log line, already redacted (default stdout). */
   logWrite?: (line: string) => void;
@@ -84,11 +111,18 @@ export interface ProxyDeps {
 export interface ProxyControls {
   readonly handoff: Handoff;
   readonly store: SessionStore;
+  readonly streams: OpenStreams;
   readonly metrics: Metrics;
   readonly glia: GliaClient;
   /** Ends and forgets idle sessions now; returns how many. */
   sweep(): Promise<number>;
-  /** Stops the sweep, ends every open conversation in Glia, closes every stream. */
+  /** Catches up every engaged session from Glia's transcript (done once at start). */
+  catchUp(): Promise<void>;
+  /**
+   * Stops the sweep and closes every stream. With a store that outlives the process (Redis) no
+   * conversation ends: the browsers reconnect to another instance. With the memory store every
+   * open conversation ends in Glia as ended by the system, and the visitors are told first.
+   */
   close(): Promise<void>;
 }
 
@@ -107,6 +141,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   const timers = deps.timers ?? defaultTimers;
   const secrets = new SecretRegistry();
   secrets.add(config.glia.apiKeySecret);
+  if (config.sessionEncryptionKey) secrets.add(config.sessionEncryptionKey);
   const logger = createLogger({write: deps.logWrite, level: deps.logLevel, secrets, now});
   const metrics = new Metrics();
   const drift = new DriftReporter({metrics, logger, now});
@@ -125,10 +160,16 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     onUnexpected: (step, gap) => drift.report(step, gap),
     secrets,
   });
-  const store = deps.store ?? new SessionStore({now, randomUUID: deps.randomUUID});
+  const limits = {...DEFAULT_LIMITS, ...deps.limits};
+  const ownStore = deps.store === undefined;
+  const store =
+    deps.store ?? createMemoryStore({now, limits, encryptionKey: config.sessionEncryptionKey});
+  const streams = new OpenStreams();
   const handoff = new Handoff({
     glia,
     store,
+    streams,
+    randomUUID: deps.randomUUID,
     config,
     logger,
     metrics,
@@ -137,7 +178,6 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     timers,
     typingIntervalMs: deps.typingIntervalMs ?? 3000,
   });
-  const limits = {...DEFAULT_LIMITS, ...deps.limits};
   const clientAddress =
     deps.clientAddress ??
     ((c: Context) => {
@@ -150,17 +190,18 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       return addressOf(c.req.header('x-forwarded-for'), socket, config.trustProxy);
     });
 
-  metrics.gauge('glia_handoff_sessions', 'Sessions in memory, by status.', () => {
-    const counts = new Map<string, number>();
-    for (const session of store.all())
-      counts.set(session.status, (counts.get(session.status) ?? 0) + 1);
-    return ['queued', 'engaged', 'ended', 'failed'].map((status) => ({
-      labels: {status},
-      value: counts.get(status) ?? 0,
-    }));
-  });
-  metrics.gauge('glia_handoff_open_streams', 'Open SSE streams.', () => [
-    {labels: {}, value: store.all().reduce((sum, session) => sum + session.openStreams, 0)},
+  if ('sessionCounts' in store && typeof store.sessionCounts === 'function') {
+    const counted = store as {sessionCounts(): Map<string, number>};
+    metrics.gauge('glia_handoff_sessions', 'Sessions in memory, by status.', () => {
+      const counts = counted.sessionCounts();
+      return ['queued', 'engaged', 'ended', 'failed'].map((status) => ({
+        labels: {status},
+        value: counts.get(status) ?? 0,
+      }));
+    });
+  }
+  metrics.gauge('glia_handoff_open_streams', 'Open SSE streams on this instance.', () => [
+    {labels: {}, value: streams.total},
   ]);
 
   const app = new Hono<ProxyEnv>();
@@ -180,6 +221,19 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     });
   });
   app.onError((error, c) => {
+    if (error instanceof StoreUnavailableError) {
+      // Nothing was half-written: each change is one atomic commit, which did not happen.
+      (c.var.log ?? logger).warn('session store unreachable', {path: c.req.path});
+      return errorResponse(
+        c,
+        503,
+        {
+          code: 'store-unavailable',
+          message: 'The chat service is briefly unavailable. Trying again shortly will work.',
+        },
+        {'Retry-After': '2'}
+      );
+    }
     (c.var.log ?? logger).error('unhandled error', {
       error: {name: error.name, message: error.message},
     });
@@ -226,7 +280,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   app.use(sessionPaths, bodyWithinLimit);
   app.use('/handoff/webhooks/*', bodyWithinLimit);
 
-  app.route('/', healthRoutes({glia, metrics, logger, now}));
+  app.route('/', healthRoutes({glia, metrics, logger, now, store}));
   app.route(
     '/handoff/sessions',
     sessionRoutes({
@@ -237,17 +291,14 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       clientAddress,
       maxQueued: {total: config.maxQueuedSessions, perAddress: config.maxQueuedPerAddress},
       queueWait: new QueueWait({glia, now}),
-      limits: {
-        newSessions: new RateLimiter(limits.newSessionsPerAddress, now),
-        messages: new RateLimiter(limits.messagesPerSession, now),
-        typing: new RateLimiter(limits.typingPerSession, now),
-      },
     })
   );
   app.route(
     '/handoff/sessions',
     sessionEventRoutes({
       store,
+      handoff,
+      streams,
       now,
       timers,
       heartbeatMs: deps.heartbeatMs ?? 15_000,
@@ -274,20 +325,33 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   };
   schedule();
 
+  const catchUp = () =>
+    handoff.catchUpAll().catch((error: unknown) => {
+      logger.warn('could not catch up from the transcripts', {error});
+    });
+
   const close = async () => {
     closed = true;
     if (sweepTimer !== undefined) timers.clearTimeout(sweepTimer);
-    await Promise.allSettled(
-      store.all().map(async (session) => {
-        if (!isTerminal(session)) {
-          await handoff.end(session, 'system').catch((error: unknown) => {
-            logger.warn('could not end a conversation on shutdown', {session: session.id, error});
-          });
-        }
-        handoff.forget(session);
-      })
-    );
+    if (!store.durable) {
+      // The conversations end with this process: end them in Glia and tell the visitors first
+      // (their streams write the `ended` event, then close as the sessions are forgotten).
+      const ids = await store.sessions.ids().catch(() => []);
+      await Promise.allSettled(
+        ids.map(async (id) => {
+          const record = await store.sessions.get(id);
+          if (record && !isTerminal(record)) {
+            await handoff.end(id, 'system').catch((error: unknown) => {
+              logger.warn('could not end a conversation on shutdown', {session: id, error});
+            });
+          }
+          await handoff.forget(id);
+        })
+      );
+    }
+    await streams.closeAll();
+    if (ownStore) await store.close();
   };
 
-  return Object.assign(app, {handoff, store, metrics, glia, sweep, close});
+  return Object.assign(app, {handoff, store, streams, metrics, glia, sweep, catchUp, close});
 }

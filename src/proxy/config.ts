@@ -37,6 +37,10 @@ export interface ProxyConfig {
   /** Conversations waiting for an agent at once: all of them, and those of one client address. */
   maxQueuedSessions: number;
   maxQueuedPerAddress: number;
+  /** Redis for sessions shared by several instances; unset: sessions live in this process. */
+  redisUrl?: string;
+  /** Seals the visitors' Glia tokens at rest (required with Redis). */
+  sessionEncryptionKey?: string;
 }
 
 /** One problem with one variable. */
@@ -153,8 +157,18 @@ const ProxyEnv = z.object({
       .string()
       .check(
         z.refine(
-          (v) => v.trim() === '',
-          'is set, but Redis is not supported yet: unset it and run one proxy instance (sessions live in memory)'
+          (v) => v.trim() === '' || /^rediss?:\/\/[^\s]+$/.test(v.trim()),
+          'must be a redis:// or rediss:// URL, e.g. redis://localhost:6379'
+        )
+      )
+  ),
+  SESSION_ENCRYPTION_KEY: z.optional(
+    z
+      .string()
+      .check(
+        z.refine(
+          (v) => v.trim() === '' || v.trim().length >= 32,
+          'must be at least 32 characters (e.g. `openssl rand -base64 32`)'
         )
       )
   ),
@@ -206,6 +220,18 @@ export function loadConfig(env: Record<string, string | undefined>): ProxyConfig
   if (!glia.success || !proxy.success) throw new ConfigError(problemsOf(issues, env));
   const g = glia.data;
   const p = proxy.data;
+  const redisUrl = p.REDIS_URL?.trim() || undefined;
+  const sessionEncryptionKey = p.SESSION_ENCRYPTION_KEY?.trim() || undefined;
+  if (redisUrl && !sessionEncryptionKey) {
+    // Sessions in Redis hold the visitors' Glia tokens: never without a key of our own.
+    throw new ConfigError([
+      {
+        variable: 'SESSION_ENCRYPTION_KEY',
+        message:
+          "is not set, but REDIS_URL is: the visitors' Glia tokens are sealed in Redis with this key (at least 32 characters, the same on every instance, e.g. `openssl rand -base64 32`)",
+      },
+    ]);
+  }
   return {
     glia: {
       apiBase: g.GLIA_API_BASE,
@@ -225,5 +251,7 @@ export function loadConfig(env: Record<string, string | undefined>): ProxyConfig
     maxEventStreams: p.MAX_EVENT_STREAMS,
     maxQueuedSessions: p.MAX_QUEUED_SESSIONS,
     maxQueuedPerAddress: p.MAX_QUEUED_PER_ADDRESS,
+    ...(redisUrl ? {redisUrl} : {}),
+    ...(sessionEncryptionKey ? {sessionEncryptionKey} : {}),
   };
 }

@@ -1,26 +1,36 @@
 /**
- * @module The handoff flow (docs/architecture.md): create the visitor, set the details, file the queue ticket
- * with webhooks back to this proxy; turn webhook deliveries into the session's events; send the
- * visitor's messages and typing; cancel or end. Glia is reached only through the Glia client.
+ * @module The handoff flow of docs/architecture.md, as the imperative shell around the pure session
+ * reducer (`sessions/session-reducer.ts`): create the visitor, set the details, file the queue
+ * ticket with webhooks back to this proxy; turn webhook deliveries into the session's events; send
+ * the visitor's messages and typing; cancel or end; catch up from Glia's transcript when webhooks
+ * were lost. Glia is reached only through the Glia client, the session only through the store's
+ * ports, so any instance can take any request.
  */
+import {randomBytes, randomUUID} from 'node:crypto';
 import type {WebhookPayload, WebhookRegistration} from '../wire/glia/index.js';
 import {WEBHOOK_EVENTS} from '../wire/glia/index.js';
-import type {ChatEvent, ChatMessage, EndedBy, StartSessionRequest} from '../wire/handoff/index.js';
+import type {ChatMessage, EndedBy, StartSessionRequest} from '../wire/handoff/index.js';
 import type {ProxyConfig} from './config.js';
 import type {GliaClient} from './glia/glia-client.js';
+import {GliaVisitor, visitorAccessToken} from './glia/glia-client.js';
 import {GliaError} from './glia/glia-error.js';
-import {
-  GENERIC_OPERATOR_NAME,
-  endedBy,
-  failureReason,
-  messageAudience,
-  messageKey,
-  toMessageEvent,
-} from './glia/to-chat-event.js';
+import {GENERIC_OPERATOR_NAME, messageAudience} from './glia/to-chat-event.js';
 import type {Logger, SecretRegistry} from './logger.js';
 import type {Metrics} from './metrics.js';
-import type {Session, SessionStore} from './sessions/session-store.js';
-import {isTerminal} from './sessions/session-store.js';
+import type {OpenStreams} from './sessions/open-streams.js';
+import type {Committed, SessionStore} from './sessions/ports.js';
+import type {
+  GliaMessageFact,
+  Reduction,
+  SessionEffect,
+  SessionInput,
+  WebhookOutcome,
+} from './sessions/session-reducer.js';
+import {reduce} from './sessions/session-reducer.js';
+import type {LoggedEvent, SessionRecord} from './sessions/session-record.js';
+import {hashSecret, isTerminal, newRecord} from './sessions/session-record.js';
+
+export type {WebhookOutcome} from './sessions/session-reducer.js';
 
 /** The header each webhook delivery carries with the session's secret. */
 export const WEBHOOK_SECRET_HEADER = 'x-glia-handoff-webhook-secret';
@@ -64,34 +74,58 @@ export class HandoffError extends Error {
   }
 }
 
-/** What became of a webhook delivery. `mismatch`: not this session's ticket or engagement. */
-export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'deferred' | 'mismatch';
+const gone = () =>
+  new HandoffError(
+    404,
+    'not-found',
+    'There is no such session; it may have ended or expired. Start a new one.'
+  );
 
 export interface HandoffDeps {
   glia: GliaClient;
   store: SessionStore;
+  streams: OpenStreams;
   config: ProxyConfig;
   logger: Logger;
   metrics: Metrics;
   secrets: SecretRegistry;
   now: () => number;
   timers: Timers;
-  /** At most one typing update to Glia per this many ms (docs/glia.md, "Rate limits and timeouts": ~3 s). */
+  /** At most one typing update to Glia per this many ms (docs/glia.md: ~3 s). */
   typingIntervalMs: number;
+  randomUUID?: () => string;
 }
 
-/** Early deliveries kept per session while the engagement is not known yet. */
-const MAX_EARLY = 50;
+/** What the proxy sends to Glia for the visitor's typing on this instance, and when it last did. */
+interface TypingState {
+  wanted: boolean;
+  sent: boolean;
+  sentAt: number;
+  timer: unknown;
+  record: SessionRecord;
+}
+
+/** A committed change and the reduction it came from. */
+interface Update extends Committed {
+  reduction: Reduction;
+}
 
 /** The Glia custom attribute that carries the bot conversation. */
 export const TRANSCRIPT_ATTRIBUTE = 'transcript';
 
-/** The flow, per session. */
+/** The flow. Per-instance state is only what cannot matter to another instance: caches, timers, work in flight. */
 export class Handoff {
   private readonly deps: HandoffDeps;
   private readonly operatorNames = new Map<string, string>();
   /** Each session's bearer token and webhook secret, to take off the redaction list when it goes. */
   private readonly sessionSecrets = new Map<string, string[]>();
+  /** Work on one session runs one task at a time on this instance (the store's version check covers the others). */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly typing = new Map<string, TypingState>();
+  private readonly sending = new Map<string, Promise<{message: ChatMessage; created: boolean}>>();
+  private readonly catchingUp = new Map<string, Promise<void>>();
+  /** Opened visitor tokens, by session: the sealed value they came from and the visitor. */
+  private readonly visitors = new Map<string, {sealed: string; visitor: GliaVisitor}>();
 
   constructor(deps: HandoffDeps) {
     this.deps = deps;
@@ -101,89 +135,154 @@ export class Handoff {
    * Starts a session: visitor, details, ticket, in that order. Token and visitor cannot overlap
    * (the visitor needs the token), and the ticket waits for the details on purpose: the agent
    * decides on the note, and a refused update (missing policy) must not leave a ticket waiting.
-   * On a Glia failure the session is forgotten and the `GliaError` thrown.
+   * On a failure the session is forgotten and the error thrown. The webhook secret goes to Glia
+   * and is kept only as its hash.
    */
-  async start(request: StartSessionRequest): Promise<{session: Session; token: string}> {
+  async start(
+    request: StartSessionRequest
+  ): Promise<{record: SessionRecord; token: string; log: LoggedEvent[]}> {
     const {glia, store, config, secrets} = this.deps;
     const queueId = request.queue ?? config.glia.queueId;
-    const {session, token} = store.create(queueId);
-    for (const secret of [token, session.webhookSecret]) secrets.add(secret);
-    this.sessionSecrets.set(session.id, [token, session.webhookSecret]);
-    session.log.append({type: 'status', status: 'queued'});
-    try {
-      const visitor = await glia.createVisitor();
-      session.visitor = visitor;
-      await glia.updateVisitor(visitor.id, visitorDetails(request));
-      const {ticket} = await glia.createQueueTicket(visitor, {
+    const token = randomBytes(32).toString('base64url');
+    const webhookSecret = randomBytes(32).toString('base64url');
+    const id = (this.deps.randomUUID ?? randomUUID)();
+    await store.sessions.create(
+      newRecord({
+        id,
+        tokenHash: hashSecret(token),
+        webhookSecretHash: hashSecret(webhookSecret),
+        createdAt: this.deps.now(),
         queueId,
-        webhooks: [webhookRegistration(this.deps.config, session.id, session.webhookSecret)],
-      });
-      session.ticketId = ticket.id;
-      // A closed queue fails the ticket at once; the webhook may or may not have said so already.
-      if (ticket.state === 'failed' && session.status === 'queued') {
-        this.fail(session, failureReason(undefined));
-      }
+      })
+    );
+    for (const secret of [token, webhookSecret]) secrets.add(secret);
+    this.sessionSecrets.set(id, [token, webhookSecret]);
+    try {
+      await this.update(id, {type: 'created'});
+      const visitor = await glia.createVisitor();
+      const sealedToken = store.box.seal(visitorAccessToken(visitor) ?? '');
+      this.visitors.set(id, {sealed: sealedToken, visitor});
+      let record = (
+        await this.update(id, {type: 'visitor-created', visitor: {id: visitor.id, sealedToken}})
+      )?.record;
+      if (!record) throw gone();
+      await this.asVisitor(record, (v) => glia.updateVisitor(v.id, visitorDetails(request)));
+      const {ticket} = await this.asVisitor(record, (v) =>
+        glia.createQueueTicket(v, {
+          queueId,
+          webhooks: [webhookRegistration(config, id, webhookSecret)],
+        })
+      );
+      record = (
+        await this.update(id, {
+          type: 'ticket-filed',
+          ticketId: ticket.id,
+          failed: ticket.state === 'failed',
+        })
+      )?.record;
+      if (!record) throw gone();
+      this.deps.metrics.inc('glia_handoff_sessions_created_total', {outcome: 'ok'});
+      this.deps.logger.info('session started', {session: id, status: record.status});
+      return {record, token, log: await store.events.read(id, 0)};
     } catch (error) {
-      this.forget(session);
+      await this.forget(id).catch(() => undefined);
       this.deps.metrics.inc('glia_handoff_sessions_created_total', {outcome: 'error'});
       throw error;
     }
-    this.deps.metrics.inc('glia_handoff_sessions_created_total', {outcome: 'ok'});
-    this.deps.logger.info('session started', {session: session.id, status: session.status});
-    return {session, token};
   }
 
-  /** Applies one webhook delivery, after any earlier one of the same session. */
-  receiveWebhook(session: Session, payload: WebhookPayload): Promise<WebhookOutcome> {
-    return this.serially(session, () => this.apply(session, payload));
+  /** Applies one webhook delivery, after any earlier one of the session on this instance. */
+  receiveWebhook(id: string, payload: WebhookPayload): Promise<WebhookOutcome | 'gone'> {
+    return this.serially(id, async () => {
+      const done = await this.update(id, async (record): Promise<SessionInput> => {
+        const input: SessionInput = {type: 'webhook', payload, at: this.deps.now()};
+        if (
+          payload.event_type === 'engagement.start' ||
+          payload.event_type === 'engagement.transfer'
+        ) {
+          // Find out who serves (and their name) only when the delivery will be shown or kept.
+          const probe = reduce(record, input);
+          if (probe.outcome === 'applied' || probe.outcome === 'deferred') {
+            const operatorId = await this.servingOperator(payload.engagement);
+            const name = await this.operatorName(operatorId);
+            return {...input, operator: operatorId ? {id: operatorId, name} : {name}};
+          }
+        }
+        if (
+          payload.event_type === 'engagement.chat.message' &&
+          messageAudience(payload.message) === 'unknown'
+        ) {
+          const log = await this.deps.store.events.read(id, 0);
+          const visitorSaid = log.some(
+            ({event}) =>
+              event.type === 'message' &&
+              event.message.from === 'visitor' &&
+              event.message.text === payload.message.content
+          );
+          return {...input, visitorSaid};
+        }
+        return input;
+      });
+      if (!done) return 'gone';
+      if (isTerminal(done.record)) this.stopTyping(id);
+      const {outcome, events} = done.reduction;
+      const shown = done.appended.some((logged) => logged !== null);
+      return outcome === 'applied' && events.length > 0 && !shown ? 'duplicate' : outcome;
+    });
   }
 
   /**
-   * Sends the visitor's message with the browser's uuid. A repeat of an accepted message returns
-   * it again without a second event (and Glia's PUT is idempotent by the same uuid anyway).
+   * Sends the visitor's message with the browser's uuid. A repeat of an accepted message (on any
+   * instance) returns it again without a second event, and Glia's PUT is idempotent by the same
+   * uuid, so a retry after a crash stores it once.
    */
   async sendMessage(
-    session: Session,
+    record: SessionRecord,
     messageId: string,
     text: string
   ): Promise<{message: ChatMessage; created: boolean}> {
+    const key = `${record.id}:${messageId}`;
     // No await before `sending.set` below: a concurrent repeat must find this send in flight.
-    const inflight = session.sending.get(messageId);
-    const known = session.visitorMessages.get(messageId) ?? (inflight && (await inflight));
-    if (known) {
-      if (known.text !== text) {
+    const inflight = this.sending.get(key);
+    const sending =
+      inflight ??
+      (async () => {
+        const known = await this.deps.store.idempotency.recall(record.id, messageId);
+        if (known) return {message: known, created: false};
+        const {visitor, engagementId} = record;
+        if (record.status !== 'engaged' || !visitor || !engagementId) {
+          throw new HandoffError(
+            409,
+            'not-engaged',
+            record.status === 'queued'
+              ? 'No agent has joined yet: the message can be sent once one does.'
+              : 'The conversation is over.'
+          );
+        }
+        const sent = await this.asVisitor(record, (v) =>
+          this.deps.glia.sendChatMessage(v, engagementId, messageId, text)
+        );
+        const message: ChatMessage = {id: messageId, from: 'visitor', text, at: sent.at};
+        const done = await this.serially(record.id, () =>
+          this.update(record.id, {type: 'visitor-message', message})
+        );
+        if (!done) throw gone();
+        await this.deps.store.idempotency.remember(record.id, message);
+        return {message, created: done.appended[0] !== null};
+      })();
+    if (!inflight) this.sending.set(key, sending);
+    try {
+      const result = await sending;
+      if (result.message.text !== text) {
         throw new HandoffError(
           409,
           'message-id-reused',
           'This message id was used for another text.'
         );
       }
-      return {message: known, created: false};
-    }
-    const {visitor, engagementId} = session;
-    if (session.status !== 'engaged' || !visitor || !engagementId) {
-      throw new HandoffError(
-        409,
-        'not-engaged',
-        session.status === 'queued'
-          ? 'No agent has joined yet: the message can be sent once one does.'
-          : 'The conversation is over.'
-      );
-    }
-    const sending = this.deps.glia
-      .sendChatMessage(visitor, engagementId, messageId, text)
-      .then((sent) => {
-        const message: ChatMessage = {id: messageId, from: 'visitor', text, at: sent.at};
-        session.visitorMessages.set(messageId, message);
-        session.seenMessageIds.add(messageId);
-        session.log.append({type: 'message', message});
-        return message;
-      });
-    session.sending.set(messageId, sending);
-    try {
-      return {message: await sending, created: true};
+      return inflight ? {message: result.message, created: false} : result;
     } finally {
-      session.sending.delete(messageId);
+      if (!inflight) this.sending.delete(key);
     }
   }
 
@@ -191,94 +290,223 @@ export class Handoff {
    * Records the visitor's typing and tells Glia at most once per interval; the last state (the
    * final `false`) always goes out, on a trailing timer if it must wait.
    */
-  setTyping(session: Session, typing: boolean): void {
-    session.typing.wanted = typing;
-    this.flushTyping(session);
+  setTyping(record: SessionRecord, typing: boolean): void {
+    let state = this.typing.get(record.id);
+    if (!state) {
+      state = {
+        wanted: false,
+        sent: false,
+        sentAt: Number.NEGATIVE_INFINITY,
+        timer: undefined,
+        record,
+      };
+      this.typing.set(record.id, state);
+    }
+    state.record = record;
+    state.wanted = typing;
+    this.flushTyping(state);
   }
 
   /**
-   * Ends the session for the visitor (or the system, on idle): cancels the waiting ticket or ends
-   * the engagement. Idempotent. A Glia failure leaves the session as it was and is thrown.
+   * Ends the session for the visitor (or the system: idle, shutdown): cancels the waiting ticket
+   * or ends the engagement. Idempotent. A Glia failure leaves the session as it was and is thrown.
+   * Resolves to the record as it is then (`undefined` if it is gone).
    */
-  end(session: Session, by: Extract<EndedBy, 'visitor' | 'system'>): Promise<void> {
-    return this.serially(session, async () => {
-      if (isTerminal(session)) return;
+  end(id: string, by: Extract<EndedBy, 'visitor' | 'system'>): Promise<SessionRecord | undefined> {
+    return this.serially(id, async () => {
+      const record = await this.deps.store.sessions.get(id);
+      if (!record || isTerminal(record)) return record;
       const {glia} = this.deps;
-      const {visitor, ticketId, engagementId} = session;
-      if (session.status === 'queued' && visitor) {
+      const {ticketId, engagementId} = record;
+      let endOnStart = false;
+      if (record.status === 'queued' && record.visitor) {
         // Glia's ticket answer carried no id: the ticket cannot be cancelled, like a Glia without
         // a cancel route.
-        const outcome = ticketId ? await glia.cancelQueueTicket(visitor, ticketId) : 'unsupported';
+        const outcome = ticketId
+          ? await this.asVisitor(record, (v) => glia.cancelQueueTicket(v, ticketId))
+          : 'unsupported';
         // No cancel route, or an operator is accepting right now: end it when it starts.
-        if (outcome !== 'cancelled') session.endOnStart = true;
-      } else if (session.status === 'engaged' && visitor && engagementId) {
-        this.stopTyping(session);
-        await glia.endEngagement(visitor, engagementId);
+        endOnStart = outcome !== 'cancelled';
+      } else if (record.status === 'engaged' && record.visitor && engagementId) {
+        this.stopTyping(id);
+        // Glia's one documented reason: the system ended it, so the agent does not read "visitor".
+        await this.asVisitor(record, (v) =>
+          glia.endEngagement(v, engagementId, by === 'system' ? 'error' : undefined)
+        );
       }
-      this.finish(session, by);
+      return (await this.update(id, {type: 'left', by, endOnStart}))?.record;
     });
   }
 
   /**
-   * Ends and forgets sessions idle longer than the configured time: no request, and no stream
-   * that took a heartbeat (a stream whose writes stopped draining keeps nothing alive).
-   * Returns how many were forgotten.
+   * Catches up from Glia's transcript: messages whose webhooks never arrived are appended in
+   * order, those already shown are not (by id, or by engagement, time and text when Glia gives no
+   * id). One at a time per session on this instance; a failure is logged, never shown.
+   */
+  catchUp(id: string): Promise<void> {
+    const running = this.catchingUp.get(id);
+    if (running) return running;
+    const task = (async () => {
+      const record = await this.deps.store.sessions.get(id);
+      const {engagementId} = record ?? {};
+      if (!record || record.status !== 'engaged' || !engagementId) return;
+      const entries = await this.asVisitor(record, (v) =>
+        this.deps.glia.getChatTranscript(v, engagementId)
+      );
+      const messages = entries.flatMap((entry): GliaMessageFact[] => {
+        // An entry without sender is shown as the agent's, like a webhook that names no side.
+        const from = SENDERS[entry.sender?.type ?? 'operator'];
+        if (!from || typeof entry.message !== 'string' || !entry.created_at) return [];
+        return [
+          {...(entry.id ? {id: entry.id} : {}), from, text: entry.message, at: entry.created_at},
+        ];
+      });
+      if (messages.length === 0) return;
+      const done = await this.serially(id, () => this.update(id, {type: 'transcript', messages}));
+      const caught = done?.appended.filter((logged) => logged !== null).length ?? 0;
+      if (caught > 0)
+        this.deps.logger.info('caught up from the transcript', {session: id, messages: caught});
+    })()
+      .catch((error: unknown) => {
+        this.deps.logger.warn('could not catch up from the transcript', {session: id, error});
+      })
+      .finally(() => this.catchingUp.delete(id));
+    this.catchingUp.set(id, task);
+    return task;
+  }
+
+  /** Catches up every engaged session (after this instance starts), a few at a time. */
+  async catchUpAll(): Promise<void> {
+    const ids = await this.deps.store.sessions.ids();
+    const next = () => ids.shift();
+    const worker = async () => {
+      for (let id = next(); id !== undefined; id = next()) await this.catchUp(id);
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+  }
+
+  /**
+   * Ends and forgets sessions idle longer than the configured time (no request, and no stream
+   * that took a heartbeat), once across the cluster. Returns how many were forgotten here.
    */
   async sweep(): Promise<number> {
-    const idleMs = this.deps.config.sessionIdleSeconds * 1000;
-    const now = this.deps.now();
-    const idle = this.deps.store.all().filter((session) => now - session.lastActivity >= idleMs);
-    // Independent sessions: end them in Glia side by side.
-    await Promise.all(
-      idle.map(async (session) => {
-        if (!isTerminal(session)) {
-          await this.end(session, 'system').catch((error: unknown) => {
-            this.deps.logger.warn('could not end an idle session in Glia', {
-              session: session.id,
-              error,
-            });
+    const {store, config, now} = this.deps;
+    let swept = 0;
+    await store.exclusive('idle-sweep', 60_000, async () => {
+      // A stream keeps its session alive only through the heartbeats it drains (they touch it).
+      const idle = await store.idle.idleSince(now() - config.sessionIdleSeconds * 1000);
+      swept = idle.length;
+      // Independent sessions: end them in Glia side by side.
+      await Promise.all(
+        idle.map(async (id) => {
+          await this.end(id, 'system').catch((error: unknown) => {
+            this.deps.logger.warn('could not end an idle session in Glia', {session: id, error});
           });
-        }
-        this.forget(session);
-        this.deps.logger.info('idle session forgotten', {session: session.id});
-      })
-    );
-    return idle.length;
+          await this.forget(id);
+          this.deps.logger.info('idle session forgotten', {session: id});
+        })
+      );
+    });
+    return swept;
   }
 
   /** Forgets a session: its streams close, its secrets leave the redaction list. */
-  forget(session: Session): void {
-    this.stopTyping(session);
-    if (session.visitor) this.deps.glia.releaseVisitor(session.visitor);
-    this.deps.store.delete(session.id);
-    for (const secret of this.sessionSecrets.get(session.id) ?? [])
-      this.deps.secrets.delete(secret);
-    this.sessionSecrets.delete(session.id);
+  async forget(id: string): Promise<void> {
+    this.stopTyping(id);
+    this.typing.delete(id);
+    const opened = this.visitors.get(id);
+    if (opened) this.deps.glia.releaseVisitor(opened.visitor);
+    this.visitors.delete(id);
+    for (const secret of this.sessionSecrets.get(id) ?? []) this.deps.secrets.delete(secret);
+    this.sessionSecrets.delete(id);
+    await this.deps.store.sessions.delete(id);
   }
 
-  /** Runs `task` after every earlier task of the session (webhooks and ends never interleave). */
-  private serially<T>(session: Session, task: () => Promise<T>): Promise<T> {
-    const run = session.queue.then(task, task);
-    session.queue = run.catch(() => undefined);
+  /**
+   * Reads the record, reduces `input` (or what `prepare` makes of the record), commits under the
+   * version check with the events, then runs the effects. Redone from a fresh read on a conflict.
+   * `undefined`: the session is gone.
+   */
+  private async update(
+    id: string,
+    input: SessionInput | ((record: SessionRecord) => Promise<SessionInput>)
+  ): Promise<Update | undefined> {
+    const {sessions} = this.deps.store;
+    for (let attempt = 0; ; attempt++) {
+      const current = await sessions.get(id);
+      if (!current) return undefined;
+      const reduction = reduce(current, typeof input === 'function' ? await input(current) : input);
+      if (
+        reduction.events.length === 0 &&
+        reduction.effects.length === 0 &&
+        sameRecord(current, reduction.record)
+      ) {
+        return {record: current, appended: [], reduction};
+      }
+      const committed = await sessions.commit(current, reduction.record, reduction.events);
+      if (committed === 'gone') return undefined;
+      if (committed === 'conflict') {
+        if (attempt >= 50) throw new Error(`session ${id}: too many concurrent changes`);
+        continue;
+      }
+      await this.runEffects(committed.record, reduction.effects);
+      return {...committed, reduction};
+    }
+  }
+
+  private async runEffects(record: SessionRecord, effects: SessionEffect[]): Promise<void> {
+    for (const effect of effects) {
+      if (effect.type === 'end-engagement' && record.visitor) {
+        await this.asVisitor(record, (v) =>
+          this.deps.glia.endEngagement(v, effect.engagementId)
+        ).catch((error: unknown) => {
+          this.deps.logger.warn('could not end an engagement the visitor had left', {error});
+        });
+      }
+    }
+  }
+
+  /** Calls Glia as the session's visitor; a token Glia renewed on the way is sealed back into the record. */
+  private async asVisitor<T>(
+    record: SessionRecord,
+    call: (visitor: GliaVisitor) => Promise<T>
+  ): Promise<T> {
+    const stored = record.visitor;
+    if (!stored) throw new Error('the session has no visitor yet');
+    let opened = this.visitors.get(record.id);
+    if (opened?.sealed !== stored.sealedToken) {
+      const token = this.deps.store.box.open(stored.sealedToken);
+      this.deps.secrets.add(token);
+      opened = {sealed: stored.sealedToken, visitor: new GliaVisitor(stored.id, token)};
+      this.visitors.set(record.id, opened);
+    }
+    const {visitor} = opened;
+    const before = visitorAccessToken(visitor);
+    try {
+      return await call(visitor);
+    } finally {
+      const after = visitorAccessToken(visitor);
+      if (after && after !== before) {
+        this.deps.secrets.add(after);
+        const sealedToken = this.deps.store.box.seal(after);
+        this.visitors.set(record.id, {sealed: sealedToken, visitor});
+        await this.update(record.id, {type: 'visitor-token-renewed', sealedToken}).catch(
+          () => undefined
+        );
+      }
+    }
+  }
+
+  /** Runs `task` after every earlier task of the session on this instance. */
+  private serially<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.catch(() => undefined);
+    this.queues.set(id, settled);
+    void settled.then(() => {
+      if (this.queues.get(id) === settled) this.queues.delete(id);
+    });
     return run;
-  }
-
-  private append(session: Session, event: ChatEvent): void {
-    session.log.append(event);
-  }
-
-  private fail(session: Session, reason: string): void {
-    session.status = 'failed';
-    session.reason = reason;
-    this.append(session, {type: 'status', status: 'failed', reason});
-  }
-
-  private finish(session: Session, by: EndedBy): void {
-    this.stopTyping(session);
-    session.status = 'ended';
-    session.endedBy = by;
-    this.append(session, {type: 'ended', by});
-    this.append(session, {type: 'status', status: 'ended'});
   }
 
   private async operatorName(operatorId: string | undefined): Promise<string> {
@@ -313,156 +541,50 @@ export class Handoff {
     });
   }
 
-  /** Keeps a delivery about an engagement that has not started here yet (deliveries are unordered). */
-  private defer(session: Session, payload: WebhookPayload): WebhookOutcome {
-    if (session.status !== 'queued') return 'ignored';
-    if (session.early.length < MAX_EARLY) session.early.push(payload);
-    return 'deferred';
+  private stopTyping(id: string): void {
+    const state = this.typing.get(id);
+    if (state?.timer !== undefined) this.deps.timers.clearTimeout(state.timer);
+    if (state) state.timer = undefined;
   }
 
-  private async apply(session: Session, payload: WebhookPayload): Promise<WebhookOutcome> {
-    const visitorId = session.visitor?.id;
-    /** A visitor id the delivery leaves out is not a mismatch: the URL and secret are the session's. */
-    const sameVisitor = (id: string | undefined) => id === undefined || id === visitorId;
-    switch (payload.event_type) {
-      case 'engagement.start': {
-        const {engagement} = payload;
-        if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
-        if (
-          engagement.queue_ticket_id &&
-          session.ticketId &&
-          engagement.queue_ticket_id !== session.ticketId
-        ) {
-          return 'mismatch';
-        }
-        if (session.engagementId)
-          return session.engagementId === engagement.id ? 'duplicate' : 'mismatch';
-        session.engagementId = engagement.id;
-        if (session.endOnStart || isTerminal(session)) {
-          // The visitor left before anyone answered and the ticket could not be cancelled.
-          if (session.visitor) {
-            await this.deps.glia
-              .endEngagement(session.visitor, engagement.id)
-              .catch((error: unknown) => {
-                this.deps.logger.warn('could not end an engagement the visitor had left', {error});
-              });
-          }
-          return 'applied';
-        }
-        const operatorId = await this.servingOperator(engagement);
-        const name = await this.operatorName(operatorId);
-        session.operator = {id: operatorId ?? null, name};
-        session.status = 'engaged';
-        this.append(session, {type: 'operator', operator: {name}, change: 'joined'});
-        this.append(session, {type: 'status', status: 'engaged'});
-        const early = session.early;
-        session.early = [];
-        for (const deferred of early) await this.apply(session, deferred);
-        return 'applied';
-      }
-      case 'engagement.transfer': {
-        const {engagement} = payload;
-        if (!session.engagementId)
-          return sameVisitor(engagement.visitor_id) ? this.defer(session, payload) : 'mismatch';
-        if (engagement.id !== session.engagementId || !sameVisitor(engagement.visitor_id))
-          return 'mismatch';
-        if (isTerminal(session)) return 'ignored';
-        const operatorId = await this.servingOperator(engagement);
-        if (operatorId && operatorId === session.operator?.id) return 'duplicate';
-        const name = await this.operatorName(operatorId);
-        session.operator = {id: operatorId ?? null, name};
-        this.append(session, {type: 'operator', operator: {name}, change: 'transferred'});
-        return 'applied';
-      }
-      case 'engagement.end': {
-        const {engagement} = payload;
-        if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
-        if (!session.engagementId) return this.defer(session, payload);
-        if (engagement.id !== session.engagementId) return 'mismatch';
-        if (isTerminal(session)) return 'duplicate';
-        this.finish(session, endedBy(engagement.end_reason));
-        return 'applied';
-      }
-      case 'engagement.request.failure': {
-        const ticket = payload.queue_ticket;
-        if (!sameVisitor(ticket?.visitor_id)) return 'mismatch';
-        if (session.ticketId && ticket?.id && ticket.id !== session.ticketId) return 'mismatch';
-        if (session.status !== 'queued') return 'ignored';
-        this.fail(session, failureReason(payload.reason));
-        return 'applied';
-      }
-      case 'engagement.chat.message': {
-        const {message} = payload;
-        if (!session.engagementId) return this.defer(session, payload);
-        if (message.engagement_id !== undefined && message.engagement_id !== session.engagementId)
-          return 'mismatch';
-        const key = messageKey(message, session.engagementId);
-        if (session.seenMessageIds.has(key)) return 'duplicate';
-        // Aimed at the operator: the visitor's own message coming back, already in the log. A
-        // message that says neither target nor sender is the visitor's when it has their text.
-        const audience = messageAudience(message);
-        if (audience === 'operator') return 'ignored';
-        if (audience === 'unknown' && sentByVisitor(session, message.content)) return 'ignored';
-        if (isTerminal(session)) return 'ignored';
-        session.seenMessageIds.add(key);
-        session.operatorTyping = false;
-        this.append(session, toMessageEvent(message, key, this.deps.now()));
-        return 'applied';
-      }
-      case 'engagement.chat.message_status': {
-        const engagementId = payload.message?.engagement_id;
-        if (engagementId && session.engagementId && engagementId !== session.engagementId)
-          return 'mismatch';
-        return 'ignored';
-      }
-      case 'engagement.operator_typing': {
-        const {engagement, typing} = payload;
-        if (!session.engagementId) return 'ignored';
-        if (engagement.id !== session.engagementId || !sameVisitor(engagement.visitor_id))
-          return 'mismatch';
-        if (session.status !== 'engaged' || session.operatorTyping === typing) return 'duplicate';
-        session.operatorTyping = typing;
-        this.append(session, {type: 'typing', typing});
-        return 'applied';
-      }
-    }
-  }
-
-  private stopTyping(session: Session): void {
-    if (session.typing.timer !== undefined) this.deps.timers.clearTimeout(session.typing.timer);
-    session.typing.timer = undefined;
-  }
-
-  private flushTyping(session: Session): void {
-    const state = session.typing;
-    const {visitor, engagementId} = session;
-    if (session.status !== 'engaged' || !visitor || !engagementId) return;
+  private flushTyping(state: TypingState): void {
+    const {record} = state;
+    const {engagementId} = record;
+    if (record.status !== 'engaged' || !record.visitor || !engagementId) return;
     if (state.wanted === state.sent || state.timer !== undefined) return;
     const wait = state.sentAt + this.deps.typingIntervalMs - this.deps.now();
     if (wait > 0) {
       state.timer = this.deps.timers.setTimeout(() => {
         state.timer = undefined;
-        this.flushTyping(session);
+        this.flushTyping(state);
       }, wait);
       return;
     }
     const typing = state.wanted;
     state.sent = typing;
     state.sentAt = this.deps.now();
-    this.deps.glia.setTyping(visitor, engagementId, typing).catch((error: unknown) => {
-      // Typing is a courtesy: a failure is logged, never shown.
-      this.deps.logger.warn('typing update failed', {
-        session: session.id,
-        error: error instanceof GliaError ? error.toJSON() : String(error),
-      });
-    });
+    this.asVisitor(record, (v) => this.deps.glia.setTyping(v, engagementId, typing)).catch(
+      (error: unknown) => {
+        // Typing is a courtesy: a failure is logged, never shown.
+        this.deps.logger.warn('typing update failed', {
+          session: record.id,
+          error: error instanceof GliaError ? error.toJSON() : String(error),
+        });
+      }
+    );
   }
 }
 
-/** Whether the visitor sent a message with this text in the session. */
-function sentByVisitor(session: Session, text: string): boolean {
-  for (const message of session.visitorMessages.values()) if (message.text === text) return true;
-  return false;
+/** Who wrote a transcript entry, as the widget names them; other senders are not shown. */
+const SENDERS: Record<string, ChatMessage['from'] | undefined> = {
+  operator: 'operator',
+  omniguide: 'operator',
+  system: 'system',
+  visitor: 'visitor',
+};
+
+function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The visitor's details for Glia: the description as the note, the bot conversation and page facts as custom attributes. */

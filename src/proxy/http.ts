@@ -9,14 +9,14 @@ import type {ErrorBody} from '../wire/handoff/index.js';
 import type {GliaError} from './glia/glia-error.js';
 import {toHandoffStep} from './glia/glia-error.js';
 import type {Logger} from './logger.js';
-import type {Session} from './sessions/session-store.js';
+import type {SessionRecord} from './sessions/session-record.js';
 
 /** Variables the middleware sets for the handlers. */
 export interface ProxyEnv {
   Variables: {
     requestId: string;
     log: Logger;
-    session: Session;
+    session: SessionRecord;
   };
 }
 

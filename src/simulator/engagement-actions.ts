@@ -254,13 +254,17 @@ export class EngagementActions {
     return {ok: true, value: engagement};
   }
 
-  /** Ends an engagement, by the visitor or the operator: `engagement.end`. */
-  end(engagementId: string, by: 'visitor' | 'operator'): ActionResult<Engagement> {
+  /**
+   * Ends an engagement, by the visitor, the operator, or the system (the visitor's side ending it
+   * with `reason: "error"`): `engagement.end`.
+   */
+  end(engagementId: string, by: 'visitor' | 'operator' | 'system'): ActionResult<Engagement> {
     const found = this.activeEngagement(engagementId);
     if (!found.ok) return found;
     const engagement = found.value;
     const now = this.deps.now();
-    const endReason = by === 'visitor' ? 'visitor_left' : 'operator_left';
+    const endReason =
+      by === 'system' ? 'error' : by === 'visitor' ? 'visitor_left' : 'operator_left';
     engagement.state = 'ended';
     engagement.endedAt = now;
     engagement.endedBy = by;

@@ -129,7 +129,7 @@ export interface Engagement {
   messages: Message[];
   createdAt: number;
   endedAt: number | null;
-  endedBy: 'visitor' | 'operator' | null;
+  endedBy: 'visitor' | 'operator' | 'system' | null;
   visitorTyping: boolean;
   operatorTyping: boolean;
   fileSending: FileSending;

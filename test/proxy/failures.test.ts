@@ -197,10 +197,23 @@ describe('configuration', () => {
     assert.match(problem({PORT: 'eighty'}, 'PORT'), /port/);
   });
 
-  it('says plainly that REDIS_URL is not supported yet, without repeating it', () => {
-    const message = problem({REDIS_URL: 'redis://user:hunter22@cache:6379'}, 'REDIS_URL');
-    assert.match(message, /not supported yet/);
-    assert.ok(!message.includes('hunter22'));
+  it('refuses REDIS_URL without SESSION_ENCRYPTION_KEY, and a bad REDIS_URL, without repeating either', () => {
+    const noKey = problem(
+      {REDIS_URL: 'redis://user:hunter22@cache:6379'},
+      'SESSION_ENCRYPTION_KEY'
+    );
+    assert.match(noKey, /REDIS_URL/);
+    assert.ok(!noKey.includes('hunter22'));
+    const bad = problem({REDIS_URL: 'http://user:hunter22@cache:6379'}, 'REDIS_URL');
+    assert.match(bad, /redis:\/\//);
+    assert.ok(!bad.includes('hunter22'));
+    const short = problem({SESSION_ENCRYPTION_KEY: 'too-short-key'}, 'SESSION_ENCRYPTION_KEY');
+    assert.match(short, /32 characters/);
+    assert.ok(!short.includes('too-short-key'));
+    const config = loadConfig(
+      simEnv({REDIS_URL: 'redis://cache:6379', SESSION_ENCRYPTION_KEY: 'k'.repeat(32)})
+    );
+    assert.equal(config.redisUrl, 'redis://cache:6379');
   });
 
   it('never repeats the secret in its message', () => {

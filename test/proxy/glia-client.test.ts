@@ -336,3 +336,42 @@ describe('Glia client, step by step against the simulator (what doctor runs)', (
     assert.equal(closed.ticket.state, 'failed');
   });
 });
+
+describe('the chat transcript reader', () => {
+  it("reads Glia's documented entries: no id, type user, a null message, a sender with only a type", async () => {
+    const engagement = '22222222-2222-4222-8222-222222222222';
+    const {fetch} = fakeGlia({
+      [`GET /engagements/${engagement}/chat_transcript`]: [
+        {
+          status: 200,
+          body: [
+            {
+              message: 'Choice 2',
+              created_at: '2017-09-21T12:44:01.000Z',
+              type: 'user',
+              sender: {
+                href: 'https://api.glia.com/visitors/x',
+                name: 'Sasha Brown',
+                type: 'visitor',
+              },
+              attachment: {type: 'single_choice_response', selected_option: 'choice_2'},
+            },
+            {message: null, created_at: '2017-09-21T12:44:02.000Z', sender: {type: 'operator'}},
+            {message: 'Hello', created_at: '2017-09-21T12:44:03.000Z', sender: {type: 'operator'}},
+            {something: 'unexpected'},
+          ],
+        },
+      ],
+    });
+    const {glia} = client(fetch);
+    const entries = await glia.getChatTranscript(new GliaVisitor('v', 'visitor-token'), engagement);
+    assert.deepEqual(
+      entries.map((e) => [e.sender?.type, e.message ?? null, e.id ?? null]),
+      [
+        ['visitor', 'Choice 2', null],
+        ['operator', null, null],
+        ['operator', 'Hello', null],
+      ]
+    );
+  });
+});

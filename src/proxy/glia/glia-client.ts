@@ -7,6 +7,7 @@
  */
 import type {z} from 'zod/mini';
 import {
+  ChatTranscriptEntries,
   EndEngagementResponse,
   Engagement,
   GLIA_ACCEPT,
@@ -17,6 +18,7 @@ import {
   QueueTicket,
   SentChatMessage,
   SiteTokenResponse,
+  TranscriptEntry,
   Visitor,
   VisitorCredentials,
   gliaErrorMessage,
@@ -113,6 +115,11 @@ export class GliaVisitor {
   toJSON(): {id: string} {
     return {id: this.id};
   }
+}
+
+/** The visitor's current access token (renewed in place after a 401), to seal in its session. */
+export function visitorAccessToken(visitor: GliaVisitor): string | undefined {
+  return visitorTokens.get(visitor);
 }
 
 /** `POST /queue_tickets` answers 201 for a new ticket and 200 for the visitor's existing one. */
@@ -432,19 +439,41 @@ export class GliaClient {
    */
   async endEngagement(
     visitor: GliaVisitor,
-    engagementId: string
+    engagementId: string,
+    reason?: 'error'
   ): Promise<'ended' | 'already-ended'> {
     const {status} = await this.call({
       step: 'end',
       method: 'PATCH',
       path: `/engagements/${encodeURIComponent(engagementId)}`,
       auth: visitor,
-      body: {action: 'end'},
+      // `reason: error` (the one documented reason) says the system ended it, not the visitor.
+      body: reason ? {action: 'end', reason} : {action: 'end'},
       idempotent: true,
       schema: EndEngagementResponse,
       tolerate: [422],
     });
     return status === 422 ? 'already-ended' : 'ended';
+  }
+
+  /**
+   * `GET /engagements/{id}/chat_transcript` as the visitor: what Glia holds of the conversation,
+   * to catch up on messages whose webhooks never arrived. Read tolerantly: an entry may lack an id,
+   * say `type: "user"`, or carry a null message; entries that cannot be shown are left out.
+   */
+  async getChatTranscript(visitor: GliaVisitor, engagementId: string): Promise<TranscriptEntry[]> {
+    const {data} = await this.call({
+      step: 'transcript',
+      method: 'GET',
+      path: `/engagements/${encodeURIComponent(engagementId)}/chat_transcript`,
+      auth: visitor,
+      idempotent: true,
+      schema: ChatTranscriptEntries,
+    });
+    return data.flatMap((entry) => {
+      const parsed = TranscriptEntry.safeParse(entry);
+      return parsed.success ? [parsed.data] : [];
+    });
   }
 
   /**

@@ -23,6 +23,7 @@ export const GLIA_STEPS = [
   'end',
   'operator',
   'engagement',
+  'transcript',
 ] as const;
 export type GliaStep = (typeof GLIA_STEPS)[number];
 
@@ -40,6 +41,7 @@ export const GLIA_STEP_LABELS: Record<GliaStep, string> = {
   end: 'End the engagement (PATCH /engagements/{id})',
   operator: "Read the operator's name (GET /operators/{id})",
   engagement: 'Read who serves the visitor (GET /engagements/{id})',
+  transcript: 'Read the chat transcript (GET /engagements/{id}/chat_transcript)',
 };
 
 /** How a call failed: Glia answered with an error status, did not answer, or answered nonsense. */
@@ -253,5 +255,7 @@ export function toHandoffStep(step: GliaStep): HandoffStep {
   if (step === 'cancel-ticket') return 'end';
   if (step === 'visitor-token') return 'create-visitor';
   if (step === 'engagement') return 'operator';
+  // Reading what Glia holds of the conversation, like the operator's name: never the browser's step.
+  if (step === 'transcript') return 'operator';
   return step;
 }

@@ -1,5 +1,5 @@
 /**
- * @module Liveness, readiness (a token exchange works) and Prometheus metrics. `/readyz` is
+ * @module Liveness, readiness (the session store is reachable and a token exchange works) and Prometheus metrics. `/readyz` is
  * unauthenticated, so its outcome, a failure included, is kept for a few seconds and shared by
  * every call meanwhile: probes and strangers cannot turn it into a stream of token exchanges that
  * trips Glia's rate limit or locks the key. Its body names the failure's kind only; the proxy's log
@@ -11,7 +11,9 @@ import {GliaError} from '../glia/glia-error.js';
 import type {ProxyEnv} from '../http.js';
 import {NO_STORE} from '../http.js';
 import type {Logger} from '../logger.js';
+import {errorResponse} from '../http.js';
 import type {Metrics} from '../metrics.js';
+import type {SessionStore} from '../sessions/ports.js';
 
 /** How long one readiness outcome answers every `/readyz` call. */
 export const READINESS_TTL_MS = 10_000;
@@ -24,9 +26,10 @@ export interface HealthDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  store: SessionStore;
 }
 
-export function healthRoutes({glia, metrics, logger, now}: HealthDeps): Hono<ProxyEnv> {
+export function healthRoutes({glia, metrics, logger, now, store}: HealthDeps): Hono<ProxyEnv> {
   const app = new Hono<ProxyEnv>();
   let checked: {at: number; outcome: Promise<Readiness>} | undefined;
 
@@ -52,6 +55,15 @@ export function healthRoutes({glia, metrics, logger, now}: HealthDeps): Hono<Pro
   app.get('/healthz', (c) => c.json({status: 'ok'}));
 
   app.get('/readyz', async (c) => {
+    // Not ready while the session store (Redis) is unreachable: the balancer sends no one here.
+    if (!store.ready()) {
+      return errorResponse(
+        c,
+        503,
+        {code: 'store-unavailable', message: 'The session store (Redis) is unreachable.'},
+        {...NO_STORE, 'Retry-After': '2'}
+      );
+    }
     if (!checked || now() - checked.at >= READINESS_TTL_MS) {
       checked = {at: now(), outcome: check()};
     }

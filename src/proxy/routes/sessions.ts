@@ -5,7 +5,7 @@
 import type {Context} from 'hono';
 import {Hono} from 'hono';
 import {GliaId} from '../../wire/glia/index.js';
-import type {StartSessionResponse} from '../../wire/handoff/index.js';
+import type {SessionSnapshot, StartSessionResponse} from '../../wire/handoff/index.js';
 import {SendMessageRequest, StartSessionRequest, TypingRequest} from '../../wire/handoff/index.js';
 import {GliaError} from '../glia/glia-error.js';
 import type {Handoff} from '../handoff.js';
@@ -13,10 +13,10 @@ import {HandoffError} from '../handoff.js';
 import type {ProxyEnv} from '../http.js';
 import {errorResponse, gliaErrorResponse, readJson, validationResponse} from '../http.js';
 import type {Metrics} from '../metrics.js';
-import type {RateLimiter} from '../rate-limit.js';
-import type {Session, SessionStore} from '../sessions/session-store.js';
 import type {QueueWait} from '../glia/queue-wait.js';
-import {toSnapshot} from '../sessions/session-store.js';
+import type {SessionStore} from '../sessions/ports.js';
+import type {SessionRecord} from '../sessions/session-record.js';
+import {toSnapshot} from '../sessions/session-record.js';
 
 /** What the session routes need. */
 export interface SessionRoutesDeps {
@@ -24,7 +24,6 @@ export interface SessionRoutesDeps {
   store: SessionStore;
   metrics: Metrics;
   now: () => number;
-  limits: {newSessions: RateLimiter; messages: RateLimiter; typing: RateLimiter};
   clientAddress: (c: Context) => string;
   /** Conversations waiting for an agent at once: in all, and per client address. */
   maxQueued: {total: number; perAddress: number};
@@ -32,14 +31,14 @@ export interface SessionRoutesDeps {
   queueWait: QueueWait;
 }
 
-/** The session this request's bearer token opens, or the 401/404 to answer. */
-export function authenticate(
+/** The session this request's bearer token opens (and marks active), or the 401/404 to answer. */
+export async function authenticate(
   c: Context,
   store: SessionStore,
   now: () => number
-): Session | Response {
+): Promise<SessionRecord | Response> {
   const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-  const found = store.authenticate(c.req.param('id') ?? '', token);
+  const found = await store.sessions.authenticate(c.req.param('id') ?? '', token);
   if (found === 'not-found') {
     return errorResponse(c, 404, {
       code: 'not-found',
@@ -54,7 +53,7 @@ export function authenticate(
       {'WWW-Authenticate': 'Bearer'}
     );
   }
-  found.lastActivity = now();
+  await store.idle.touch(found.id, now());
   return found;
 }
 
@@ -82,46 +81,60 @@ function handoffErrorResponse(c: Context, error: unknown, doing: string): Respon
   throw error;
 }
 
-/** The snapshot, with the queue's usual wait while the visitor waits in it (when Glia says). */
-async function snapshotOf(session: Session, queueWait: QueueWait) {
-  const snapshot = toSnapshot(session);
-  if (session.status !== 'queued') return snapshot;
-  const seconds = await queueWait.seconds(session.queueId);
-  return seconds === undefined ? snapshot : {...snapshot, estimatedWaitSeconds: seconds};
-}
-
 /** Routes under `/handoff/sessions`. */
 export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
-  const {handoff, store, metrics, now, limits, maxQueued} = deps;
-  const app = new Hono<ProxyEnv>();
-  /** The sessions each address started that may still be waiting, and its starts in flight. */
-  const startedBy = new Map<string, Set<Session>>();
+  const {handoff, store, metrics, now, maxQueued} = deps;
+  /**
+   * The sessions each address started here that may still be waiting, and its starts in flight.
+   * Per instance: behind a balancer each instance keeps its own count.
+   */
+  const startedBy = new Map<string, Set<string>>();
   const starting = new Map<string, number>();
   let startsInFlight = 0;
-  const waitingOf = (address: string): number => {
-    const sessions = startedBy.get(address);
-    if (sessions) {
-      for (const session of sessions) {
-        if (session.status !== 'queued' || store.get(session.id) !== session)
-          sessions.delete(session);
-      }
-      if (sessions.size === 0) startedBy.delete(address);
+  const stillWaiting = async (ids: Set<string>) => {
+    for (const id of [...ids]) {
+      if ((await store.sessions.get(id))?.status !== 'queued') ids.delete(id);
     }
-    return (sessions?.size ?? 0) + (starting.get(address) ?? 0);
   };
-  const track = (address: string, session: Session) => {
+  const waitingOf = async (address: string): Promise<number> => {
+    const ids = startedBy.get(address);
+    if (ids) {
+      await stillWaiting(ids);
+      if (ids.size === 0) startedBy.delete(address);
+    }
+    return (ids?.size ?? 0) + (starting.get(address) ?? 0);
+  };
+  const waitingInAll = async (): Promise<number> => {
+    let total = 0;
+    for (const ids of startedBy.values()) {
+      await stillWaiting(ids);
+      total += ids.size;
+    }
+    return total + startsInFlight;
+  };
+  const track = (address: string, id: string) => {
     // Addresses that never come back would keep their entries: forget the ones not waiting.
-    if (startedBy.size > 10_000) for (const known of [...startedBy.keys()]) waitingOf(known);
-    startedBy.set(address, (startedBy.get(address) ?? new Set<Session>()).add(session));
+    if (startedBy.size > 10_000)
+      for (const [known, ids] of startedBy) if (ids.size === 0) startedBy.delete(known);
+    startedBy.set(address, (startedBy.get(address) ?? new Set<string>()).add(id));
   };
+  /** The snapshot, with the queue's usual wait while the visitor waits in it (when Glia says). */
+  const withWait = async (snapshot: SessionSnapshot, record: SessionRecord) => {
+    if (record.status !== 'queued') return snapshot;
+    const seconds = await deps.queueWait.seconds(record.queueId);
+    return seconds === undefined ? snapshot : {...snapshot, estimatedWaitSeconds: seconds};
+  };
+  const snapshot = async (record: SessionRecord) =>
+    withWait(toSnapshot(record, await store.events.read(record.id, 0)), record);
+  const app = new Hono<ProxyEnv>();
 
   app.post('/', async (c) => {
     const address = deps.clientAddress(c);
-    const allowed = limits.newSessions.take(address);
+    const allowed = await store.limits.take('newSessionsPerAddress', address);
     if (!allowed.ok)
       return limited(c, metrics, 'new-sessions', allowed.retryAfterSeconds, 'new conversations');
     // Each waiting conversation is a visitor in the agents' queue: keep that queue honest.
-    if (waitingOf(address) >= maxQueued.perAddress) {
+    if ((await waitingOf(address)) >= maxQueued.perAddress) {
       metrics.inc('glia_handoff_rate_limited_total', {limit: 'queued-per-address'});
       return errorResponse(
         c,
@@ -133,8 +146,7 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
         {'Retry-After': '60'}
       );
     }
-    const queued = store.all().filter((session) => session.status === 'queued').length;
-    if (queued + startsInFlight >= maxQueued.total) {
+    if ((await waitingInAll()) >= maxQueued.total) {
       metrics.inc('glia_handoff_rate_limited_total', {limit: 'queued'});
       return errorResponse(
         c,
@@ -152,10 +164,10 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
     starting.set(address, (starting.get(address) ?? 0) + 1);
     startsInFlight++;
     try {
-      const {session, token} = await handoff.start(body.data);
-      track(address, session);
+      const {record, token, log} = await handoff.start(body.data);
+      track(address, record.id);
       const answer: StartSessionResponse = {
-        session: {...(await snapshotOf(session, deps.queueWait)), token},
+        session: {...(await withWait(toSnapshot(record, log), record)), token},
       };
       return c.json(answer, 201);
     } catch (error) {
@@ -170,13 +182,13 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const session = authenticate(c, store, now);
+    const session = await authenticate(c, store, now);
     if (session instanceof Response) return session;
-    return c.json(await snapshotOf(session, deps.queueWait));
+    return c.json(await snapshot(session));
   });
 
   app.put('/:id/messages/:messageId', async (c) => {
-    const session = authenticate(c, store, now);
+    const session = await authenticate(c, store, now);
     if (session instanceof Response) return session;
     const messageId = c.req.param('messageId');
     if (!GliaId.safeParse(messageId).success) {
@@ -185,7 +197,7 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
         'messageId (in the path) must be a UUID v4 chosen by the browser'
       );
     }
-    const allowed = limits.messages.take(session.id);
+    const allowed = await store.limits.take('messagesPerSession', session.id);
     if (!allowed.ok) return limited(c, metrics, 'messages', allowed.retryAfterSeconds, 'messages');
     const body = await readJson(c, SendMessageRequest);
     if (!body.ok) return body.response;
@@ -199,9 +211,9 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
   });
 
   app.put('/:id/typing', async (c) => {
-    const session = authenticate(c, store, now);
+    const session = await authenticate(c, store, now);
     if (session instanceof Response) return session;
-    const allowed = limits.typing.take(session.id);
+    const allowed = await store.limits.take('typingPerSession', session.id);
     if (!allowed.ok)
       return limited(c, metrics, 'typing', allowed.retryAfterSeconds, 'typing updates');
     const body = await readJson(c, TypingRequest);
@@ -211,15 +223,16 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
   });
 
   app.delete('/:id', async (c) => {
-    const session = authenticate(c, store, now);
+    const session = await authenticate(c, store, now);
     if (session instanceof Response) return session;
+    let ended;
     try {
-      await handoff.end(session, 'visitor');
+      ended = await handoff.end(session.id, 'visitor');
     } catch (error) {
       c.var.log.warn('ending failed', {session: session.id, error});
       return handoffErrorResponse(c, error, 'Ending the conversation');
     }
-    return c.json(toSnapshot(session));
+    return c.json(await snapshot(ended ?? session));
   });
 
   return app;

@@ -14,8 +14,8 @@ import {WEBHOOK_SECRET_HEADER} from '../handoff.js';
 import type {ProxyEnv} from '../http.js';
 import {describeIssues, errorResponse} from '../http.js';
 import type {Metrics} from '../metrics.js';
-import type {SessionStore} from '../sessions/session-store.js';
-import {matchesHash} from '../sessions/session-store.js';
+import type {SessionStore} from '../sessions/ports.js';
+import {matchesHash} from '../sessions/session-record.js';
 
 export interface WebhookRoutesDeps {
   handoff: Handoff;
@@ -31,7 +31,7 @@ export function webhookRoutes({handoff, store, metrics, drift}: WebhookRoutesDep
   app.post('/:sessionId', async (c) => {
     const count = (event: string, outcome: string) =>
       metrics.inc('glia_handoff_webhook_deliveries_total', {event, outcome});
-    const session = store.get(c.req.param('sessionId'));
+    const session = await store.sessions.get(c.req.param('sessionId'));
     if (!session) {
       count('unknown', 'unknown-session');
       return errorResponse(c, 404, {code: 'not-found', message: 'No such session.'});
@@ -75,7 +75,11 @@ export function webhookRoutes({handoff, store, metrics, drift}: WebhookRoutesDep
       });
     }
     for (const gap of webhookDrift(parsed.data)) drift.report(endpoint, gap);
-    const outcome = await handoff.receiveWebhook(session, parsed.data);
+    const outcome = await handoff.receiveWebhook(session.id, parsed.data);
+    if (outcome === 'gone') {
+      count(parsed.data.event_type, 'unknown-session');
+      return errorResponse(c, 404, {code: 'not-found', message: 'No such session.'});
+    }
     count(parsed.data.event_type, outcome);
     if (outcome === 'mismatch') {
       c.var.log.warn('webhook for another ticket or engagement refused', {

@@ -89,7 +89,11 @@ export function engagementRoutes(sim: SimContext): Hono<SimEnv> {
     const body = await readBody(c, EndEngagementRequest, sim.config.maxBodyBytes);
     if (!body.ok) return body.response;
     if (found.engagement.state === 'ended') return ended(c);
-    const done = sim.actions.end(found.engagement.id, 'visitor');
+    // Glia's one documented reason, `error`: the integration (not the person) ended it.
+    const done = sim.actions.end(
+      found.engagement.id,
+      body.data.reason === 'error' ? 'system' : 'visitor'
+    );
     if (!done.ok) return ended(c);
     const leg = done.value.legs.at(-1);
     return c.json({id: done.value.id, sub_engagement_id: leg?.id ?? done.value.id}, 200);

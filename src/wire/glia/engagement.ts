@@ -114,3 +114,5 @@ export const TranscriptEntry = z.looseObject({
 });
 export type TranscriptEntry = z.infer<typeof TranscriptEntry>;
 export const ChatTranscript = z.array(TranscriptEntry);
+/** The transcript as the proxy reads it: a list, each entry checked on its own (one odd entry spoils nothing). */
+export const ChatTranscriptEntries = z.array(z.unknown());

@@ -1,0 +1,156 @@
+/**
+ * @module The ports in this process's memory: the default for the demo, the tests and a single
+ * instance. Sessions end with the process (the proxy then ends their chats in Glia). The visitor
+ * tokens are still sealed, with `SESSION_ENCRYPTION_KEY` or a key made for this process.
+ */
+import type {ChatMessage} from '../../wire/handoff/index.js';
+import {RateLimiter} from '../rate-limit.js';
+import type {LimitSettings, SessionStore} from './ports.js';
+import {SecretBox} from './secret-box.js';
+import type {LoggedEvent, SessionRecord} from './session-record.js';
+import {matchesHash} from './session-record.js';
+
+interface Entry {
+  record: SessionRecord;
+  log: LoggedEvent[];
+  seen: Set<string>;
+  visitorMessages: Map<string, ChatMessage>;
+  lastActivity: number;
+}
+
+export interface MemoryStoreOptions {
+  now: () => number;
+  limits: LimitSettings;
+  encryptionKey?: string;
+}
+
+/** A store in memory; also what `sessionCounts()` reads for the metrics. */
+export type MemoryStore = SessionStore & {sessionCounts(): Map<SessionRecord['status'], number>};
+
+export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
+  const entries = new Map<string, Entry>();
+  const watchers = new Map<string, Set<(event: LoggedEvent | 'gone') => void>>();
+  const limiters = {
+    newSessionsPerAddress: new RateLimiter(options.limits.newSessionsPerAddress, options.now),
+    messagesPerSession: new RateLimiter(options.limits.messagesPerSession, options.now),
+    typingPerSession: new RateLimiter(options.limits.typingPerSession, options.now),
+  };
+  const locks = new Set<string>();
+  const notify = (id: string, event: LoggedEvent | 'gone') => {
+    for (const listener of [...(watchers.get(id) ?? [])]) listener(event);
+  };
+
+  return {
+    kind: 'memory',
+    durable: false,
+    box: new SecretBox(options.encryptionKey),
+    sessions: {
+      async create(record) {
+        entries.set(record.id, {
+          record: structuredClone(record),
+          log: [],
+          seen: new Set(),
+          visitorMessages: new Map(),
+          lastActivity: options.now(),
+        });
+      },
+      async get(id) {
+        const entry = entries.get(id);
+        return entry && structuredClone(entry.record);
+      },
+      async authenticate(id, token) {
+        const entry = entries.get(id);
+        if (!entry) return 'not-found';
+        if (!token || !matchesHash(token, entry.record.tokenHash)) return 'unauthorized';
+        return structuredClone(entry.record);
+      },
+      async commit(previous, next, events) {
+        const entry = entries.get(previous.id);
+        if (!entry) return 'gone';
+        if (entry.record.version !== previous.version) return 'conflict';
+        entry.record = {...structuredClone(next), version: previous.version + 1};
+        const appended: (LoggedEvent | null)[] = [];
+        const fresh: LoggedEvent[] = [];
+        for (const {event, onceKeys = []} of events) {
+          if (onceKeys.some((key) => entry.seen.has(key))) {
+            appended.push(null);
+            continue;
+          }
+          for (const key of onceKeys) entry.seen.add(key);
+          const logged = {id: entry.log.length + 1, event: structuredClone(event)};
+          entry.log.push(logged);
+          appended.push(logged);
+          fresh.push(logged);
+        }
+        for (const logged of fresh) notify(previous.id, logged);
+        return {record: structuredClone(entry.record), appended};
+      },
+      async delete(id) {
+        if (!entries.delete(id)) return;
+        for (const limiter of Object.values(limiters)) limiter.forget(id);
+        notify(id, 'gone');
+      },
+      async ids() {
+        return [...entries.keys()];
+      },
+    },
+    events: {
+      async read(id, after) {
+        return (entries.get(id)?.log ?? []).slice(Math.max(0, after));
+      },
+      watch(id, listener) {
+        let set = watchers.get(id);
+        if (!set) watchers.set(id, (set = new Set()));
+        set.add(listener);
+        return () => {
+          set.delete(listener);
+          if (set.size === 0) watchers.delete(id);
+        };
+      },
+    },
+    idempotency: {
+      async recall(sessionId, messageId) {
+        return entries.get(sessionId)?.visitorMessages.get(messageId);
+      },
+      async remember(sessionId, message) {
+        entries.get(sessionId)?.visitorMessages.set(message.id, message);
+      },
+    },
+    idle: {
+      async touch(id, at) {
+        const entry = entries.get(id);
+        if (entry) entry.lastActivity = Math.max(entry.lastActivity, at);
+      },
+      async idleSince(cutoff) {
+        return [...entries.values()]
+          .filter((entry) => entry.lastActivity <= cutoff)
+          .map((entry) => entry.record.id);
+      },
+    },
+    limits: {
+      async take(limit, key) {
+        return limiters[limit].take(key);
+      },
+    },
+    async exclusive(name, _ttlMs, task) {
+      if (locks.has(name)) return false;
+      locks.add(name);
+      try {
+        await task();
+      } finally {
+        locks.delete(name);
+      }
+      return true;
+    },
+    ready: () => true,
+    async close() {
+      watchers.clear();
+    },
+    sessionCounts() {
+      const counts = new Map<SessionRecord['status'], number>();
+      for (const {record} of entries.values())
+        counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
+      return counts;
+    },
+  };
+}

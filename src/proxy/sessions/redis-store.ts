@@ -1,0 +1,343 @@
+/**
+ * @module The ports in Redis (`REDIS_URL`), for several instances, after Centrifugo's Redis engine.
+ * Per session (all keys share the `{id}` hash tag, so they sit on one cluster slot):
+ * - `s:{id}` a hash: the record's JSON, its version, the log's last offset and its epoch;
+ * - `s:{id}:log` a Stream: entry `<offset>-0` is the event with SSE id `<offset>`;
+ * - `s:{id}:seen` a set of the keys of appended messages (de-duplication across instances);
+ * - `s:{id}:vm` a hash of the visitor's accepted messages by id (idempotency).
+ * Every change is one Lua script: check the version, write the record, then per event check its
+ * keys, `HINCRBY` the offset, `XADD`, and `PUBLISH` on one channel. Each instance holds one
+ * subscription to that channel and fans out to its local streams; there is no blocking read per
+ * visitor. `idle` is a sorted set of last activity; rate limits are `rate-limiter-flexible` on the
+ * same connection; `lock:<name>` is a `SET NX PX` lock. Every key has a TTL, renewed by activity.
+ * While Redis is unreachable every call throws `StoreUnavailableError` (503) at once: commands
+ * are not queued, so nothing is written late.
+ */
+import {randomBytes} from 'node:crypto';
+import {createClient} from 'redis';
+import {BurstyRateLimiter, RateLimiterRedis, RateLimiterRes} from 'rate-limiter-flexible';
+import {ChatMessage, ChatEvent} from '../../wire/handoff/index.js';
+import type {RateLimit} from '../rate-limit.js';
+import type {LimitName, LimitSettings, SessionStore} from './ports.js';
+import {StoreUnavailableError} from './ports.js';
+import {SecretBox} from './secret-box.js';
+import type {LoggedEvent} from './session-record.js';
+import {SessionRecord, matchesHash} from './session-record.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Required: the visitors' Glia tokens are sealed with it. */
+  encryptionKey: string;
+  limits: LimitSettings;
+  /** Each session's keys live this long after its last activity. */
+  ttlSeconds: number;
+  /** Key prefix (default `glia-handoff:`), so several deployments or tests can share a server. */
+  prefix?: string;
+}
+
+const COMMIT = `
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then return {-1} end
+if v ~= ARGV[1] then return {-2} end
+local nv = tonumber(v) + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'rec', ARGV[2])
+local out = {nv}
+local i = 7
+for e = 1, tonumber(ARGV[6]) do
+  local json = ARGV[i]
+  local nkeys = tonumber(ARGV[i + 1])
+  i = i + 2
+  local seen = false
+  for k = 0, nkeys - 1 do
+    if redis.call('SISMEMBER', KEYS[3], ARGV[i + k]) == 1 then seen = true end
+  end
+  if seen then
+    out[#out + 1] = 0
+  else
+    for k = 0, nkeys - 1 do redis.call('SADD', KEYS[3], ARGV[i + k]) end
+    local offset = redis.call('HINCRBY', KEYS[1], 'top', 1)
+    redis.call('XADD', KEYS[2], offset .. '-0', 'e', json)
+    redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. offset .. ' ' .. json)
+    out[#out + 1] = offset
+  end
+  i = i + nkeys
+end
+local ttl = tonumber(ARGV[3])
+for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ttl) end
+return out
+`;
+
+const TOUCH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[5], 'GT', ARGV[1], ARGV[3])
+for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[2]) end
+return 1
+`;
+
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+type Client = ReturnType<typeof createClient>;
+
+/** Connects (fails if Redis cannot be reached now) and returns the store. */
+export async function createRedisStore(options: RedisStoreOptions): Promise<SessionStore> {
+  if (!options.encryptionKey) throw new Error('The Redis store needs SESSION_ENCRYPTION_KEY.');
+  const prefix = options.prefix ?? 'glia-handoff:';
+  const channel = `${prefix}events`;
+  const keys = (id: string) => {
+    const base = `${prefix}s:{${id}}`;
+    return [base, `${base}:log`, `${base}:seen`, `${base}:vm`];
+  };
+  const idleKey = `${prefix}idle`;
+  const ttl = String(options.ttlSeconds);
+
+  const client: Client = createClient({
+    url: options.url,
+    // A command while Redis is away fails at once (503) instead of waiting to be written late.
+    disableOfflineQueue: true,
+    socket: {reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000)},
+  });
+  const subscriber: Client = client.duplicate();
+  // Connection errors are seen through `isReady` and failed commands; keep them off the console.
+  client.on('error', () => undefined);
+  subscriber.on('error', () => undefined);
+  await client.connect();
+
+  const watchers = new Map<string, Set<(event: LoggedEvent | 'gone') => void>>();
+  const notify = (id: string, event: LoggedEvent | 'gone') => {
+    for (const listener of [...(watchers.get(id) ?? [])]) listener(event);
+  };
+  const onMessage = (text: string) => {
+    const first = text.indexOf(' ');
+    const second = text.indexOf(' ', first + 1);
+    const id = text.slice(0, first);
+    if (!watchers.has(id)) return;
+    if (second < 0) {
+      notify(id, 'gone');
+      return;
+    }
+    const parsed = ChatEvent.safeParse(JSON.parse(text.slice(second + 1)));
+    if (parsed.success) notify(id, {id: Number(text.slice(first + 1, second)), event: parsed.data});
+  };
+  let subscribedOnce = false;
+  subscriber.on('ready', () => {
+    // Back after a disconnection: messages published meanwhile were missed; replay the logs.
+    if (!subscribedOnce) return;
+    for (const id of watchers.keys()) {
+      void read(id, 0).then(
+        (events) => events.forEach((event) => notify(id, event)),
+        () => undefined
+      );
+    }
+  });
+  await subscriber.connect();
+  await subscriber.subscribe(channel, onMessage);
+  subscribedOnce = true;
+
+  /** Runs a command, turning an unreachable Redis into `StoreUnavailableError`. */
+  const call = async <T>(run: () => Promise<T>): Promise<T> => {
+    if (!client.isReady) throw new StoreUnavailableError();
+    try {
+      return await run();
+    } catch (error) {
+      if (!client.isReady || isConnectionError(error)) throw new StoreUnavailableError(error);
+      throw error;
+    }
+  };
+
+  const scripts = new Map<string, string>();
+  const evalScript = async (script: string, scriptKeys: string[], args: string[]) =>
+    call(async () => {
+      let sha = scripts.get(script);
+      if (!sha) {
+        sha = await client.scriptLoad(script);
+        scripts.set(script, sha);
+      }
+      try {
+        return await client.evalSha(sha, {keys: scriptKeys, arguments: args});
+      } catch (error) {
+        if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
+        // Redis restarted and lost its script cache.
+        return client.eval(script, {keys: scriptKeys, arguments: args});
+      }
+    });
+
+  const getRecord = async (id: string) => {
+    const json = await call(() => client.hGet(keys(id)[0] as string, 'rec'));
+    if (json === null || json === undefined) return undefined;
+    return SessionRecord.parse(JSON.parse(json));
+  };
+
+  const read = async (id: string, after: number): Promise<LoggedEvent[]> => {
+    const entries = await call(() =>
+      client.xRange(keys(id)[1] as string, `${Math.max(0, after) + 1}-0`, '+')
+    );
+    return (entries ?? []).flatMap((entry) => {
+      const parsed = ChatEvent.safeParse(JSON.parse(String(entry.message.e)));
+      return parsed.success ? [{id: Number(entry.id.split('-')[0]), event: parsed.data}] : [];
+    });
+  };
+
+  const limiters = Object.fromEntries(
+    (Object.entries(options.limits) as [LimitName, RateLimit][]).map(([name, limit]) => [
+      name,
+      tokenBucket(client, `${prefix}rl:${name}:`, limit),
+    ])
+  ) as Record<LimitName, BurstyRateLimiter>;
+
+  return {
+    kind: 'redis',
+    durable: true,
+    box: new SecretBox(options.encryptionKey),
+    sessions: {
+      async create(record) {
+        const base = keys(record.id)[0] as string;
+        const epoch = randomBytes(8).toString('hex');
+        await call(() =>
+          client
+            .multi()
+            .hSet(base, {v: '0', rec: JSON.stringify(record), top: '0', epoch})
+            .expire(base, options.ttlSeconds)
+            .zAdd(idleKey, {score: record.createdAt, value: record.id})
+            .exec()
+        );
+      },
+      get: getRecord,
+      async authenticate(id, token) {
+        const record = await getRecord(id);
+        if (!record) return 'not-found';
+        if (!token || !matchesHash(token, record.tokenHash)) return 'unauthorized';
+        return record;
+      },
+      async commit(previous, next, events) {
+        const version = previous.version + 1;
+        const args = [
+          String(previous.version),
+          JSON.stringify({...next, version}),
+          ttl,
+          channel,
+          previous.id,
+          String(events.length),
+        ];
+        for (const {event, onceKeys = []} of events)
+          args.push(JSON.stringify(event), String(onceKeys.length), ...onceKeys);
+        const out = (await evalScript(COMMIT, keys(previous.id), args)) as number[];
+        if (out[0] === -1) return 'gone';
+        if (out[0] === -2) return 'conflict';
+        return {
+          record: {...next, version},
+          appended: events.map((e, i) => {
+            const offset = Number(out[i + 1]);
+            return offset > 0 ? {id: offset, event: e.event} : null;
+          }),
+        };
+      },
+      async delete(id) {
+        await call(() =>
+          client.multi().del(keys(id)).zRem(idleKey, id).publish(channel, `${id} gone`).exec()
+        );
+      },
+      async ids() {
+        return call(() => client.zRange(idleKey, 0, -1));
+      },
+    },
+    events: {
+      read,
+      watch(id, listener) {
+        let set = watchers.get(id);
+        if (!set) watchers.set(id, (set = new Set()));
+        set.add(listener);
+        return () => {
+          set.delete(listener);
+          if (set.size === 0) watchers.delete(id);
+        };
+      },
+    },
+    idempotency: {
+      async recall(sessionId, messageId) {
+        const json = await call(() => client.hGet(keys(sessionId)[3] as string, messageId));
+        if (json === null || json === undefined) return undefined;
+        const parsed = ChatMessage.safeParse(JSON.parse(json));
+        return parsed.success ? parsed.data : undefined;
+      },
+      async remember(sessionId, message) {
+        const key = keys(sessionId)[3] as string;
+        await call(() =>
+          client
+            .multi()
+            .hSet(key, message.id, JSON.stringify(message))
+            .expire(key, options.ttlSeconds)
+            .exec()
+        );
+      },
+    },
+    idle: {
+      async touch(id, at) {
+        await evalScript(TOUCH, [...keys(id), idleKey], [String(at), ttl, id]);
+      },
+      async idleSince(cutoff) {
+        return call(() => client.zRangeByScore(idleKey, '-inf', cutoff));
+      },
+    },
+    limits: {
+      async take(limit, key) {
+        try {
+          await call(() => limiters[limit].consume(key));
+          return {ok: true};
+        } catch (error) {
+          if (!(error instanceof RateLimiterRes)) throw error;
+          return {ok: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000))};
+        }
+      },
+    },
+    async exclusive(name, ttlMs, task) {
+      const key = `${prefix}lock:${name}`;
+      const owner = randomBytes(8).toString('hex');
+      const got = await call(() => client.set(key, owner, {NX: true, PX: ttlMs}));
+      if (got !== 'OK') return false;
+      try {
+        await task();
+      } finally {
+        await evalScript(UNLOCK, [key], [owner]).catch(() => undefined);
+      }
+      return true;
+    },
+    ready: () => client.isReady && subscriber.isReady,
+    async close() {
+      watchers.clear();
+      await Promise.allSettled([subscriber.close(), client.close()]);
+    },
+  };
+}
+
+/**
+ * A token bucket (`capacity` at once, then `refillPerSecond`) from rate-limiter-flexible's parts:
+ * a steady limiter of one request per refill interval, and a burst limiter for the rest.
+ */
+function tokenBucket(client: Client, keyPrefix: string, limit: RateLimit): BurstyRateLimiter {
+  const interval = Math.max(1, Math.round(1 / limit.refillPerSecond));
+  return new BurstyRateLimiter(
+    new RateLimiterRedis({
+      storeClient: client,
+      useRedisPackage: true,
+      keyPrefix: `${keyPrefix}steady`,
+      points: 1,
+      duration: interval,
+    }),
+    new RateLimiterRedis({
+      storeClient: client,
+      useRedisPackage: true,
+      keyPrefix: `${keyPrefix}burst`,
+      points: Math.max(1, limit.capacity - 1),
+      duration: Math.max(1, Math.round(limit.capacity / limit.refillPerSecond)),
+    })
+  );
+}
+
+function isConnectionError(error: unknown): boolean {
+  const name = (error as {name?: string} | null)?.name ?? '';
+  const message = (error as {message?: string} | null)?.message ?? '';
+  return /Closed|Offline|Connection|Socket|Reconnect|Timeout/i.test(`${name} ${message}`);
+}

@@ -1,0 +1,302 @@
+/**
+ * @module The proxy's session logic as a pure reducer, like the widget's session state:
+ * `reduce(record, input) → {record, events, effects, outcome}`. Inputs are facts that happened
+ * (Glia answered, a webhook arrived, the visitor sent a message); events go to the session's log;
+ * effects are calls to Glia that the caller (`handoff.ts`) makes after the change is committed.
+ * Nothing here reads a clock, the network or a store, so the same record gives the same answer on
+ * any instance.
+ */
+import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
+import {WebhookPayload} from '../../wire/glia/index.js';
+import type {ChatMessage, EndedBy} from '../../wire/handoff/index.js';
+import {
+  GENERIC_OPERATOR_NAME,
+  endedBy,
+  failureReason,
+  gliaTime,
+  messageAudience,
+  messageKey,
+  shortened,
+  toMessageEvent,
+} from '../glia/to-chat-event.js';
+import type {NewEvent, SessionRecord} from './session-record.js';
+import {isTerminal} from './session-record.js';
+
+/** What became of a webhook delivery. `mismatch`: not this session's ticket or engagement. */
+export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'deferred' | 'mismatch';
+
+/** A message Glia holds, as its transcript gives it; `id` may be missing. */
+export interface GliaMessageFact {
+  id?: string;
+  from: ChatMessage['from'];
+  text: string;
+  /** Glia's time, in any of its forms. */
+  at: string;
+}
+
+export type SessionInput =
+  | {type: 'created'}
+  | {type: 'visitor-created'; visitor: {id: string; sealedToken: string}}
+  | {type: 'visitor-token-renewed'; sealedToken: string}
+  /** `ticketId` is missing when Glia's answer had none: the ticket then cannot be cancelled. */
+  | {type: 'ticket-filed'; ticketId?: string; failed: boolean}
+  | {
+      type: 'webhook';
+      payload: WebhookPayload;
+      /** Who serves the engagement (the webhook's operator, or Glia's answer when it had none). */
+      operator?: {id?: string; name: string};
+      /** An agent message that names neither target nor sender has a text the visitor sent. */
+      visitorSaid?: boolean;
+      /** Now, ms: the time of a message Glia sent without one. */
+      at: number;
+    }
+  | {type: 'visitor-message'; message: ChatMessage}
+  | {type: 'transcript'; messages: GliaMessageFact[]}
+  /** The visitor (or the system) left; Glia was told. `endOnStart`: the ticket could not be cancelled. */
+  | {type: 'left'; by: Extract<EndedBy, 'visitor' | 'system'>; endOnStart: boolean};
+
+/** A call to Glia the reducer asks for. */
+export type SessionEffect = {type: 'end-engagement'; engagementId: string};
+
+export interface Reduction {
+  record: SessionRecord;
+  events: NewEvent[];
+  effects: SessionEffect[];
+  outcome: WebhookOutcome;
+}
+
+/** Early deliveries kept per session while the engagement is not known yet. */
+const MAX_EARLY = 50;
+
+/**
+ * The keys under which a Glia message counts as already shown: its key (Glia's id, or the one
+ * `messageKey` derives from engagement, time and content), and what it says in which second, so
+ * that a transcript entry without an id matches the webhook that had one.
+ */
+export function messageKeys(engagementId: string, key: string, message: GliaMessageFact): string[] {
+  const ms = Date.parse(message.at);
+  const second = Number.isNaN(ms) ? message.at : String(Math.floor(ms / 1000));
+  return [`id:${key}`, `said:${engagementId}:${second}:${message.from}:${message.text}`];
+}
+
+/** Applies `input` to `record`. The input record is not changed. */
+export function reduce(record: SessionRecord, input: SessionInput): Reduction {
+  const draft: Reduction = {
+    record: structuredClone(record),
+    events: [],
+    effects: [],
+    outcome: 'applied',
+  };
+  draft.outcome = step(draft, input);
+  return draft;
+}
+
+function step(out: Reduction, input: SessionInput): WebhookOutcome {
+  const r = out.record;
+  switch (input.type) {
+    case 'created':
+      out.events.push({event: {type: 'status', status: 'queued'}});
+      return 'applied';
+    case 'visitor-created':
+      r.visitor = input.visitor;
+      return 'applied';
+    case 'visitor-token-renewed':
+      if (r.visitor) r.visitor = {...r.visitor, sealedToken: input.sealedToken};
+      return 'applied';
+    case 'ticket-filed':
+      if (input.ticketId) r.ticketId = input.ticketId;
+      // A closed queue fails the ticket at once; the webhook may or may not have said so already.
+      if (input.failed && r.status === 'queued') fail(out, failureReason(undefined));
+      return 'applied';
+    case 'visitor-message':
+      out.events.push({
+        event: {type: 'message', message: input.message},
+        // An agent's message with the same id would be the same message.
+        onceKeys: [`visitor:${input.message.id}`, `id:${input.message.id}`],
+      });
+      return 'applied';
+    case 'transcript': {
+      if (!r.engagementId || r.status !== 'engaged') return 'ignored';
+      for (const message of input.messages) {
+        if (message.from === 'visitor') continue;
+        // Keyed as an id-less webhook of the same message would be.
+        const key = messageKey(
+          {id: message.id, content: message.text, timestamp: message.at} as GliaChatMessage,
+          r.engagementId
+        );
+        out.events.push({
+          event: {
+            type: 'message',
+            message: {
+              id: key,
+              from: message.from,
+              text: shortened(message.text),
+              at: gliaTime(message.at) ?? message.at,
+            },
+          },
+          onceKeys: messageKeys(r.engagementId, key, message),
+        });
+      }
+      if (out.events.length > 0) r.operatorTyping = false;
+      return 'applied';
+    }
+    case 'left':
+      if (isTerminal(r)) return 'duplicate';
+      if (input.endOnStart) {
+        r.endOnStart = true;
+        // The engagement started meanwhile (seen by another delivery): end it now.
+        if (r.engagementId)
+          out.effects.push({type: 'end-engagement', engagementId: r.engagementId});
+      }
+      finish(out, input.by);
+      return 'applied';
+    case 'webhook':
+      return applyWebhook(out, input);
+  }
+}
+
+function fail(out: Reduction, reason: string): void {
+  out.record.status = 'failed';
+  out.record.reason = reason;
+  out.events.push({event: {type: 'status', status: 'failed', reason}});
+}
+
+function finish(out: Reduction, by: EndedBy): void {
+  out.record.status = 'ended';
+  out.record.endedBy = by;
+  out.record.operatorTyping = false;
+  out.events.push({event: {type: 'ended', by}}, {event: {type: 'status', status: 'ended'}});
+}
+
+type WebhookInput = Extract<SessionInput, {type: 'webhook'}>;
+
+/** Keeps a delivery about an engagement that has not started here yet (deliveries are unordered). */
+function defer(out: Reduction, input: WebhookInput): WebhookOutcome {
+  if (out.record.status !== 'queued') return 'ignored';
+  if (out.record.early.length < MAX_EARLY) {
+    const {payload, operator, visitorSaid} = input;
+    out.record.early.push({
+      payload,
+      ...(operator === undefined ? {} : {operator}),
+      ...(visitorSaid === undefined ? {} : {visitorSaid}),
+    });
+  }
+  return 'deferred';
+}
+
+function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
+  const r = out.record;
+  const {payload} = input;
+  const visitorId = r.visitor?.id;
+  /** A visitor id the delivery leaves out is not a mismatch: the URL and secret are the session's. */
+  const sameVisitor = (id: string | undefined) => id === undefined || id === visitorId;
+  const name = input.operator?.name ?? GENERIC_OPERATOR_NAME;
+  switch (payload.event_type) {
+    case 'engagement.start': {
+      const {engagement} = payload;
+      if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
+      if (engagement.queue_ticket_id && r.ticketId && engagement.queue_ticket_id !== r.ticketId)
+        return 'mismatch';
+      if (r.engagementId) return r.engagementId === engagement.id ? 'duplicate' : 'mismatch';
+      r.engagementId = engagement.id;
+      if (r.endOnStart || isTerminal(r)) {
+        // The visitor left before anyone answered and the ticket could not be cancelled.
+        out.effects.push({type: 'end-engagement', engagementId: engagement.id});
+        return 'applied';
+      }
+      r.operator = {
+        id: input.operator?.id ?? engagement.current_sub_engagement?.operator_id ?? null,
+        name,
+      };
+      r.status = 'engaged';
+      out.events.push(
+        {event: {type: 'operator', operator: {name}, change: 'joined'}},
+        {event: {type: 'status', status: 'engaged'}}
+      );
+      const early = r.early;
+      r.early = [];
+      for (const deferred of early) {
+        const parsed = WebhookPayload.safeParse(deferred.payload);
+        if (!parsed.success) continue;
+        applyWebhook(out, {
+          type: 'webhook',
+          payload: parsed.data,
+          at: input.at,
+          ...(deferred.operator ? {operator: deferred.operator} : {}),
+          ...(deferred.visitorSaid === undefined ? {} : {visitorSaid: deferred.visitorSaid}),
+        });
+      }
+      return 'applied';
+    }
+    case 'engagement.transfer': {
+      const {engagement} = payload;
+      if (!r.engagementId)
+        return sameVisitor(engagement.visitor_id) ? defer(out, input) : 'mismatch';
+      if (engagement.id !== r.engagementId || !sameVisitor(engagement.visitor_id))
+        return 'mismatch';
+      if (isTerminal(r)) return 'ignored';
+      const operatorId = input.operator?.id ?? engagement.current_sub_engagement?.operator_id;
+      if (operatorId && operatorId === r.operator?.id) return 'duplicate';
+      r.operator = {id: operatorId ?? null, name};
+      out.events.push({event: {type: 'operator', operator: {name}, change: 'transferred'}});
+      return 'applied';
+    }
+    case 'engagement.end': {
+      const {engagement} = payload;
+      if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
+      if (!r.engagementId) return defer(out, input);
+      if (engagement.id !== r.engagementId) return 'mismatch';
+      if (isTerminal(r)) return 'duplicate';
+      finish(out, endedBy(engagement.end_reason));
+      return 'applied';
+    }
+    case 'engagement.request.failure': {
+      const ticket = payload.queue_ticket;
+      if (!sameVisitor(ticket?.visitor_id)) return 'mismatch';
+      if (r.ticketId && ticket?.id && ticket.id !== r.ticketId) return 'mismatch';
+      if (r.status !== 'queued') return 'ignored';
+      fail(out, failureReason(payload.reason));
+      return 'applied';
+    }
+    case 'engagement.chat.message': {
+      const {message} = payload;
+      if (!r.engagementId) return defer(out, input);
+      if (message.engagement_id !== undefined && message.engagement_id !== r.engagementId)
+        return 'mismatch';
+      // Aimed at the operator: the visitor's own message coming back, already in the log. A
+      // message that says neither target nor sender is the visitor's when it has their text.
+      const audience = messageAudience(message);
+      if (audience === 'operator') return 'ignored';
+      if (audience === 'unknown' && input.visitorSaid) return 'ignored';
+      if (isTerminal(r)) return 'ignored';
+      const key = messageKey(message, r.engagementId);
+      const event = toMessageEvent(message, key, input.at);
+      if (event.type !== 'message') return 'ignored';
+      r.operatorTyping = false;
+      out.events.push({
+        event,
+        onceKeys: messageKeys(r.engagementId, key, {
+          from: event.message.from,
+          text: message.content,
+          at: message.timestamp ?? event.message.at,
+        }),
+      });
+      return 'applied';
+    }
+    case 'engagement.chat.message_status': {
+      const engagementId = payload.message?.engagement_id;
+      if (engagementId && r.engagementId && engagementId !== r.engagementId) return 'mismatch';
+      return 'ignored';
+    }
+    case 'engagement.operator_typing': {
+      const {engagement, typing} = payload;
+      if (!r.engagementId) return 'ignored';
+      if (engagement.id !== r.engagementId || !sameVisitor(engagement.visitor_id))
+        return 'mismatch';
+      if (r.status !== 'engaged' || r.operatorTyping === typing) return 'duplicate';
+      r.operatorTyping = typing;
+      out.events.push({event: {type: 'typing', typing}});
+      return 'applied';
+    }
+  }
+}

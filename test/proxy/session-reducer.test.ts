@@ -1,0 +1,102 @@
+/**
+ * The session reducer alone: plain records in, plain records and events out, nothing changed in
+ * place; a transcript entry without an id is the same message as the webhook that had one.
+ */
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {messageKeys, reduce} from '../../src/proxy/sessions/session-reducer.js';
+import {SessionRecord, hashSecret, newRecord} from '../../src/proxy/sessions/session-record.js';
+
+const VISITOR = '11111111-1111-4111-8111-111111111111';
+const ENGAGEMENT = '22222222-2222-4222-8222-222222222222';
+const MESSAGE = '33333333-3333-4333-8333-333333333333';
+
+function engaged() {
+  const record = newRecord({
+    id: 's',
+    tokenHash: hashSecret('t'),
+    webhookSecretHash: hashSecret('w'),
+    createdAt: 0,
+    queueId: 'q',
+  });
+  const withVisitor = reduce(record, {
+    type: 'visitor-created',
+    visitor: {id: VISITOR, sealedToken: 'sealed'},
+  }).record;
+  return reduce(withVisitor, {
+    type: 'webhook',
+    payload: {event_type: 'engagement.start', engagement: {id: ENGAGEMENT, visitor_id: VISITOR}},
+    operator: {name: 'Alex Rivera'},
+    at: 0,
+  });
+}
+
+describe('the session reducer', () => {
+  it('gives serialisable records and leaves its input alone', () => {
+    const start = engaged();
+    assert.equal(start.record.status, 'engaged');
+    assert.deepEqual(
+      start.events.map((e) => e.event.type),
+      ['operator', 'status']
+    );
+    const before = structuredClone(start.record);
+    const ended = reduce(start.record, {type: 'left', by: 'visitor', endOnStart: false});
+    assert.deepEqual(start.record, before);
+    assert.equal(ended.record.status, 'ended');
+    assert.deepEqual(SessionRecord.parse(JSON.parse(JSON.stringify(ended.record))), ended.record);
+  });
+
+  it('asks for the engagement to end when it starts after the visitor left', () => {
+    const record = newRecord({
+      id: 's',
+      tokenHash: 'a',
+      webhookSecretHash: 'b',
+      createdAt: 0,
+      queueId: 'q',
+    });
+    const waiting = reduce(record, {
+      type: 'visitor-created',
+      visitor: {id: VISITOR, sealedToken: 'x'},
+    }).record;
+    const left = reduce(waiting, {type: 'left', by: 'visitor', endOnStart: true}).record;
+    const started = reduce(left, {
+      type: 'webhook',
+      payload: {event_type: 'engagement.start', engagement: {id: ENGAGEMENT, visitor_id: VISITOR}},
+      at: 0,
+    });
+    assert.deepEqual(started.effects, [{type: 'end-engagement', engagementId: ENGAGEMENT}]);
+    assert.deepEqual(started.events, []);
+  });
+
+  it('keys an id-less transcript entry like the webhook of the same message', () => {
+    const {record} = engaged();
+    const webhook = reduce(record, {
+      type: 'webhook',
+      payload: {
+        event_type: 'engagement.chat.message',
+        message: {
+          id: MESSAGE,
+          engagement_id: ENGAGEMENT,
+          content: 'Hello',
+          target: 'visitor',
+          sender: {type: 'operator'},
+          timestamp: '2026-11-25T10:00:00.734Z',
+        },
+      },
+      at: 0,
+    });
+    const transcript = reduce(record, {
+      type: 'transcript',
+      messages: [{from: 'operator', text: 'Hello', at: '2026-11-25T10:00:00Z'}],
+    });
+    const webhookKeys = webhook.events[0]?.onceKeys ?? [];
+    const transcriptKeys = transcript.events[0]?.onceKeys ?? [];
+    assert.ok(transcriptKeys.length > 0);
+    assert.ok(transcriptKeys.some((key) => webhookKeys.includes(key)));
+    assert.notDeepEqual(
+      messageKeys(ENGAGEMENT, 'k', {from: 'operator', text: 'Hello', at: '2026-11-25T10:00:01Z'}),
+      transcriptKeys,
+      'another second is another message'
+    );
+  });
+});
