@@ -358,7 +358,7 @@ describe('the chat transcript reader', () => {
             },
             {message: null, created_at: '2017-09-21T12:44:02.000Z', sender: {type: 'operator'}},
             {message: 'Hello', created_at: '2017-09-21T12:44:03.000Z', sender: {type: 'operator'}},
-            {something: 'unexpected'},
+            'not an entry',
           ],
         },
       ],
