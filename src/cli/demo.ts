@@ -131,6 +131,9 @@ export async function run(args: string[]): Promise<number> {
       fetch: (input, init) => fetch(input, init),
       widgetDir: dist('widget'),
       logLevel: 'warn',
+      // Every visitor of the demo comes from this machine's loopback address, so the limit per
+      // address is the limit for everyone at once: a presenter's tabs, or the walk-through suite.
+      limits: {newSessionsPerAddress: {capacity: 60, refillPerSecond: 1}},
     });
     const page = await listen(pageServer(proxy).fetch, port as number, host);
     stops.push(() => page.close());
