@@ -7,6 +7,7 @@ import type {ChatMessage} from '../../wire/handoff/index.js';
 import {RateLimiter} from '../rate-limit.js';
 import type {LimitSettings, SessionStore} from './ports.js';
 import {SecretBox} from './secret-box.js';
+import {LocalWatchers} from './local-watchers.js';
 import type {LoggedEvent, SessionRecord} from './session-record.js';
 import {matchesHash} from './session-record.js';
 
@@ -29,16 +30,14 @@ export type MemoryStore = SessionStore & {sessionCounts(): Map<SessionRecord['st
 
 export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   const entries = new Map<string, Entry>();
-  const watchers = new Map<string, Set<(event: LoggedEvent | 'gone') => void>>();
+  const watchers = new LocalWatchers();
   const limiters = {
     newSessionsPerAddress: new RateLimiter(options.limits.newSessionsPerAddress, options.now),
     messagesPerSession: new RateLimiter(options.limits.messagesPerSession, options.now),
     typingPerSession: new RateLimiter(options.limits.typingPerSession, options.now),
   };
   const locks = new Set<string>();
-  const notify = (id: string, event: LoggedEvent | 'gone') => {
-    for (const listener of [...(watchers.get(id) ?? [])]) listener(event);
-  };
+  const notify = (id: string, event: LoggedEvent | 'gone') => watchers.notify(id, event);
 
   return {
     kind: 'memory',
@@ -98,15 +97,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
       async read(id, after) {
         return (entries.get(id)?.log ?? []).slice(Math.max(0, after));
       },
-      watch(id, listener) {
-        let set = watchers.get(id);
-        if (!set) watchers.set(id, (set = new Set()));
-        set.add(listener);
-        return () => {
-          set.delete(listener);
-          if (set.size === 0) watchers.delete(id);
-        };
-      },
+      watch: (id, listener) => watchers.watch(id, listener),
     },
     idempotency: {
       async recall(sessionId, messageId) {

@@ -21,6 +21,7 @@ import type {RateLimit} from '../rate-limit.js';
 import type {LimitName, LimitSettings, SessionStore} from './ports.js';
 import {StoreUnavailableError} from './ports.js';
 import {SecretBox} from './secret-box.js';
+import {LocalWatchers} from './local-watchers.js';
 import type {LoggedEvent} from './session-record.js';
 import {SessionRecord, matchesHash} from './session-record.js';
 
@@ -105,10 +106,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
   subscriber.on('error', () => undefined);
   await client.connect();
 
-  const watchers = new Map<string, Set<(event: LoggedEvent | 'gone') => void>>();
-  const notify = (id: string, event: LoggedEvent | 'gone') => {
-    for (const listener of [...(watchers.get(id) ?? [])]) listener(event);
-  };
+  const watchers = new LocalWatchers();
+  const notify = (id: string, event: LoggedEvent | 'gone') => watchers.notify(id, event);
   const onMessage = (text: string) => {
     const first = text.indexOf(' ');
     const second = text.indexOf(' ', first + 1);
@@ -125,7 +124,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
   subscriber.on('ready', () => {
     // Back after a disconnection: messages published meanwhile were missed; replay the logs.
     if (!subscribedOnce) return;
-    for (const id of watchers.keys()) {
+    for (const id of watchers.ids()) {
       void read(id, 0).then(
         (events) => events.forEach((event) => notify(id, event)),
         () => undefined
@@ -245,15 +244,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     },
     events: {
       read,
-      watch(id, listener) {
-        let set = watchers.get(id);
-        if (!set) watchers.set(id, (set = new Set()));
-        set.add(listener);
-        return () => {
-          set.delete(listener);
-          if (set.size === 0) watchers.delete(id);
-        };
-      },
+      watch: (id, listener) => watchers.watch(id, listener),
     },
     idempotency: {
       async recall(sessionId, messageId) {
