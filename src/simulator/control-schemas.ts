@@ -1,6 +1,6 @@
 /** @module Request bodies of the simulator's control API (`/__sim/...`). Ours, not Glia's. */
 import {z} from 'zod/mini';
-import {CredentialType, Policy} from '../wire/glia/index.js';
+import {ChoiceOptions, CredentialType, Policy} from '../wire/glia/index.js';
 import {SHAPES} from './deps.js';
 
 const OperatorName = z.strictObject({
@@ -27,14 +27,7 @@ export const OperatorAttachment = z.union([
   }),
   z.strictObject({
     type: z.literal('single_choice'),
-    options: z
-      .array(
-        z.strictObject({
-          text: z.string().check(z.minLength(1), z.maxLength(200)),
-          value: z.string().check(z.minLength(1), z.maxLength(200)),
-        })
-      )
-      .check(z.minLength(1), z.maxLength(20)),
+    options: ChoiceOptions,
     image_url: z.optional(z.url()),
   }),
 ]);

@@ -19,6 +19,16 @@ export type UploadFileResponse = z.infer<typeof UploadFileResponse>;
 
 export const ChoiceOption = z.looseObject({text: z.string(), value: z.string()});
 
+/** A single-choice question's options: 1 to 20, each a short text and the value sent back. */
+export const ChoiceOptions = z
+  .array(
+    z.strictObject({
+      text: z.string().check(z.minLength(1), z.maxLength(200)),
+      value: z.string().check(z.minLength(1), z.maxLength(200)),
+    })
+  )
+  .check(z.minLength(1), z.maxLength(20));
+
 /** What a visitor or operator attaches when sending (docs/glia.md, "Chat messages"). */
 export const OutgoingAttachment = z.union([
   z.strictObject({
@@ -27,14 +37,7 @@ export const OutgoingAttachment = z.union([
   }),
   z.strictObject({
     type: z.literal('single_choice'),
-    options: z
-      .array(
-        z.strictObject({
-          text: z.string().check(z.minLength(1), z.maxLength(200)),
-          value: z.string().check(z.minLength(1), z.maxLength(200)),
-        })
-      )
-      .check(z.minLength(1), z.maxLength(20)),
+    options: ChoiceOptions,
     image_url: z.optional(z.string()),
   }),
   z.strictObject({
