@@ -201,6 +201,12 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
     if (!allowed.ok) return limited(c, metrics, 'messages', allowed.retryAfterSeconds, 'messages');
     const body = await readJson(c, SendMessageRequest);
     if (!body.ok) return body.response;
+    if (body.data.files || body.data.answer) {
+      return errorResponse(c, 400, {
+        code: 'validation',
+        message: 'This proxy does not take files or answers to questions yet.',
+      });
+    }
     try {
       const {message, created} = await handoff.sendMessage(session, messageId, body.data.text);
       return c.json({message}, created ? 201 : 200);

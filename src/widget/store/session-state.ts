@@ -235,6 +235,9 @@ function applyChatEvent(
       return settle(chat, 'ended', {endedBy: event.by});
     case 'error':
       return {...state, chat: {...chat, alert: {...event.error}}};
+    case 'upload':
+      // Uploads are not drawn yet (docs/contract.md, "Files and choices").
+      return state;
   }
 }
 

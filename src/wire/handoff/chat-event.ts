@@ -4,6 +4,7 @@
  * session's event log, its `data` the JSON of the event.
  */
 import {z} from 'zod/mini';
+import {FilePolicy, Upload} from './files.js';
 import {ChatMessage} from './messages.js';
 import {EndedBy, Operator, SessionStatus} from './session.js';
 
@@ -11,6 +12,8 @@ export const StatusEvent = z.strictObject({
   type: z.literal('status'),
   status: SessionStatus,
   reason: z.optional(z.string()),
+  /** With `engaged`: what the visitor may upload, when file sending is allowed. */
+  filePolicy: z.optional(FilePolicy),
 });
 export const MessageEvent = z.strictObject({type: z.literal('message'), message: ChatMessage});
 /** The operator started or stopped typing. */
@@ -21,6 +24,8 @@ export const OperatorEvent = z.strictObject({
   operator: Operator,
   change: z.enum(['joined', 'transferred']),
 });
+/** A visitor's upload changed: Glia's scan reported. */
+export const UploadEvent = z.strictObject({type: z.literal('upload'), upload: Upload});
 export const EndedEvent = z.strictObject({type: z.literal('ended'), by: EndedBy});
 export const ErrorEvent = z.strictObject({
   type: z.literal('error'),
@@ -35,6 +40,7 @@ export const ChatEvent = z.union([
   MessageEvent,
   TypingEvent,
   OperatorEvent,
+  UploadEvent,
   EndedEvent,
   ErrorEvent,
 ]);

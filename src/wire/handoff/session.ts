@@ -1,6 +1,7 @@
 /** @module A handoff session as the browser sees it (docs/contract.md, "Browser ⇄ proxy"). */
 import {z} from 'zod/mini';
 import {LIMITS} from './limits.js';
+import {FilePolicy, Upload} from './files.js';
 import {ChatMessage} from './messages.js';
 
 export const SESSION_STATUSES = ['queued', 'engaged', 'ended', 'failed'] as const;
@@ -55,6 +56,10 @@ export const SessionSnapshot = z.strictObject({
   endedBy: z.optional(EndedBy),
   /** While queued: the queue's average wait in seconds, when Glia reports one. */
   estimatedWaitSeconds: z.optional(z.int().check(z.minimum(1))),
+  /** While engaged: what the visitor may upload, when file sending is allowed. */
+  filePolicy: z.optional(FilePolicy),
+  /** The visitor's uploads not yet sent in a message, so a reload can pick them up. */
+  uploads: z.optional(z.array(Upload)),
 });
 export type SessionSnapshot = z.infer<typeof SessionSnapshot>;
 
