@@ -23,14 +23,6 @@ export interface SseStream {
   end(): void;
 }
 
-/** One event as SSE text. `data` must be one line (JSON.stringify never writes a line break). */
-export function sseFrame(id: number, event: string, data: string): string {
-  return `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
-}
-
-/** A comment line that keeps intermediaries from closing an idle stream. */
-export const SSE_HEARTBEAT = ': ping\n\n';
-
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
   // Like every session route: a replay holds the transcript.

@@ -5,6 +5,7 @@
  * go out one at a time in order, so a receiver sees `engagement.start` before the first message
  * even when it was slow to answer.
  */
+import {backoffMs} from '../kit/backoff.js';
 import type {WebhookPayload, WebhookRegistration} from '../wire/glia/index.js';
 import type {ResolvedDeps, SimulatorConfig} from './deps.js';
 import type {FaultRules} from './faults.js';
@@ -114,7 +115,10 @@ export class WebhookDispatcher {
         delivered ? 'delivered' : last ? 'failed' : 'retrying'
       );
       if (delivered) return;
-      if (!last) await this.scheduler.sleep(baseDelayMs * 2 ** (attempt - 1));
+      if (!last)
+        await this.scheduler.sleep(
+          backoffMs(attempt - 1, {baseMs: baseDelayMs, maxMs: Infinity, jitter: 'none'})
+        );
     }
   }
 

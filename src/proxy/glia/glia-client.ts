@@ -5,6 +5,8 @@
  * `src/wire/glia`, and turns every failure into a `GliaError` with a hint. `doctor` uses it step by
  * step; the proxy uses it for the whole flow.
  */
+import {backoffMs} from '../../kit/backoff.js';
+import {retryAfterMs} from '../../kit/retry-after.js';
 import type {z} from 'zod/mini';
 import {
   ChatTranscriptEntries,
@@ -185,15 +187,6 @@ interface CallResult<T> {
   status: number;
   /** Only meaningful for a 2xx: a tolerated status carries no data, and its callers read none. */
   data: T;
-}
-
-/** Reads `Retry-After` (seconds or an HTTP date) as milliseconds from `now`. */
-function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Creates a client for one credential and site. */
@@ -581,9 +574,8 @@ export class GliaClient {
   }
 
   private backoff(attempt: number): number {
-    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-    // Equal jitter: never zero, never in lockstep with other clients.
-    return ceiling / 2 + (this.random() * ceiling) / 2;
+    const {baseDelayMs: baseMs, maxDelayMs: maxMs} = this.retry;
+    return backoffMs(attempt, {baseMs, maxMs, random: this.random});
   }
 
   private error(

@@ -22,7 +22,8 @@ import {errorResponse, validationResponse} from '../http.js';
 import type {OpenStreams} from '../sessions/open-streams.js';
 import type {SessionStore} from '../sessions/ports.js';
 import type {LoggedEvent} from '../sessions/session-record.js';
-import {SSE_HEARTBEAT, respondWithSse, sseFrame} from '../sse.js';
+import {SSE_HEARTBEAT, sseFrame} from '../../kit/sse.js';
+import {respondWithSse} from '../sse.js';
 import {authenticate} from './sessions.js';
 
 export interface SessionEventsDeps {

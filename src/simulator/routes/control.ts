@@ -33,6 +33,7 @@
  *   POST   /__sim/queues/:id                      {open?, average_wait_time?} → 200 {queue}: open or close a
  *                                                  queue, set the average wait it reports (seconds, or null)
  */
+import {SSE_HEARTBEAT} from '../../kit/sse.js';
 import type {Context} from 'hono';
 import {Hono} from 'hono';
 import {streamSSE} from 'hono/streaming';
@@ -248,7 +249,7 @@ export function controlRoutes(
           };
         });
         wake = undefined;
-        if (timedOut && open) await stream.write(': ping\n\n');
+        if (timedOut && open) await stream.write(SSE_HEARTBEAT);
       }
       unsubscribe();
       hooks.onClose.delete(stop);

@@ -7,55 +7,18 @@
  * otherwise leave a chat that looks healthy and is stale (docs/architecture.md, "Why the boundaries are where they are").
  * Every frame is safe-parsed with ChatEvent; a bad frame is reported, never thrown.
  */
+import {backoffMs as backoff} from '../../kit/backoff.js';
+import type {Frame} from '../../kit/sse.js';
+import {createFrameParser} from '../../kit/sse.js';
 import {ChatEvent} from '../../wire/handoff/index.js';
 import type {Link} from '../store/session-state.js';
 
-/** One dispatched SSE frame (WHATWG HTML §9.2.6 "Interpreting an event stream"). */
-export interface Frame {
-  /** The frame's `id` field, or null when it had none. */
-  id: string | null;
-  event: string;
-  data: string;
-}
+export type {Frame} from '../../kit/sse.js';
 
 /** A frame as the consumer gets it: a valid ChatEvent, or the reason it is not one. */
 export type FrameResult =
   | {ok: true; id: string | null; event: ChatEvent}
   | {ok: false; id: string | null; data: string; error: string};
-
-/**
- * A push parser for `text/event-stream`: feed it decoded text in any chunking, it calls `onFrame`
- * for each complete frame. Comments (heartbeats) and `retry` are ignored.
- */
-export function createFrameParser(onFrame: (frame: Frame) => void): (chunk: string) => void {
-  let pending = '';
-  let data: string[] = [];
-  let event = '';
-  let id: string | null = null;
-  return (chunk) => {
-    pending += chunk;
-    // A line ends at CRLF, LF or CR; a CR at the very end may be the first half of a CRLF.
-    const lines = pending.split(/\r\n|\n|\r(?!$)/);
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line === '') {
-        if (data.length) onFrame({id, event: event || 'message', data: data.join('\n')});
-        data = [];
-        event = '';
-        id = null;
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'data') data.push(value);
-      else if (field === 'event') event = value;
-      else if (field === 'id' && !value.includes('\0')) id = value;
-    }
-  };
-}
 
 /** Validate a frame's JSON against the ChatEvent union. */
 export function parseFrame(frame: Frame): FrameResult {
@@ -88,11 +51,9 @@ export interface EventStreamOptions {
   silenceMs?: number;
 }
 
-/** Backoff before reconnect attempt `n` (0-based): 1 s, 2 s, 4 s … 30 s, with ±20 % jitter. */
-export function backoffMs(attempt: number): number {
-  const base = Math.min(30_000, 1000 * 2 ** attempt);
-  return Math.round(base * (0.8 + Math.random() * 0.4));
-}
+/** Backoff before reconnect attempt `n` (0-based): up to 1 s, 2 s, 4 s … 30 s, never under half. */
+export const backoffMs = (attempt: number): number =>
+  backoff(attempt, {baseMs: 1000, maxMs: 30_000});
 
 const GONE = new Set([401, 403, 404, 410]);
 

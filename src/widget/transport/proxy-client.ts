@@ -3,6 +3,7 @@
  * answer is parsed with the wire schemas; every failure becomes one ProxyError that says whether
  * the network, the proxy or the answer was at fault.
  */
+import {retryAfterMs} from '../../kit/retry-after.js';
 import {z} from 'zod/mini';
 import {
   ErrorBody,
@@ -49,13 +50,10 @@ export class ProxyError extends Error {
   }
 }
 
-/** `Retry-After` is seconds or an HTTP date (RFC 9110 §10.2.3). */
+/** `Retry-After` in whole seconds (rounded up). */
 function retryAfterSeconds(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  const ms = retryAfterMs(value, Date.now());
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
 type Schema<T> = {safeParse(data: unknown): {success: true; data: T} | {success: false}};

@@ -1,9 +1,8 @@
 import {expect, waitUntil} from '@open-wc/testing';
+import {createFrameParser, type Frame} from '../../../src/kit/sse.js';
 import {
   EventStream,
-  createFrameParser,
   parseFrame,
-  type Frame,
   type FrameResult,
 } from '../../../src/widget/transport/event-stream.js';
 import type {Link} from '../../../src/widget/store/session-state.js';
