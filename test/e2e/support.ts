@@ -3,6 +3,7 @@
  * `SIM_PORT` set to free ports, as a child process group; and a real Chromium through
  * playwright-core. Nothing is mocked.
  */
+import {CHROMIUM_ARGS, CHROMIUM_PATH} from '../chromium.mjs';
 import {spawn} from 'node:child_process';
 import type {ChildProcess} from 'node:child_process';
 import {mkdir} from 'node:fs/promises';
@@ -133,15 +134,8 @@ export async function startDemo(args: string[] = []): Promise<Demo> {
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
   });
 }
 

@@ -3,6 +3,7 @@
  * would: a ticket filed through the REST API appears live, is accepted, chatted in, transferred and
  * ended. Skipped when no Chromium is installed.
  */
+import {CHROMIUM_ARGS, CHROMIUM_PATH} from '../chromium.mjs';
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
 import {existsSync} from 'node:fs';
@@ -13,8 +14,6 @@ import type {Browser, Page} from 'playwright-core';
 import {chromium} from 'playwright-core';
 import {createSimulator} from '../../src/simulator/app.js';
 import {SEED} from './support.js';
-
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
 describe('operator console: files', () => {
   it('serves the page, its script and its stylesheet separately, under a CSP without inline code', async (t) => {
@@ -40,7 +39,7 @@ describe('operator console: files', () => {
 
 describe(
   'operator console: in Chromium',
-  {skip: existsSync(CHROMIUM) ? false : 'no Chromium'},
+  {skip: existsSync(CHROMIUM_PATH) ? false : 'no Chromium'},
   () => {
     const webhooks: {event_type: string}[] = [];
     const sim = createSimulator({
@@ -85,15 +84,8 @@ describe(
       if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
+        executablePath: CHROMIUM_PATH,
+        args: CHROMIUM_ARGS,
       });
       page = await browser.newPage();
       page.on('console', (message) => {
