@@ -92,5 +92,22 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['src/kit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../**', 'node:*', 'hono', 'hono/*', 'zod', 'zod/*', 'lit', 'lit/*'],
+              message:
+                'kit/ depends on nothing: the browser, the proxy and the simulator all use it.',
+            },
+          ],
+        },
+      ],
+    },
   }
 );
