@@ -143,7 +143,8 @@ export function startSim(root: string, profile: boolean): Promise<SimProcess> {
 export interface ProxyProcess {
   url: string;
   pid: number;
-  stats(): Promise<ProxyStats>;
+  /** Memory (after a full GC unless `gc` is false), CPU, event-loop delay. */
+  stats(gc?: boolean): Promise<ProxyStats>;
   /** CPU-profiles the proxy from now until `stopProfile`, which writes the profile to `file`. */
   startProfile(): Promise<void>;
   stopProfile(file: string): Promise<void>;
@@ -174,10 +175,24 @@ export async function startProxy(
   return {
     url: ready.url ?? '',
     pid: ipc.pid,
-    stats: async () => (await ipc.ask({type: 'stats'})) as ProxyStats,
+    stats: async (gc = true) => (await ipc.ask({type: 'stats', gc})) as ProxyStats,
     startProfile: async () => void (await ipc.ask({type: 'profile-start'})),
     stopProfile: async (file) => void (await ipc.ask({type: 'profile-stop', file})),
     heapSnapshot: async (file) => void (await ipc.ask({type: 'heap-snapshot', file})),
+    stop: () => ipc.stop(),
+  };
+}
+
+/** Starts the bare relay (bench/bare-relay.ts), the floor the proxy's cost is measured against. */
+export async function startRelay(
+  root: string
+): Promise<Omit<ProxyProcess, `${string}Profile` | 'heapSnapshot'>> {
+  const {child, ready} = await forkTs(join(root, 'bench/bare-relay.ts'), {}, ['--expose-gc']);
+  const ipc = new IpcChild<ProxyCommand, ProxyStats>(child);
+  return {
+    url: ready.url ?? '',
+    pid: ipc.pid,
+    stats: (gc = true) => ipc.ask({type: 'stats', gc}),
     stop: () => ipc.stop(),
   };
 }
@@ -195,11 +210,13 @@ export interface LoadProcess {
 export async function startLoad(
   root: string,
   simUrl: string,
-  proxyUrl: string
+  proxyUrl: string,
+  relayUrl = ''
 ): Promise<LoadProcess> {
   const {child} = await forkTs(join(root, 'bench/load/load-main.ts'), {
     BENCH_SIM_URL: simUrl,
     BENCH_PROXY_URL: proxyUrl,
+    BENCH_RELAY_URL: relayUrl,
   });
   const ipc = new IpcChild<LoadCommand, LoadAnswer>(child);
   return {

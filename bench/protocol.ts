@@ -5,8 +5,12 @@
  */
 import type {Summary} from './stats.js';
 
-/** Where the visitors' traffic goes: through the proxy, or straight to the simulator. */
-export type Mode = 'proxy' | 'direct';
+/**
+ * Where the visitors' traffic goes: through the proxy; straight to the simulator (webhooks to a
+ * trivial receiver in the load generator); or through the bare relay (bench/bare-relay.ts), the
+ * least a webhook-to-stream relay can do.
+ */
+export type Mode = 'proxy' | 'direct' | 'relay';
 
 /** Opens visitors until `total` of this mode are engaged. */
 export interface OpenCommand {
@@ -62,6 +66,8 @@ export interface TrafficResult {
   send: Summary;
   operatorSent: number;
   visitorSent: number;
+  /** Messages that reached the visitor's side at least once, over the whole window. */
+  arrived: number;
   lost: number;
   duplicated: number;
   errors: number;
@@ -90,7 +96,8 @@ export type LoadAnswer = (OpenResult | TrafficResult | CreateRateResult | {type:
 
 /** Asked of the proxy process. */
 export type ProxyCommand =
-  | {id: number; type: 'stats'}
+  /** `gc: false` reads the counters without a full GC first (for CPU over a window). */
+  | {id: number; type: 'stats'; gc?: boolean}
   | {id: number; type: 'profile-start'}
   | {id: number; type: 'profile-stop'; file: string}
   | {id: number; type: 'heap-snapshot'; file: string};
@@ -107,4 +114,6 @@ export interface ProxyStats {
   sessions: number;
   openStreams: number;
   tokenExchanges: number;
+  /** The bare relay: frames written so far. */
+  relayed?: number;
 }

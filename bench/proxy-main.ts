@@ -86,7 +86,7 @@ process.on('message', async (command: ProxyCommand) => {
     return;
   }
   if (command.type !== 'stats') return;
-  (globalThis as {gc?: () => void}).gc?.();
+  if (command.gc !== false) (globalThis as {gc?: () => void}).gc?.();
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
   const sessions = await app.store.sessions.ids();

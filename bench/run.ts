@@ -9,7 +9,7 @@
  * baseline, an integrator whose webhooks go to a trivial receiver in its own process.
  *
  * Options: --quick (small and short, results to /tmp), --chart-only (redraw chart.svg from
- * results.json), --max <n> (most visitors, default 12500),
+ * results.json), --cost-only (only the CPU per relayed message, printed, nothing written), --max <n> (most visitors, default 12500),
  * --log-level <debug|info|warn|error> (the proxy's, default info as the CLI), --profile (into
  * /tmp/glia-handoff-bench-profiles: a CPU profile of the proxy during each traffic window through
  * it, a heap snapshot of the proxy after the last step, a CPU profile of the whole simulator; read
@@ -24,7 +24,8 @@ import {parseArgs} from 'node:util';
 import type {ChartRow} from './chart.js';
 import {renderChart} from './chart.js';
 import type {ProxyStats, TrafficResult} from './protocol.js';
-import {PROFILE_DIR, startLoad, startProxy, startSim} from './processes.js';
+import type {ProxyProcess} from './processes.js';
+import {PROFILE_DIR, startLoad, startProxy, startRelay, startSim} from './processes.js';
 import {round} from './stats.js';
 import {measureWidget} from './widget-size.js';
 
@@ -36,6 +37,7 @@ const {values: options} = parseArgs({
     'log-level': {type: 'string', default: 'info'},
     profile: {type: 'boolean', default: false},
     'chart-only': {type: 'boolean', default: false},
+    'cost-only': {type: 'boolean', default: false},
   },
 });
 const quick = options.quick;
@@ -133,6 +135,93 @@ async function sessionCreation() {
     return {gliaDelayMs: GLIA_DELAY_MS, steps, tokenExchanges: stats.tokenExchanges};
   } finally {
     await load.stop();
+    await proxy.stop();
+    await sim.stop();
+  }
+}
+
+/**
+ * What a relayed agent message costs, in CPU: the bare relay (bench/bare-relay.ts) and the proxy
+ * under the same load in the same run, the visitors' side quiet so that both do only this. The
+ * issue's goal is at most twice the bare relay.
+ */
+const COST = quick
+  ? {visitors: 200, operatorPerSecond: 200}
+  : {visitors: 1000, operatorPerSecond: 1000};
+
+interface CostWindow {
+  cpuUsPerMessage: number;
+  messages: number;
+  e2eP50Ms: number;
+  e2eP99Ms: number;
+  lost: number;
+  duplicated: number;
+  errors: number;
+}
+
+async function relayCost() {
+  const sim = await startSim(root, false);
+  await sim.control('config', {
+    auto_operator: {accept_after_ms: 100, reply_after_ms: 500},
+    token_ttl_seconds: 3600,
+  });
+  const proxy = await startProxy(root, sim.url, {logLevel});
+  const relay = await startRelay(root);
+  const load = await startLoad(root, sim.url, proxy.url, relay.url);
+  const window = {
+    warmupMs: quick ? 2000 : 4000,
+    measureMs: quick ? 5000 : 15_000,
+    operatorPerSecond: COST.operatorPerSecond,
+    visitorPerSecond: 0,
+    drainMs: 10_000,
+  };
+  const measure = async (
+    mode: 'relay' | 'proxy',
+    target: Pick<ProxyProcess, 'stats'>
+  ): Promise<CostWindow> => {
+    const opened = await load.ask<'open'>({
+      type: 'open',
+      mode,
+      total: COST.visitors,
+      parallel: 64,
+      timeoutMs: 120_000,
+    });
+    if (opened.type !== 'open' || opened.engaged < COST.visitors)
+      throw new Error(`only ${opened.engaged} ${mode} visitors engaged: ${opened.firstError}`);
+    const before = await target.stats(false);
+    const traffic = await load.ask<'traffic'>({type: 'traffic', mode, ...window});
+    const after = await target.stats(false);
+    if (traffic.type !== 'traffic') throw new Error('unexpected answer');
+    const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
+    const result = {
+      cpuUsPerMessage: round((cpuMs * 1000) / Math.max(1, traffic.arrived), 1),
+      messages: traffic.arrived,
+      e2eP50Ms: round(traffic.e2e.p50),
+      e2eP99Ms: round(traffic.e2e.p99),
+      lost: traffic.lost,
+      duplicated: traffic.duplicated,
+      errors: traffic.errors,
+    };
+    log(
+      `cost, ${mode}: ${result.cpuUsPerMessage} µs CPU per message over ${result.messages} ` +
+        `messages, e2e p99 ${result.e2eP99Ms} ms, lost ${result.lost} dup ${result.duplicated}`
+    );
+    return result;
+  };
+  try {
+    const bare = await measure('relay', relay);
+    const through = await measure('proxy', proxy);
+    return {
+      ...COST,
+      bareCpuUsPerMessage: bare.cpuUsPerMessage,
+      proxyCpuUsPerMessage: through.cpuUsPerMessage,
+      redisCpuUsPerMessage: null as number | null,
+      proxyToBare: round(through.cpuUsPerMessage / bare.cpuUsPerMessage, 2),
+      windows: {bare, proxy: through},
+    };
+  } finally {
+    await load.stop();
+    await relay.stop();
     await proxy.stop();
     await sim.stop();
   }
@@ -407,6 +496,11 @@ if (options['chart-only']) {
   process.exit(0);
 }
 
+if (options['cost-only']) {
+  console.log(JSON.stringify(await relayCost(), null, 2));
+  process.exit(0);
+}
+
 const begun = Date.now();
 const machineInfo = machine();
 log(
@@ -417,12 +511,14 @@ log(
   `widget: ${widget.totalGzipBytes} B gzip in all, ${widget.firstLoadGzipBytes} B first load, Lit alone ${widget.litAloneGzipBytes} B`
 );
 const sessions = await sessionCreation();
+const relay = await relayCost();
 const load = await underLoad();
 
 const best = sessions.steps.reduce((a, b) => (b.sessionsPerSecond > a.sessionsPerSecond ? b : a));
 const results = {
   machine: machineInfo,
   widget,
+  relay,
   proxy: load.rows,
   tokenExchanges: load.tokenExchanges,
   sessionsPerSecond: best.sessionsPerSecond,
@@ -445,6 +541,8 @@ const results = {
         'difference of the percentiles through the proxy and direct, same simulator, same traffic, same run',
       rssPerStreamKB:
         '(proxy RSS after a full GC − RSS before any session) / open streams; each stream has its session and its event log',
+      relay:
+        'CPU per relayed agent message: process.cpuUsage() of the bare relay (bench/bare-relay.ts: node:http, webhook POST → JSON.parse → one SSE frame) or of the proxy over a traffic window (warm-up, measure and drain) / the messages that reached the visitors in it; same simulator, same visitors, same rate, visitor side quiet',
       percentiles: 'nearest rank over every sample after the warm-up',
     },
   },
@@ -466,6 +564,11 @@ for (const s of sessions.steps)
   console.log(
     `  ${String(s.parallel).padStart(4)} in parallel: ${s.sessionsPerSecond}/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, failed ${s.failed}`
   );
+console.log(
+  `\nCPU per relayed agent message, ${relay.visitors} visitors, ${relay.operatorPerSecond} msg/s: ` +
+    `bare relay ${relay.bareCpuUsPerMessage} µs, proxy ${relay.proxyCpuUsPerMessage} µs ` +
+    `(${relay.proxyToBare}× the bare relay; goal ≤ 2×)`
+);
 console.log(`\nProxy under load (ms; stopped: ${load.stoppedBecause}):`);
 printTable(load.rows);
 console.log(

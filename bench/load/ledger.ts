@@ -101,19 +101,34 @@ export class Ledger {
     return true;
   }
 
-  counts(): {operatorSent: number; visitorSent: number; lost: number; duplicated: number} {
+  counts(): {
+    operatorSent: number;
+    visitorSent: number;
+    arrived: number;
+    lost: number;
+    duplicated: number;
+  } {
     let lost = this.transcriptLost;
+    let arrived = 0;
     let duplicated = this.repeats + this.transcriptDuplicated;
     for (const r of this.operator.values()) {
+      if (r.arrivals > 0) arrived++;
       if (r.accepted && r.arrivals === 0) lost++;
       if (r.arrivals > 1) duplicated += r.arrivals - 1;
     }
     for (const r of this.visitor.values()) {
+      if (r.echoes > 0) arrived++;
       if (r.accepted && r.echoes === 0) lost++;
       if (r.accepted && r.replies === 0) lost++;
       if (r.echoes > 1) duplicated += r.echoes - 1;
       if (r.replies > 1) duplicated += r.replies - 1;
     }
-    return {operatorSent: this.operator.size, visitorSent: this.visitor.size, lost, duplicated};
+    return {
+      operatorSent: this.operator.size,
+      visitorSent: this.visitor.size,
+      arrived,
+      lost,
+      duplicated,
+    };
   }
 }

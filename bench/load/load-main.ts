@@ -2,7 +2,8 @@
  * @module The load generator's process (forked by bench/run.ts with an IPC channel). It plays the
  * visitors and the agents: opens visitors through the proxy or straight at the simulator, runs
  * traffic windows, measures session creation, and answers each command with what it measured.
- * Environment: BENCH_SIM_URL, BENCH_PROXY_URL. Its webhook receiver listens on 127.0.0.1.
+ * Environment: BENCH_SIM_URL, BENCH_PROXY_URL, BENCH_RELAY_URL. Its webhook receiver listens on
+ * 127.0.0.1.
  */
 import http from 'node:http';
 import {performance} from 'node:perf_hooks';
@@ -19,15 +20,11 @@ import {summarize} from '../stats.js';
 import {requestJson} from './http-client.js';
 import {runTraffic} from './traffic.js';
 import type {BenchVisitor, LoadContext} from './visitors.js';
-import {
-  mapProxyEngagements,
-  openDirectVisitor,
-  openProxyVisitor,
-  receiveWebhook,
-} from './visitors.js';
+import {mapEngagements, openDirectVisitor, openProxyVisitor, receiveWebhook} from './visitors.js';
 
 const simUrl = process.env.BENCH_SIM_URL ?? '';
 const proxyUrl = process.env.BENCH_PROXY_URL ?? '';
+const relayUrl = process.env.BENCH_RELAY_URL ?? '';
 
 /** The trivial webhook receiver of the direct visitors: read, stamp, answer 204. */
 function startReceiver(ctx: LoadContext): Promise<string> {
@@ -60,11 +57,12 @@ const ctx: LoadContext = {
   simUrl,
   proxyUrl,
   receiverUrl: '',
+  relayUrl,
   ledgers: {},
   visitors: new Map(),
   strayErrors: [],
 };
-const pools: Record<Mode, BenchVisitor[]> = {proxy: [], direct: []};
+const pools: Record<Mode, BenchVisitor[]> = {proxy: [], direct: [], relay: []};
 let nextIndex = 0;
 
 /** Opens visitors until `total` of the mode are engaged, `parallel` creations at a time. */
@@ -80,10 +78,11 @@ async function open(command: OpenCommand): Promise<OpenResult> {
       wanted--;
       const index = nextIndex++;
       try {
+        const timeoutMs = Math.max(1000, deadline - performance.now());
         const visitor =
           command.mode === 'proxy'
-            ? await openProxyVisitor(ctx, index, Math.max(1000, deadline - performance.now()))
-            : await openDirectVisitor(ctx, index, Math.max(1000, deadline - performance.now()));
+            ? await openProxyVisitor(ctx, index, timeoutMs)
+            : await openDirectVisitor(ctx, index, timeoutMs, command.mode);
         pool.push(visitor);
       } catch (error) {
         failed++;
@@ -94,7 +93,7 @@ async function open(command: OpenCommand): Promise<OpenResult> {
     }
   };
   await Promise.all(Array.from({length: command.parallel}, worker));
-  if (command.mode === 'proxy') await mapProxyEngagements(ctx);
+  if (command.mode !== 'direct') await mapEngagements(ctx);
   const usable = pool.filter((v) => v.engagementId);
   pools[command.mode] = usable;
   failed += pool.length - usable.length;

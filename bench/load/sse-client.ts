@@ -5,13 +5,11 @@
  */
 import http from 'node:http';
 import {performance} from 'node:perf_hooks';
+import type {Frame} from '../../src/kit/sse.js';
+import {createFrameParser} from '../../src/kit/sse.js';
 
-/** One SSE frame. */
-export interface SseFrame {
-  id: string | undefined;
-  event: string;
-  data: string;
-}
+/** One SSE frame, parsed by the kit's parser (the widget's). */
+export type SseFrame = Frame;
 
 /** Every stream has its own socket: no pooling, no keep-alive after it ends. */
 const streamAgent = new http.Agent({keepAlive: false, maxSockets: Infinity});
@@ -35,7 +33,6 @@ export function openSse(
   handlers: SseHandlers
 ): SseStream {
   let closedByUs = false;
-  let buffer = '';
   const req = http.get(
     url,
     {headers: {accept: 'text/event-stream', ...headers}, agent: streamAgent},
@@ -47,15 +44,12 @@ export function openSse(
         return;
       }
       res.setEncoding('utf8');
+      // Every frame completed by one chunk shares that chunk's arrival time.
+      let now = 0;
+      const feed = createFrameParser((frame) => handlers.onFrame(frame, now));
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        const now = performance.now();
-        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const frame = parseBlock(block);
-          if (frame) handlers.onFrame(frame, now);
-        }
+        now = performance.now();
+        feed(chunk);
       });
       res.on('end', () => !closedByUs && handlers.onClose());
       res.on('error', (error) => !closedByUs && handlers.onClose(error));
@@ -69,23 +63,4 @@ export function openSse(
       req.destroy();
     },
   };
-}
-
-/** A block of lines → a frame; comments (`: ping`) and empty blocks → undefined. */
-function parseBlock(block: string): SseFrame | undefined {
-  let id: string | undefined;
-  let event = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'id') id = value;
-    else if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-  }
-  if (data.length === 0 && id === undefined) return undefined;
-  return {id, event, data: data.join('\n')};
 }

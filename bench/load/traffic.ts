@@ -129,6 +129,7 @@ export async function runTraffic(
     send: summarize(ledger.send),
     operatorSent: counts.operatorSent,
     visitorSent: counts.visitorSent,
+    arrived: counts.arrived,
     lost: counts.lost,
     duplicated: counts.duplicated,
     errors: ledger.errors,

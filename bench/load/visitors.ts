@@ -1,10 +1,12 @@
 /**
- * @module The load generator's visitors, two kinds, doing the same Glia traffic:
+ * @module The load generator's visitors, three kinds, doing the same Glia traffic:
  * - a proxy visitor is a browser: `POST /handoff/sessions`, then the SSE stream, then its messages
  *   through the proxy;
  * - a direct visitor is an integrator talking to Glia itself, like the proxy does (token, visitor,
- *   details, ticket with webhooks), whose webhooks go to a trivial receiver in this process.
- * Both count what reaches them in the current Ledger of their mode.
+ *   details, ticket with webhooks), whose webhooks go to a trivial receiver in this process;
+ * - a relay visitor is a direct visitor whose webhooks go to the bare relay, and who reads the
+ *   relay's stream as a browser reads the proxy's.
+ * Each counts what reaches it in the current Ledger of its mode.
  */
 import {performance} from 'node:perf_hooks';
 import {randomBytes} from 'node:crypto';
@@ -39,6 +41,7 @@ export interface LoadContext {
   simUrl: string;
   proxyUrl: string;
   receiverUrl: string;
+  relayUrl: string;
   ledgers: Partial<Record<Mode, Ledger>>;
   /** Visitors by index, for the receiver. */
   visitors: Map<number, BenchVisitor>;
@@ -121,15 +124,18 @@ export async function openProxyVisitor(
 
 /** Opens (or re-opens, after the last id seen) the visitor's SSE stream. */
 function connectStream(ctx: LoadContext, visitor: BenchVisitor): void {
-  const url = `${ctx.proxyUrl}/handoff/sessions/${visitor.sessionId}/events`;
-  const headers: Record<string, string> = {authorization: `Bearer ${visitor.token}`};
-  if (visitor.lastEventId > 0) headers['last-event-id'] = String(visitor.lastEventId);
+  const proxy = visitor.mode === 'proxy';
+  const url = proxy
+    ? `${ctx.proxyUrl}/handoff/sessions/${visitor.sessionId}/events`
+    : `${ctx.relayUrl}/stream/${visitor.index}`;
+  const headers: Record<string, string> = proxy ? {authorization: `Bearer ${visitor.token}`} : {};
+  if (proxy && visitor.lastEventId > 0) headers['last-event-id'] = String(visitor.lastEventId);
   visitor.stream = openSse(url, headers, {
     onOpen: (status) => {
       if (status !== 200) report(ctx, visitor, `stream answered ${status}`);
     },
     onFrame: (frame, at) => {
-      const ledger = ctx.ledgers.proxy;
+      const ledger = ctx.ledgers[visitor.mode];
       const id = Number(frame.id);
       if (!(id > visitor.lastEventId)) {
         if (ledger) ledger.repeats++;
@@ -173,11 +179,15 @@ function report(ctx: LoadContext, visitor: BenchVisitor, what: string): void {
   else if (ctx.strayErrors.length < 100) ctx.strayErrors.push(text);
 }
 
-/** An integrator's visitor straight at Glia: the proxy's three calls, webhooks to the receiver. */
+/**
+ * An integrator's visitor straight at Glia: the proxy's three calls, webhooks to the receiver, or
+ * (`mode` relay) to the bare relay, whose stream it opens first.
+ */
 export async function openDirectVisitor(
   ctx: LoadContext,
   index: number,
-  timeoutMs: number
+  timeoutMs: number,
+  mode: 'direct' | 'relay' = 'direct'
 ): Promise<BenchVisitor> {
   const token = await directServiceToken(ctx.simUrl);
   const {data: created} = await requestJson<{id: string; access_token: string}>(
@@ -191,13 +201,14 @@ export async function openDirectVisitor(
   });
   const visitor: BenchVisitor = {
     index,
-    mode: 'direct',
+    mode,
     visitorToken: created.access_token,
     lastEventId: 0,
     reconnects: 0,
     engaged: false,
   };
   ctx.visitors.set(index, visitor);
+  if (mode === 'relay') connectStream(ctx, visitor);
   await requestJson(`${ctx.simUrl}/queue_tickets`, {
     method: 'POST',
     headers: glia(created.access_token),
@@ -208,7 +219,7 @@ export async function openDirectVisitor(
       source: 'visitor_integrator',
       webhooks: [
         {
-          url: `${ctx.receiverUrl}/hook/${index}`,
+          url: `${mode === 'relay' ? ctx.relayUrl : ctx.receiverUrl}/hook/${index}`,
           method: 'POST',
           headers: {'x-bench-secret': randomBytes(16).toString('hex')},
           events: DIRECT_EVENTS,
@@ -280,22 +291,26 @@ export async function transcriptOf(
   return data;
 }
 
-/** Fills in the engagement id of proxy visitors from the simulator's state (ticket webhook URL → session). */
-export async function mapProxyEngagements(ctx: LoadContext): Promise<number> {
+/**
+ * Fills in the engagement id of proxy and relay visitors from the simulator's state (ticket
+ * webhook URL → session or visitor index): their streams never name it.
+ */
+export async function mapEngagements(ctx: LoadContext): Promise<number> {
   const {data} = await requestJson<{
     tickets: {id: string; engagement_id: string | null; webhooks: {url: string}[]}[];
   }>(`${ctx.simUrl}/__sim/state`, {method: 'GET', timeoutMs: 120_000}, [200]);
-  const bySession = new Map<string, string>();
+  const byKey = new Map<string, string>();
   for (const ticket of data.tickets) {
-    const sessionId = /\/handoff\/webhooks\/glia\/([^/?]+)/.exec(
-      ticket.webhooks[0]?.url ?? ''
-    )?.[1];
-    if (sessionId && ticket.engagement_id) bySession.set(sessionId, ticket.engagement_id);
+    const url = ticket.webhooks[0]?.url ?? '';
+    const key =
+      /\/handoff\/webhooks\/glia\/([^/?]+)/.exec(url)?.[1] ?? /\/hook\/(\d+)$/.exec(url)?.[1];
+    if (key && ticket.engagement_id) byKey.set(key, ticket.engagement_id);
   }
   let mapped = 0;
   for (const visitor of ctx.visitors.values()) {
-    if (visitor.mode !== 'proxy' || visitor.engagementId || !visitor.sessionId) continue;
-    visitor.engagementId = bySession.get(visitor.sessionId);
+    if (visitor.mode === 'direct' || visitor.engagementId) continue;
+    const key = visitor.mode === 'proxy' ? visitor.sessionId : String(visitor.index);
+    visitor.engagementId = key ? byKey.get(key) : undefined;
     if (visitor.engagementId) mapped++;
   }
   return mapped;
