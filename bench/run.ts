@@ -188,8 +188,11 @@ async function relayCost() {
     });
     if (opened.type !== 'open' || opened.engaged < COST.visitors)
       throw new Error(`only ${opened.engaged} ${mode} visitors engaged: ${opened.firstError}`);
+    const profiled = options.profile && mode === 'proxy';
     const before = await target.stats(false);
+    if (profiled) await proxy.startProfile();
     const traffic = await load.ask<'traffic'>({type: 'traffic', mode, ...window});
+    if (profiled) await proxy.stopProfile(join(PROFILE_DIR, 'proxy-cost.cpuprofile'));
     const after = await target.stats(false);
     if (traffic.type !== 'traffic') throw new Error('unexpected answer');
     const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
