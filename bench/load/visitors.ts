@@ -117,13 +117,15 @@ export async function openProxyVisitor(
     engaged: false,
   };
   ctx.visitors.set(index, visitor);
-  connectStream(ctx, visitor);
+  void connectStream(ctx, visitor);
   await engagedWithin(visitor, timeoutMs);
   return visitor;
 }
 
-/** Opens (or re-opens, after the last id seen) the visitor's SSE stream. */
-function connectStream(ctx: LoadContext, visitor: BenchVisitor): void {
+/** Opens (or re-opens, after the last id seen) the visitor's SSE stream; resolves once it answered. */
+function connectStream(ctx: LoadContext, visitor: BenchVisitor): Promise<void> {
+  let opened!: () => void;
+  const answered = new Promise<void>((resolve) => (opened = resolve));
   const proxy = visitor.mode === 'proxy';
   const url = proxy
     ? `${ctx.proxyUrl}/handoff/sessions/${visitor.sessionId}/events`
@@ -132,6 +134,7 @@ function connectStream(ctx: LoadContext, visitor: BenchVisitor): void {
   if (proxy && visitor.lastEventId > 0) headers['last-event-id'] = String(visitor.lastEventId);
   visitor.stream = openSse(url, headers, {
     onOpen: (status) => {
+      opened();
       if (status !== 200) report(ctx, visitor, `stream answered ${status}`);
     },
     onFrame: (frame, at) => {
@@ -162,14 +165,16 @@ function connectStream(ctx: LoadContext, visitor: BenchVisitor): void {
       }
     },
     onClose: (error) => {
+      opened();
       report(ctx, visitor, `stream closed${error ? `: ${error.message}` : ''}`);
       // Resume after the last id, as the widget does; a few times at most.
       if (visitor.reconnects < 3) {
         visitor.reconnects++;
-        setTimeout(() => connectStream(ctx, visitor), 200);
+        setTimeout(() => void connectStream(ctx, visitor), 200);
       } else visitor.whenFailed?.(error ?? new Error('stream closed'));
     },
   });
+  return answered;
 }
 
 function report(ctx: LoadContext, visitor: BenchVisitor, what: string): void {
@@ -208,7 +213,8 @@ export async function openDirectVisitor(
     engaged: false,
   };
   ctx.visitors.set(index, visitor);
-  if (mode === 'relay') connectStream(ctx, visitor);
+  // The relay keeps no log: its stream must be open before the ticket's first webhook.
+  if (mode === 'relay') await connectStream(ctx, visitor);
   await requestJson(`${ctx.simUrl}/queue_tickets`, {
     method: 'POST',
     headers: glia(created.access_token),
