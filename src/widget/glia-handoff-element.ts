@@ -726,7 +726,7 @@ export class GliaHandoffElement extends LitElement {
                   ${('kind' in line && names.get(line)) || who[from]}
                 </span>
                 ${line.text ? html`<p class="bubble">${linkify(line.text)}</p>` : nothing}
-                ${line.files?.length ? this.#renderFiles(line.files, s) : nothing}
+                ${line.files?.length ? this.#renderFiles(line.files, own, s) : nothing}
                 ${
                   'choice' in line && line.choice?.options.length
                     ? this.#renderChoice(chat, line, s)
@@ -756,16 +756,20 @@ export class GliaHandoffElement extends LitElement {
   }
 
   /** Files on a message: the agent's to open or save, the visitor's with where they stand. */
-  #renderFiles(files: Array<MessageFile | OutboxFile>, s: Strings) {
+  #renderFiles(files: Array<MessageFile | OutboxFile>, own: boolean, s: Strings) {
     return html`<ul class="files">
-      ${files.map((file) => html`<li class="file">${this.#renderFile(file, s)}</li>`)}
+      ${files.map((file) => html`<li class="file">${this.#renderFile(file, own, s)}</li>`)}
     </ul>`;
   }
 
-  #renderFile(file: MessageFile | OutboxFile, s: Strings) {
+  #renderFile(file: MessageFile | OutboxFile, own: boolean, s: Strings) {
     const {name} = file;
     const size = file.size === undefined ? '' : sizeText(file.size, this.locale);
     if ('stage' in file) return this.#renderUpload(file, size, s);
+    // The visitor's own sent files: the name is enough (the bytes came from this browser).
+    if (own && !file.deleted) {
+      return html`<span class="file-name">${name} <span class="size">${size}</span></span>`;
+    }
     if (file.deleted)
       return html`<span class="file-name removed">${name} · ${s.fileRemoved}</span>`;
     if (IMAGE_TYPES.includes(file.contentType)) {

@@ -351,8 +351,10 @@ function applyChatEvent(
   const chat = state.chat;
   switch (event.type) {
     case 'status': {
-      if (RANK[event.status] <= RANK[state.status]) return state;
       const next = event.filePolicy ? {...chat, filePolicy: event.filePolicy} : chat;
+      // Engaged again (a transfer): the new agent's policy applies.
+      if (event.status === 'engaged' && state.status === 'engaged') return {...state, chat: next};
+      if (RANK[event.status] <= RANK[state.status]) return state;
       return settle(next, event.status, {reason: event.reason});
     }
     case 'message':
