@@ -768,7 +768,9 @@ export class GliaHandoffElement extends LitElement {
     if ('stage' in file) return this.#renderUpload(file, size, s);
     // The visitor's own sent files: the name is enough (the bytes came from this browser).
     if (own && !file.deleted) {
-      return html`<span class="file-name">${name} <span class="size">${size}</span></span>`;
+      return html`<span class="file-name"
+        ><bdi>${name}</bdi> <span class="size">${size}</span></span
+      >`;
     }
     if (file.deleted)
       return html`<span class="file-name removed">${name} · ${s.fileRemoved}</span>`;
@@ -796,7 +798,7 @@ export class GliaHandoffElement extends LitElement {
     const progress = this.#session.progress(id);
     const button = (label: string, text: string, act: () => void) =>
       html`<button class="link-button" aria-label=${label} @click=${act}>${text}</button>`;
-    return html`<span class="file-name">${name} <span class="size">${size}</span></span>
+    return html`<span class="file-name"><bdi>${name}</bdi> <span class="size">${size}</span></span>
       ${
         stage === 'uploading'
           ? html`<progress max="1" .value=${progress ?? 0} aria-label=${name}></progress>`
