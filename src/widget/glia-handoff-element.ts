@@ -432,13 +432,17 @@ export class GliaHandoffElement extends LitElement {
     void this.#attach(files);
   }
 
+  /** Files dragged over the panel: taken when they may be sent, else refused (never opened). */
   #handleDragOver(event: DragEvent): void {
-    if (this.#canAttach && event.dataTransfer?.types.includes('Files')) event.preventDefault();
+    const transfer = event.dataTransfer;
+    if (!transfer?.types.includes('Files')) return;
+    event.preventDefault();
+    transfer.dropEffect = this.#canAttach ? 'copy' : 'none';
   }
 
   #handleDrop(event: DragEvent): void {
     const files = [...(event.dataTransfer?.files ?? [])];
-    if (!files.length || !this.#canAttach) return;
+    if (!files.length) return;
     event.preventDefault();
     void this.#attach(files);
   }

@@ -269,6 +269,12 @@ function newChat(session: StartedSession, description: string): Chat {
   };
 }
 
+/** The chat with file policy `policy` (none: file sending is off). */
+function withPolicy(chat: Chat, policy: FilePolicy | undefined): Chat {
+  const {filePolicy: _, ...rest} = chat;
+  return policy ? {...rest, filePolicy: policy} : rest;
+}
+
 /** Change the stage of the outbox file `id` (only from the stages in `from`, when given). */
 function mapFile(chat: Chat, id: string, stage: FileStage, from?: FileStage[]): Chat {
   let changed = false;
@@ -351,7 +357,8 @@ function applyChatEvent(
   const chat = state.chat;
   switch (event.type) {
     case 'status': {
-      const next = event.filePolicy ? {...chat, filePolicy: event.filePolicy} : chat;
+      // An engaged event says what may be uploaded; without a policy, file sending is off.
+      const next = event.status === 'engaged' ? withPolicy(chat, event.filePolicy) : chat;
       // Engaged again (a transfer): the new agent's policy applies.
       if (event.status === 'engaged' && state.status === 'engaged') return {...state, chat: next};
       if (RANK[event.status] <= RANK[state.status]) return state;
@@ -446,7 +453,7 @@ export function transition(state: SessionState, event: SessionEvent): SessionSta
       // take back the policy that event brought.
       const current = !isAfter(chat.lastEventId, snapshot.lastEventId);
       if (current && JSON.stringify(snapshot.filePolicy) !== JSON.stringify(chat.filePolicy))
-        chat = {...chat, filePolicy: snapshot.filePolicy};
+        chat = withPolicy(chat, snapshot.filePolicy);
       for (const upload of snapshot.uploads ?? []) chat = applyUpload(chat, upload);
       if (RANK[snapshot.status] > RANK[state.status])
         return settle(chat, snapshot.status, snapshot);

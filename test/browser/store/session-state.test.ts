@@ -423,6 +423,12 @@ const rows: Row[] = [
     to: (next) => expect(next.status === 'engaged' && next.chat.filePolicy).to.deep.equal(POLICY),
   },
   {
+    name: 'engaged with a policy + engaged again without one → file sending off',
+    from: withFiles,
+    event: received('9', {type: 'status', status: 'engaged'}),
+    to: (next) => expect(next.status === 'engaged' && 'filePolicy' in next.chat).to.equal(false),
+  },
+  {
     name: 'a snapshot older than the last event does not take the file policy back',
     from: withFiles,
     event: {

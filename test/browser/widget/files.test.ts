@@ -151,6 +151,23 @@ describe('<glia-handoff> files and choices', () => {
       expect(chat.has('.composer .attach')).to.equal(false);
     });
 
+    it('takes a screenshot pasted into the composer and a file dropped on the panel', async () => {
+      const chat = await engaged();
+      const pasted = new DataTransfer();
+      pasted.items.add(png('image.png'));
+      chat.composer.dispatchEvent(
+        new ClipboardEvent('paste', {clipboardData: pasted, bubbles: true, composed: true})
+      );
+      await chat.waitFor(() => chat.ownFiles().length === 1, 'the pasted file');
+      const dropped = new DataTransfer();
+      dropped.items.add(new File(['notes'], 'notes.txt', {type: 'text/plain'}));
+      const drop = new DragEvent('drop', {dataTransfer: dropped, bubbles: true, cancelable: true});
+      chat.find('.panel').dispatchEvent(drop);
+      expect(drop.defaultPrevented).to.equal(true);
+      await chat.waitFor(() => chat.ownFiles().length === 2, 'the dropped file');
+      expect(chat.ownFiles().map((f) => f.split(' ')[0])).to.deep.equal(['image.png', 'notes.txt']);
+    });
+
     it('refuses a file of the wrong type or size, saying which and why, and sends nothing', async () => {
       const chat = await engaged({...POLICY, maxBytes: 1000});
       await chat.attach(
