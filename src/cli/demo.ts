@@ -34,7 +34,8 @@ const PAGE_CSP = [
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
-  "img-src 'self' data:",
+  // blob: for an agent's images, which the widget fetches with the session token.
+  "img-src 'self' data: blob:",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -1,18 +1,24 @@
 import {LitElement, html, nothing, svg, type TemplateResult} from 'lit';
 import {repeat} from 'lit/directives/repeat.js';
-import {LIMITS} from '../wire/handoff/index.js';
+import {LIMITS, type ChatMessage, type MessageFile} from '../wire/handoff/index.js';
 import {ClockController} from './controllers/clock-controller.js';
+import {FileController} from './controllers/file-controller.js';
 import {LocaleController} from './controllers/locale-controller.js';
 import {SessionController, type HandoffContext} from './controllers/session-controller.js';
 import {GliaOpenChangeEvent} from './events.js';
 import {styles} from './glia-handoff.styles.js';
 import {linkify} from './linkify.js';
 import {
+  IMAGE_TYPES,
+  PENDING_FILE_BYTES,
+  answerTo,
   chatOf,
   endedUnanswered,
   isLost,
   unsentTexts,
   type Chat,
+  type FileStage,
+  type OutboxFile,
   type OutboxItem,
   type Problem,
   type SessionState,
@@ -32,7 +38,24 @@ const icons = {
   alert: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/>`),
   clock: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>`),
   download: icon(svg`<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>`),
+  attach: icon(
+    svg`<path d="M20 11.5l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4L15 7.1"/>`
+  ),
 };
+
+/** A size in the locale's words, in units of 1024 as file managers count: "820 kB", "2.4 MB". */
+function sizeText(bytes: number, locale: string): string {
+  const mb = bytes >= 1024 * 1024;
+  const value = mb ? bytes / (1024 * 1024) : Math.max(1, Math.ceil(bytes / 1024));
+  return new Intl.NumberFormat(locale || undefined, {
+    style: 'unit',
+    unit: mb ? 'megabyte' : 'kilobyte',
+    maximumFractionDigits: mb && value < 10 ? 1 : 0,
+  }).format(value);
+}
+
+/** File stages worth announcing as they are reached. */
+const NEWS: FileStage[] = ['scanning', 'ready', 'infected', 'failed'];
 
 /** The custom states the element exposes, for `:state(…)` selectors. */
 const CUSTOM_STATES = [
@@ -170,6 +193,11 @@ export class GliaHandoffElement extends LitElement {
   private confirmingEnd = false;
 
   readonly #session = new SessionController(this);
+  readonly #files = new FileController(this, (id) => this.#session.fileBlob(id));
+  /** The stage each own file had at the last render, to announce what changed. */
+  readonly #fileStages = new Map<string, FileStage>();
+  /** What the polite region says about files (uploaded, checked, failed). */
+  #fileNews = '';
   readonly #clock = new ClockController(this, () => this.#needsClock());
   readonly #i18n = new LocaleController(this);
   readonly #internals = this.attachInternals();
@@ -226,6 +254,23 @@ export class GliaHandoffElement extends LitElement {
     if (link === 'down') active.add('reconnecting');
     for (const name of CUSTOM_STATES) this.#setCustomState(name, active.has(name));
     if (state.status !== 'engaged') this.confirmingEnd = false;
+    this.#gatherFileNews(chatOf(state));
+  }
+
+  /** Say what happened to the visitor's files since the last render (the polite region). */
+  #gatherFileNews(chat: Chat | null): void {
+    const s = this.#strings;
+    const news: string[] = [];
+    const seen = new Set<string>();
+    for (const file of chat?.outbox.flatMap((m) => m.files ?? []) ?? []) {
+      seen.add(file.id);
+      const before = this.#fileStages.get(file.id);
+      if (before && before !== file.stage && NEWS.includes(file.stage))
+        news.push(`${file.name}: ${s.fileStage[file.stage]}`);
+      this.#fileStages.set(file.id, file.stage);
+    }
+    for (const id of this.#fileStages.keys()) if (!seen.has(id)) this.#fileStages.delete(id);
+    if (news.length) this.#fileNews = news.join(' ');
   }
 
   protected override updated(): void {
@@ -350,6 +395,58 @@ export class GliaHandoffElement extends LitElement {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) this.#handleSend(event);
   }
 
+  /** Whether the person may attach files now: engaged, with the conversation's file policy. */
+  get #canAttach(): boolean {
+    const {state} = this.#session;
+    return state.status === 'engaged' && !!state.chat.filePolicy;
+  }
+
+  /** Attach what was picked, dropped or pasted; say plainly which files were refused and why. */
+  async #attach(files: File[]): Promise<void> {
+    if (!this.#canAttach || !files.length) return;
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('.composer textarea');
+    const refused = await this.#session.attach(files);
+    if (input && refused.length < files.length) input.value = this.#session.draft;
+    if (!refused.length) return;
+    const s = this.#strings;
+    const max = chatOf(this.#session.state)?.filePolicy?.maxBytes ?? 0;
+    const message = refused
+      .map(([file, why]) =>
+        s.refused[why](file.name, sizeText(why === 'quota' ? PENDING_FILE_BYTES : max, this.locale))
+      )
+      .join(' ');
+    this.#session.raise({code: 'file-refused', message});
+  }
+
+  #handlePick(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    const files = [...(input.files ?? [])];
+    input.value = '';
+    void this.#attach(files);
+  }
+
+  #handlePaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length || !this.#canAttach) return;
+    event.preventDefault();
+    void this.#attach(files);
+  }
+
+  /** Files dragged over the panel: taken when they may be sent, else refused (never opened). */
+  #handleDragOver(event: DragEvent): void {
+    const transfer = event.dataTransfer;
+    if (!transfer?.types.includes('Files')) return;
+    event.preventDefault();
+    transfer.dropEffect = this.#canAttach ? 'copy' : 'none';
+  }
+
+  #handleDrop(event: DragEvent): void {
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    void this.#attach(files);
+  }
+
   #handleDraft(event: InputEvent): void {
     const field = event.target as HTMLTextAreaElement;
     this.#session.setDraft(field.value, field.name === 'message');
@@ -410,6 +507,8 @@ export class GliaHandoffElement extends LitElement {
       part="panel"
       role="dialog"
       aria-labelledby="title"
+      @dragover=${this.#handleDragOver}
+      @drop=${this.#handleDrop}
     >
       <div class="content" dir=${dir ?? nothing}>
         <div class="header" part="header">
@@ -445,6 +544,7 @@ export class GliaHandoffElement extends LitElement {
             : nothing
         }
         <div class="sr-only" role="alert">${alert ? this.#problemText(alert, s) : ''}</div>
+        <div class="sr-only news" aria-live="polite">${this.#fileNews}</div>
         ${chat?.alert && state.status !== 'failed' ? this.#renderBanner(chat.alert, s) : nothing}
         <div class="body">${this.#renderBody(state, s)}</div>
       </div>
@@ -463,6 +563,7 @@ export class GliaHandoffElement extends LitElement {
     if (problem.code === 'network') return s.networkProblem;
     if (problem.code === 'session-failed') return s.failedBody;
     if (problem.code === 'session-lost') return s.lostBody;
+    if (problem.code === 'file-lost') return s.fileLost;
     return s.genericProblem;
   }
 
@@ -628,7 +729,13 @@ export class GliaHandoffElement extends LitElement {
                 <span class=${own ? 'who sr-only' : 'who'}>
                   ${('kind' in line && names.get(line)) || who[from]}
                 </span>
-                <p class="bubble">${linkify(line.text)}</p>
+                ${line.text ? html`<p class="bubble">${linkify(line.text)}</p>` : nothing}
+                ${line.files?.length ? this.#renderFiles(line.files, own, s) : nothing}
+                ${
+                  'choice' in line && line.choice?.options.length
+                    ? this.#renderChoice(chat, line, s)
+                    : nothing
+                }
                 <span class="meta">
                   <time datetime=${line.at}>${time.format(new Date(line.at))}</time>
                   ${own ? html`<span>· ${s[delivery]}</span>` : nothing}
@@ -649,6 +756,92 @@ export class GliaHandoffElement extends LitElement {
         </ol>
       </div>
       ${after}
+    </div>`;
+  }
+
+  /** Files on a message: the agent's to open or save, the visitor's with where they stand. */
+  #renderFiles(files: Array<MessageFile | OutboxFile>, own: boolean, s: Strings) {
+    return html`<ul class="files">
+      ${files.map((file) => html`<li class="file">${this.#renderFile(file, own, s)}</li>`)}
+    </ul>`;
+  }
+
+  #renderFile(file: MessageFile | OutboxFile, own: boolean, s: Strings) {
+    const {name} = file;
+    const size = file.size === undefined ? '' : sizeText(file.size, this.locale);
+    if ('stage' in file) return this.#renderUpload(file, size, s);
+    // The visitor's own sent files: the name is enough (the bytes came from this browser).
+    if (own && !file.deleted) {
+      return html`<span class="file-name"
+        ><bdi>${name}</bdi> <span class="size">${size}</span></span
+      >`;
+    }
+    if (file.deleted)
+      return html`<span class="file-name removed">${name} · ${s.fileRemoved}</span>`;
+    if (IMAGE_TYPES.includes(file.contentType)) {
+      const url = this.#files.url(file.id);
+      if (url === 'failed')
+        return html`<span class="file-name">${name} · ${s.fileUnavailable}</span>`;
+      return url === 'loading'
+        ? html`<span class="thumb loading">${name}</span>`
+        : html`<a class="thumb" href=${url} target="_blank" aria-label=${s.openFull(name)}>
+            <img src=${url} alt=${name} />
+          </a>`;
+    }
+    return html`<button
+      class="link-button file-link"
+      @click=${() => this.#files.download(file.id, name)}
+    >
+      ${icons.download} ${name} <span class="size">${size}</span>
+    </button>`;
+  }
+
+  /** One of the visitor's files on its way: progress, the scan, and what can be done about it. */
+  #renderUpload(file: OutboxFile, size: string, s: Strings) {
+    const {id, name, stage} = file;
+    const progress = this.#session.progress(id);
+    const button = (label: string, text: string, act: () => void) =>
+      html`<button class="link-button" aria-label=${label} @click=${act}>${text}</button>`;
+    return html`<span class="file-name"><bdi>${name}</bdi> <span class="size">${size}</span></span>
+      ${
+        stage === 'uploading'
+          ? html`<progress max="1" .value=${progress ?? 0} aria-label=${name}></progress>`
+          : nothing
+      }
+      <span class="file-stage ${stage}">${s.fileStage[stage]}</span>
+      ${
+        stage === 'failed'
+          ? button(s.retryFile(name), s.retry, () => this.#session.retryFile(id))
+          : nothing
+      }
+      ${
+        stage === 'ready'
+          ? nothing
+          : stage === 'infected' || stage === 'failed'
+            ? button(s.removeFile(name), s.remove, () => this.#session.removeFile(id))
+            : button(s.cancelFile(name), s.cancel, () => this.#session.removeFile(id))
+      }`;
+  }
+
+  /**
+   * An agent's question: one button per option, a group named for what it asks. Once answered
+   * (or the answer is on its way) the options freeze and the chosen one stays marked.
+   */
+  #renderChoice(chat: Chat, question: ChatMessage, s: Strings) {
+    const chosen = answerTo(chat, question.id);
+    const open = chosen === undefined && this.#session.state.status === 'engaged';
+    return html`<div class="choices" role="group" aria-label=${s.chooseAnswer}>
+      ${question.choice!.options.map(
+        (option) =>
+          html`<button
+            class="secondary choice"
+            aria-pressed=${option.value === chosen ? 'true' : 'false'}
+            ?disabled=${!open}
+            @click=${() => open && void this.#session.answer(question, option)}
+          >
+            ${option.text}
+          </button>`
+      )}
     </div>`;
   }
 
@@ -682,7 +875,30 @@ export class GliaHandoffElement extends LitElement {
   }
 
   #renderComposer(s: Strings) {
+    const policy = chatOf(this.#session.state)?.filePolicy;
     return html`<form class="composer" part="composer" @submit=${this.#handleSend}>
+      ${
+        policy
+          ? html`<input
+                id="attach"
+                class="sr-only"
+                type="file"
+                multiple
+                tabindex="-1"
+                aria-label=${s.attach}
+                accept=${policy.contentTypes.join(',')}
+                @change=${this.#handlePick}
+              />
+              <button
+                class="icon-button attach"
+                type="button"
+                aria-label=${s.attach}
+                @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#attach')?.click()}
+              >
+                ${icons.attach}
+              </button>`
+          : nothing
+      }
       <textarea
         name="message"
         part="input"
@@ -695,6 +911,7 @@ export class GliaHandoffElement extends LitElement {
         data-focus
         @input=${this.#handleDraft}
         @keydown=${this.#handleComposerKey}
+        @paste=${this.#handlePaste}
       ></textarea>
       <button class="primary" part="send-button" type="submit" aria-label=${s.send}>
         ${icons.send}

@@ -420,6 +420,76 @@ export const styles = css`
     text-decoration: underline;
     cursor: pointer;
   }
+  .files {
+    display: flex;
+    flex-direction: column;
+    gap: 4px;
+    margin: 4px 0 0;
+    padding: 0;
+    list-style: none;
+  }
+  .file {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px 8px;
+    padding: 6px 10px;
+    border: 1px solid var(--_border);
+    border-radius: 10px;
+    background: var(--_surface);
+    font-size: 13px;
+  }
+  .file-name {
+    overflow-wrap: anywhere;
+  }
+  .size,
+  .file-stage,
+  .removed {
+    color: var(--_muted);
+  }
+  .file-stage.infected,
+  .file-stage.failed {
+    color: var(--_danger);
+    font-weight: 600;
+  }
+  .file progress {
+    flex-basis: 100%;
+    height: 6px;
+    accent-color: var(--_accent);
+  }
+  .thumb img {
+    display: block;
+    max-width: 100%;
+    max-height: 180px;
+    border-radius: 8px;
+  }
+  .file-link svg {
+    width: 14px;
+    height: 14px;
+    vertical-align: -2px;
+  }
+  .choices {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    margin-top: 6px;
+  }
+  .choice {
+    min-height: 36px;
+    padding: 6px 12px;
+  }
+  .choice[aria-pressed='true'] {
+    border-color: var(--_accent);
+    background: var(--_accent);
+    color: var(--_on-accent);
+    opacity: 1;
+  }
+  .choice:disabled {
+    cursor: default;
+  }
+  .choice:disabled:not([aria-pressed='true']) {
+    opacity: 0.6;
+  }
   .notice {
     align-self: center;
     max-width: 90%;
@@ -553,6 +623,11 @@ export const styles = css`
   .composer .primary {
     width: 44px;
     padding: 0;
+  }
+  .composer .attach {
+    width: 42px;
+    height: 42px;
+    color: var(--_muted);
   }
   /* Mirrored about the icon's own centre: around the SVG's origin it would leave the button. */
   :dir(rtl) .flip {

@@ -4,6 +4,8 @@
  * translation never shows a blank.
  */
 
+import type {FileRefusal, FileStage} from './store/session-state.js';
+
 /** Every string the widget shows or announces. Functions take the values they interpolate. */
 export interface Strings {
   launcher: string;
@@ -69,6 +71,25 @@ export interface Strings {
   editQuestion: string;
   dismiss: string;
   notConfigured: string;
+  /** The composer's attach button and its file picker. */
+  attach: string;
+  /** The accessible name of an agent question's options. */
+  chooseAnswer: string;
+  /** An agent's file that Glia removed. */
+  fileRemoved: string;
+  openFull: (name: string) => string;
+  /** An agent's file could not be fetched. */
+  fileUnavailable: string;
+  /** Where the visitor's file stands, shown under it and announced as it changes. */
+  fileStage: Record<FileStage, string>;
+  /** A file not taken; `limit` is a size such as "25 MB". */
+  refused: Record<FileRefusal, (name: string, limit: string) => string>;
+  cancelFile: (name: string) => string;
+  removeFile: (name: string) => string;
+  retryFile: (name: string) => string;
+  remove: string;
+  /** The bytes of a waiting file are gone from this browser (storage was cleared). */
+  fileLost: string;
 }
 
 export const english: Strings = {
@@ -139,6 +160,30 @@ export const english: Strings = {
   editQuestion: 'Edit your question',
   dismiss: 'Dismiss',
   notConfigured: 'Chat is not set up on this page (the proxy-url attribute is missing).',
+  attach: 'Attach files',
+  chooseAnswer: 'Choose an answer',
+  fileRemoved: 'File removed',
+  openFull: (name) => `Open ${name} full size`,
+  fileUnavailable: 'The file could not be loaded.',
+  fileStage: {
+    waiting: 'Waiting to upload',
+    uploading: 'Uploading…',
+    scanning: 'Uploaded, checking…',
+    ready: 'Checked',
+    infected: 'A virus was found in it; it cannot be sent.',
+    failed: 'Upload failed',
+  },
+  refused: {
+    type: (name) => `${name} was not attached: files of this type cannot be sent here.`,
+    size: (name, limit) => `${name} was not attached: it is larger than ${limit}.`,
+    quota: (name, limit) =>
+      `${name} was not attached: files waiting to be sent may take ${limit} in all. Wait for them to go, or remove some.`,
+  },
+  cancelFile: (name) => `Cancel ${name}`,
+  removeFile: (name) => `Remove ${name}`,
+  retryFile: (name) => `Retry ${name}`,
+  remove: 'Remove',
+  fileLost: 'A file waiting to be sent is no longer in this browser. Please attach it again.',
 };
 
 /** Other locales, each in its own chunk: a page loads only the table it uses. */

@@ -19,6 +19,10 @@ export function speakers(chat: Chat): Map<TranscriptItem, string> {
   return names;
 }
 
+/** A message's text, then the names of its files in brackets. */
+const withFiles = (m: {text: string; files?: Array<{name: string}>}) =>
+  [m.text, ...(m.files ?? []).map((f) => `[${f.name}]`)].filter(Boolean).join(' ');
+
 /** The question, then one line per message and notice, `[time] Who: text`, as they were shown. */
 export function transcriptText(state: SessionState, strings: Strings, locale: string): string {
   if (!('chat' in state) || !state.chat) return '';
@@ -37,11 +41,11 @@ export function transcriptText(state: SessionState, strings: Strings, locale: st
   const lines = chat.items.map((item) =>
     item.kind === 'notice'
       ? `${stamp(item.at)} ${(item.notice === 'joined' ? strings.joined : strings.transferred)(item.name)}`
-      : `${stamp(item.at)} ${names.get(item) ?? who[item.from]}: ${item.text}`
+      : `${stamp(item.at)} ${names.get(item) ?? who[item.from]}: ${withFiles(item)}`
   );
   for (const item of chat.outbox) {
     const note = item.delivery === 'sent' ? '' : ` (${strings[item.delivery]})`;
-    lines.push(`${stamp(item.at)} ${strings.you}${note}: ${item.text}`);
+    lines.push(`${stamp(item.at)} ${strings.you}${note}: ${withFiles(item)}`);
   }
   if (state.status === 'ended') lines.push(strings.endedBy[state.endedBy]);
   return `${strings.title}\n\n${[...question, ...lines].join('\n')}\n`;

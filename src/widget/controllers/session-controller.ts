@@ -4,7 +4,12 @@
  * changes into the element's events, and keeps the unread count and the draft.
  */
 import type {ReactiveController, ReactiveControllerHost} from 'lit';
-import type {StartSessionRequest, TranscriptEntry} from '../../wire/handoff/index.js';
+import type {
+  ChatMessage,
+  ChoiceOption,
+  StartSessionRequest,
+  TranscriptEntry,
+} from '../../wire/handoff/index.js';
 import {
   GliaErrorEvent,
   GliaMessageEvent,
@@ -12,7 +17,13 @@ import {
   GliaStatusChangeEvent,
   GliaUnreadChangeEvent,
 } from '../events.js';
-import {chatOf, initialState, type SessionState} from '../store/session-state.js';
+import {
+  chatOf,
+  initialState,
+  type FileRefusal,
+  type Problem,
+  type SessionState,
+} from '../store/session-state.js';
 import {transcriptText} from '../transcript-text.js';
 import type {Strings} from '../strings.js';
 import {ChatSession} from '../transport/chat-session.js';
@@ -118,12 +129,53 @@ export class SessionController implements ReactiveController {
     void this.#session?.retry(id);
   }
 
+  /** Answer an agent's question with one of its options (once: a second click changes nothing). */
+  async answer(question: ChatMessage, option: ChoiceOption): Promise<void> {
+    await this.#session?.send(option.text, {messageId: question.id, value: option.value});
+  }
+
+  /**
+   * Attach files with the composer's text; the files refused come back with the reason. The
+   * text goes with the files, so the composer is emptied once some were taken.
+   */
+  async attach(files: File[]): Promise<Array<[File, FileRefusal]>> {
+    const session = this.#session;
+    if (!session || !files.length) return [];
+    const text = this.draft.trim();
+    const refused = await session.attach(files, text);
+    if (refused.length < files.length && text) this.setDraft('');
+    return refused;
+  }
+
+  removeFile(id: string): void {
+    void this.#session?.removeFile(id);
+  }
+
+  retryFile(id: string): void {
+    void this.#session?.retryFile(id);
+  }
+
+  /** How far this tab's upload of `id` has got (0…1), if it is sending it. */
+  progress(id: string): number | undefined {
+    return this.#session?.progress.get(id);
+  }
+
+  /** An agent's file as a Blob, fetched with the session's token. */
+  fileBlob(fileId: string): Promise<Blob> {
+    return this.#session?.fileBlob(fileId) ?? Promise.reject(new Error('not connected'));
+  }
+
   end(): Promise<void> {
     return this.#session?.end() ?? Promise.resolve();
   }
 
   reset(): void {
     void this.#session?.reset();
+  }
+
+  /** Tell the person about a problem (a file refused). */
+  raise(problem: Problem): void {
+    void this.#session?.raise(problem);
   }
 
   dismissAlert(): void {
@@ -156,6 +208,7 @@ export class SessionController implements ReactiveController {
     this.#connectedUrl = url;
     if (url === null) return;
     const session = new ChatSession({proxyUrl: url});
+    session.onProgress = () => this.#host.requestUpdate();
     this.#session = session;
     this.ready = session.ready.then(() => {
       if (this.#session !== session) return;

@@ -63,6 +63,30 @@ const table: Partial<Strings> = {
   tryAgain: 'حاول مرة أخرى',
   editQuestion: 'عدّل سؤالك',
   dismiss: 'إغلاق',
+  attach: 'إرفاق ملفات',
+  chooseAnswer: 'اختر إجابة',
+  fileRemoved: 'تمت إزالة الملف',
+  openFull: (name) => `فتح ${name} بالحجم الكامل`,
+  fileUnavailable: 'تعذر تحميل الملف.',
+  fileStage: {
+    waiting: 'في انتظار الرفع',
+    uploading: 'جارٍ الرفع…',
+    scanning: 'تم الرفع، جارٍ الفحص…',
+    ready: 'تم الفحص',
+    infected: 'عُثر فيه على فيروس؛ لا يمكن إرساله.',
+    failed: 'فشل الرفع',
+  },
+  refused: {
+    type: (name) => `لم يُرفق ${name}: لا يمكن إرسال ملفات من هذا النوع هنا.`,
+    size: (name, limit) => `لم يُرفق ${name}: حجمه أكبر من ${limit}.`,
+    quota: (name, limit) =>
+      `لم يُرفق ${name}: الملفات التي تنتظر الإرسال لا يمكن أن تتجاوز ${limit} معًا. انتظر حتى تُرسل أو أزل بعضها.`,
+  },
+  cancelFile: (name) => `إلغاء ${name}`,
+  removeFile: (name) => `إزالة ${name}`,
+  retryFile: (name) => `إعادة محاولة ${name}`,
+  remove: 'إزالة',
+  fileLost: 'لم يعد ملف كان ينتظر الإرسال موجودًا في هذا المتصفح. يُرجى إرفاقه مرة أخرى.',
 };
 
 export default table;

@@ -68,6 +68,30 @@ const table: Partial<Strings> = {
   tryAgain: 'Yritä uudelleen',
   editQuestion: 'Muokkaa kysymystä',
   dismiss: 'Sulje',
+  attach: 'Liitä tiedostoja',
+  chooseAnswer: 'Valitse vastaus',
+  fileRemoved: 'Tiedosto poistettu',
+  openFull: (name) => `Avaa ${name} täysikokoisena`,
+  fileUnavailable: 'Tiedostoa ei voitu ladata.',
+  fileStage: {
+    waiting: 'Odottaa lähettämistä',
+    uploading: 'Lähetetään…',
+    scanning: 'Lähetetty, tarkistetaan…',
+    ready: 'Tarkistettu',
+    infected: 'Tiedostosta löytyi virus, eikä sitä voi lähettää.',
+    failed: 'Lähetys epäonnistui',
+  },
+  refused: {
+    type: (name) => `Tiedostoa ${name} ei liitetty: tämän tyyppisiä tiedostoja ei voi lähettää.`,
+    size: (name, limit) => `Tiedostoa ${name} ei liitetty: se on suurempi kuin ${limit}.`,
+    quota: (name, limit) =>
+      `Tiedostoa ${name} ei liitetty: lähetystä odottavat tiedostot saavat viedä yhteensä ${limit}. Odota, että ne lähtevät, tai poista joitakin.`,
+  },
+  cancelFile: (name) => `Peruuta ${name}`,
+  removeFile: (name) => `Poista ${name}`,
+  retryFile: (name) => `Yritä uudelleen: ${name}`,
+  remove: 'Poista',
+  fileLost: 'Lähetystä odottanut tiedosto ei ole enää tässä selaimessa. Liitä se uudelleen.',
 };
 
 export default table;

@@ -7,10 +7,29 @@
 import type {
   ChatEvent,
   ChatMessage,
+  ChoiceAnswer,
   EndedBy,
+  FilePolicy,
   Operator,
   SessionSnapshot,
+  Upload,
 } from '../../wire/handoff/index.js';
+
+/**
+ * Where one of the visitor's files stands: `waiting` to go up (in line, offline, or its tab
+ * closed mid-upload), `uploading`, then Glia's scan (`scanning`, `ready`, `infected`), or
+ * `failed` (the proxy refused it; the person may retry with the same id).
+ */
+export type FileStage = 'waiting' | 'uploading' | Upload['status'] | 'failed';
+
+/** A file on an outbox message; `id` is the upload id the browser chose, kept on every retry. */
+export interface OutboxFile {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  stage: FileStage;
+}
 
 /** A visitor message not yet confirmed by the session's event log. */
 export interface OutboxItem {
@@ -21,6 +40,75 @@ export interface OutboxItem {
   at: string;
   /** `sent` = the proxy accepted it; it leaves the outbox when its event arrives. */
   delivery: 'sending' | 'sent' | 'failed';
+  /** Files going with it: the message is sent once every one is `ready`. */
+  files?: OutboxFile[];
+  /** The option the person chose for an agent's question. */
+  answer?: ChoiceAnswer;
+}
+
+/**
+ * Bytes of files the widget keeps in IndexedDB while they wait to go up (offline, in line).
+ * One place for the number: the composer refuses a file that would pass it.
+ */
+export const PENDING_FILE_BYTES = 50 * 1024 * 1024;
+
+/** Content types shown inline as thumbnails. */
+export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
+/** Why a file was not taken: a type or size the policy forbids, or the pending quota is full. */
+export type FileRefusal = 'type' | 'size' | 'quota';
+
+/** Stages whose bytes still wait in this browser (not yet accepted by the proxy). */
+const HELD: FileStage[] = ['waiting', 'uploading', 'failed'];
+
+/** The bytes of the files that still wait in this browser. */
+export function heldBytes(chat: Chat): number {
+  let total = 0;
+  for (const item of chat.outbox)
+    for (const file of item.files ?? []) if (HELD.includes(file.stage)) total += file.size;
+  return total;
+}
+
+/**
+ * Split files the person picked into the ones the chat takes and the ones it refuses, and why.
+ * Without a file policy (queued, or file sending off) nothing is taken.
+ */
+export function sortFiles<T extends {type: string; size: number}>(
+  chat: Chat,
+  files: T[]
+): {taken: T[]; refused: Array<[T, FileRefusal]>} {
+  const policy = chat.filePolicy;
+  const taken: T[] = [];
+  const refused: Array<[T, FileRefusal]> = [];
+  let room = PENDING_FILE_BYTES - heldBytes(chat);
+  for (const file of files) {
+    const why: FileRefusal | null = !policy?.contentTypes.includes(file.type)
+      ? 'type'
+      : file.size > policy.maxBytes
+        ? 'size'
+        : file.size > room
+          ? 'quota'
+          : null;
+    if (why) refused.push([file, why]);
+    else {
+      taken.push(file);
+      room -= file.size;
+    }
+  }
+  return {taken, refused};
+}
+
+/** Whether an outbox message may be PUT now: it is due and every file it names is ready. */
+export function deliverable(item: OutboxItem): boolean {
+  return item.delivery === 'sending' && (item.files ?? []).every((f) => f.stage === 'ready');
+}
+
+/** The option chosen for the question `messageId`, confirmed or on its way, if any. */
+export function answerTo(chat: Chat, messageId: string): string | undefined {
+  for (const line of [...chat.items, ...chat.outbox]) {
+    if ('answer' in line && line.answer?.messageId === messageId) return line.answer.value;
+  }
+  return undefined;
 }
 
 /** A line of the transcript: a message from the log, or a notice the widget writes itself. */
@@ -65,6 +153,8 @@ export interface Chat {
   link: Link;
   /** A problem to show in the chat (an `error` event, a send the proxy refused). */
   alert: Problem | null;
+  /** What the visitor may upload; absent while queued or when file sending is off. */
+  filePolicy?: FilePolicy;
 }
 
 export const STATUS = {
@@ -99,7 +189,24 @@ export type SessionEvent =
   /** A frame that failed validation: only its id is kept, so a resume skips it. */
   | {type: 'frame-rejected'; id: string | null}
   | {type: 'snapshot-loaded'; snapshot: SessionSnapshot}
-  | {type: 'message-queued'; id: string; text: string; at: string}
+  | {
+      type: 'message-queued';
+      id: string;
+      text: string;
+      at: string;
+      /** Files the person attached, as picked (the outbox sends them once scanned). */
+      files?: Array<Omit<OutboxFile, 'stage'>>;
+      answer?: ChoiceAnswer;
+    }
+  | {type: 'upload-started'; id: string}
+  /** The proxy took the bytes (its answer to the PUT), or the scan reported (an `upload` event). */
+  | {type: 'upload-accepted'; upload: Upload}
+  /** No answer (offline, proxy down): the file waits to go up again. */
+  | {type: 'upload-interrupted'; id: string}
+  | {type: 'upload-failed'; id: string; problem?: Problem}
+  | {type: 'upload-retried'; id: string}
+  /** The person cancelled the upload or removed the file (an infected one, say). */
+  | {type: 'upload-removed'; id: string}
   | {type: 'message-accepted'; message: ChatMessage}
   | {type: 'message-failed'; id: string; problem?: Problem}
   | {type: 'message-retried'; id: string}
@@ -158,7 +265,43 @@ function newChat(session: StartedSession, description: string): Chat {
     typing: false,
     link: 'connecting',
     alert: null,
+    ...(session.filePolicy ? {filePolicy: session.filePolicy} : {}),
   };
+}
+
+/** The chat with file policy `policy` (none: file sending is off). */
+function withPolicy(chat: Chat, policy: FilePolicy | undefined): Chat {
+  const {filePolicy: _, ...rest} = chat;
+  return policy ? {...rest, filePolicy: policy} : rest;
+}
+
+/** Change the stage of the outbox file `id` (only from the stages in `from`, when given). */
+function mapFile(chat: Chat, id: string, stage: FileStage, from?: FileStage[]): Chat {
+  let changed = false;
+  const outbox = chat.outbox.map((item) => {
+    const file = item.files?.find((f) => f.id === id);
+    if (!file || file.stage === stage || (from && !from.includes(file.stage))) return item;
+    changed = true;
+    return {...item, files: item.files!.map((f) => (f.id === id ? {...f, stage} : f))};
+  });
+  return changed ? {...chat, outbox} : chat;
+}
+
+/** Take the outbox file `id` away; a message left with neither text nor files goes too. */
+function removeFile(chat: Chat, id: string): Chat {
+  const item = chat.outbox.find((m) => m.files?.some((f) => f.id === id));
+  if (!item || item.delivery === 'sent') return chat;
+  const files = item.files!.filter((f) => f.id !== id);
+  const outbox =
+    files.length || item.text
+      ? chat.outbox.map((m) => (m === item ? {...m, files: files.length ? files : undefined} : m))
+      : chat.outbox.filter((m) => m !== item);
+  return {...chat, outbox};
+}
+
+/** The scan's word on an upload, or the proxy's answer to it (a repeat PUT says it again). */
+function applyUpload(chat: Chat, upload: Upload): Chat {
+  return mapFile(chat, upload.id, upload.status, ['waiting', 'uploading', 'failed', 'scanning']);
 }
 
 /** The state a chat is in once the proxy reports `status` (with the reason/ender when known). */
@@ -195,10 +338,12 @@ function appendMessage(chat: Chat, message: ChatMessage): Chat {
   if (chat.items.some((i) => i.id === message.id)) {
     return outbox.length === chat.outbox.length ? chat : {...chat, outbox};
   }
+  // An answer stays one, even if the confirmed message does not repeat it: the question stays frozen.
+  const answer = message.answer ?? chat.outbox.find((m) => m.id === message.id)?.answer;
   return {
     ...chat,
     outbox,
-    items: [...chat.items, {kind: 'message', ...message}],
+    items: [...chat.items, {kind: 'message', ...message, ...(answer ? {answer} : {})}],
     typing: message.from === 'operator' ? false : chat.typing,
   };
 }
@@ -211,9 +356,14 @@ function applyChatEvent(
 ): SessionState {
   const chat = state.chat;
   switch (event.type) {
-    case 'status':
+    case 'status': {
+      // An engaged event says what may be uploaded; without a policy, file sending is off.
+      const next = event.status === 'engaged' ? withPolicy(chat, event.filePolicy) : chat;
+      // Engaged again (a transfer): the new agent's policy applies.
+      if (event.status === 'engaged' && state.status === 'engaged') return {...state, chat: next};
       if (RANK[event.status] <= RANK[state.status]) return state;
-      return settle(chat, event.status, {reason: event.reason});
+      return settle(next, event.status, {reason: event.reason});
+    }
     case 'message':
       return {...state, chat: appendMessage(chat, event.message)};
     case 'typing':
@@ -235,9 +385,10 @@ function applyChatEvent(
       return settle(chat, 'ended', {endedBy: event.by});
     case 'error':
       return {...state, chat: {...chat, alert: {...event.error}}};
-    case 'upload':
-      // Uploads are not drawn yet (docs/contract.md, "Files and choices").
-      return state;
+    case 'upload': {
+      const next = applyUpload(chat, event.upload);
+      return next === chat ? state : {...state, chat: next};
+    }
   }
 }
 
@@ -298,6 +449,12 @@ export function transition(state: SessionState, event: SessionEvent): SessionSta
       }
       if (snapshot.estimatedWaitSeconds !== chat.estimatedWaitSeconds)
         chat = {...chat, estimatedWaitSeconds: snapshot.estimatedWaitSeconds};
+      // A snapshot older than the stream's last event (fetched while still queued) does not
+      // take back the policy that event brought.
+      const current = !isAfter(chat.lastEventId, snapshot.lastEventId);
+      if (current && JSON.stringify(snapshot.filePolicy) !== JSON.stringify(chat.filePolicy))
+        chat = withPolicy(chat, snapshot.filePolicy);
+      for (const upload of snapshot.uploads ?? []) chat = applyUpload(chat, upload);
       if (RANK[snapshot.status] > RANK[state.status])
         return settle(chat, snapshot.status, snapshot);
       return chat === state.chat ? state : {...state, chat};
@@ -305,9 +462,40 @@ export function transition(state: SessionState, event: SessionEvent): SessionSta
 
     case 'message-queued': {
       if (state.status !== 'engaged') return state;
-      const item: OutboxItem = {id: event.id, text: event.text, at: event.at, delivery: 'sending'};
+      const {id, text, at, files, answer} = event;
+      if (files && !state.chat.filePolicy) return state;
+      const item: OutboxItem = {id, text, at, delivery: 'sending'};
+      if (files?.length) item.files = files.map((f) => ({...f, stage: 'waiting'}));
+      if (answer) {
+        if (answerTo(state.chat, answer.messageId) !== undefined) return state;
+        item.answer = answer;
+      }
+      if (!text && !item.files) return state;
       return {...state, chat: {...state.chat, outbox: [...state.chat.outbox, item]}};
     }
+
+    case 'upload-started':
+      return withChat(state, (chat) => mapFile(chat, event.id, 'uploading', ['waiting']));
+
+    case 'upload-accepted':
+      return withChat(state, (chat) => applyUpload(chat, event.upload));
+
+    case 'upload-interrupted':
+      return withChat(state, (chat) => mapFile(chat, event.id, 'waiting', ['uploading']));
+
+    case 'upload-failed': {
+      const next = withChat(state, (chat) => mapFile(chat, event.id, 'failed', ['uploading']));
+      const problem = event.problem;
+      return problem && next !== state
+        ? withChat(next, (chat) => ({...chat, alert: problem}))
+        : next;
+    }
+
+    case 'upload-retried':
+      return withChat(state, (chat) => mapFile(chat, event.id, 'waiting', ['failed']));
+
+    case 'upload-removed':
+      return withChat(state, (chat) => removeFile(chat, event.id));
 
     case 'message-accepted':
       return mapOutbox(state, event.message.id, 'sent');

@@ -5,11 +5,17 @@
  * order. Every change goes through `transition` inside the store's lock, so every tab renders the
  * same conversation.
  */
-import type {StartSessionRequest} from '../../wire/handoff/index.js';
+import type {ChoiceAnswer, StartSessionRequest} from '../../wire/handoff/index.js';
+import {dropFile, fileBytes, keepFile, pruneFiles} from '../store/file-store.js';
 import {
+  chatOf,
+  deliverable,
   isActive,
+  sortFiles,
   transition,
   type Chat,
+  type FileRefusal,
+  type OutboxFile,
   type OutboxItem,
   type Problem,
   type SessionEvent,
@@ -53,9 +59,17 @@ export function toProblem(error: unknown): Problem {
 
 /** The proxy no longer knows the session; the widget words it itself. */
 const LOST: Problem = {code: 'session-lost', message: ''};
+/** This browser no longer has a waiting file's bytes (storage was cleared). */
+const LOST_FILE: Problem = {code: 'file-lost', message: ''};
 
 const isGone = (error: unknown) =>
   error instanceof ProxyError && [401, 403, 404, 410].includes(error.detail.status);
+
+/** Outbox files that still have to go up, in the order they were attached. */
+const toUpload = (chat: Chat): OutboxFile[] =>
+  chat.outbox.flatMap((m) =>
+    (m.files ?? []).filter((f) => f.stage === 'waiting' || f.stage === 'uploading')
+  );
 
 export class ChatSession {
   readonly store: SessionStore;
@@ -71,8 +85,17 @@ export class ChatSession {
   #stream: EventStream | null = null;
   #streamSessionId: string | null = null;
   #flushing = false;
-  /** Cuts a delivery backoff short (the stream is live again). */
-  #wakeDelivery: (() => void) | null = null;
+  #uploading = false;
+  /** Uploads in a row that got no answer: the backoff grows with them. */
+  #uploadMisses = 0;
+  /** The uploads this tab is sending now, to abort one the person cancelled (in any tab). */
+  readonly #uploads = new Map<string, AbortController>();
+  /** How far each of this tab's uploads has got (0…1): not shared, it changes too often. */
+  readonly progress = new Map<string, number>();
+  /** Runs when `progress` changed. */
+  onProgress: () => void = () => undefined;
+  /** Cut delivery and upload backoffs short (the stream is live again). */
+  readonly #wakers = new Set<() => void>();
   #typingSentAt = 0;
   #pendingView: Partial<ViewState> = {};
   /** A view write is on its way; later changes wait in #pendingView. */
@@ -116,9 +139,49 @@ export class ChatSession {
   }
 
   /** Queue a message; the stream tab delivers it (now, or when the proxy is reachable again). */
-  async send(text: string): Promise<void> {
+  async send(text: string, answer?: ChoiceAnswer): Promise<void> {
     this.typing(false);
-    await this.#apply({type: 'message-queued', id: newId(), text, at: now()});
+    await this.#apply({type: 'message-queued', id: newId(), text, at: now(), answer});
+  }
+
+  /**
+   * Attach files (with the text typed alongside): the ones the chat's policy and the pending
+   * quota take are kept in IndexedDB and queued as one message that goes once they are scanned;
+   * the rest come back with the reason, for the person to be told.
+   */
+  async attach(files: File[], text: string): Promise<Array<[File, FileRefusal]>> {
+    const {session} = this.store.record;
+    if (session.status !== 'engaged') return [];
+    const {taken, refused} = sortFiles(session.chat, files);
+    const queued = [];
+    for (const file of taken) {
+      const id = newId();
+      if (!(await keepFile(id, file))) refused.push([file, 'quota']);
+      else queued.push({id, name: file.name || 'file', size: file.size, contentType: file.type});
+    }
+    if (queued.length) {
+      this.typing(false);
+      await this.#apply({type: 'message-queued', id: newId(), text, at: now(), files: queued});
+    }
+    return refused;
+  }
+
+  /** An agent's file, fetched with the session token (the route needs it). */
+  fileBlob(fileId: string): Promise<Blob> {
+    const chat = chatOf(this.store.record.session);
+    if (!chat) return Promise.reject(new Error('no chat'));
+    return this.#client.file(chat.id, chat.token, fileId);
+  }
+
+  /** Cancel an upload or remove a file from its message (an infected one). */
+  async removeFile(id: string): Promise<void> {
+    await this.#apply({type: 'upload-removed', id});
+    await dropFile(id);
+  }
+
+  /** Upload a failed file again, with its original id. */
+  retryFile(id: string): Promise<unknown> {
+    return this.#apply({type: 'upload-retried', id});
   }
 
   /** Send a failed message again, with its original id. */
@@ -145,6 +208,10 @@ export class ChatSession {
   /** Leave the ended or failed view for a fresh pre-chat. */
   reset(): Promise<unknown> {
     return this.#apply({type: 'reset'});
+  }
+
+  raise(problem: Problem): Promise<unknown> {
+    return this.#apply({type: 'alert-raised', problem});
   }
 
   dismissAlert(): Promise<unknown> {
@@ -179,7 +246,8 @@ export class ChatSession {
     this.#leading = false;
     this.#stream?.close();
     this.#stream = null;
-    this.#wakeDelivery?.();
+    for (const upload of this.#uploads.values()) upload.abort();
+    for (const wake of this.#wakers) wake();
     this.store.dispose();
   }
 
@@ -252,6 +320,9 @@ export class ChatSession {
         await this.#apply({type: 'start-abandoned'});
       }
     }
+    // Bytes of files no message names any more (their chat ended while they waited).
+    const held = isActive(session) ? session.chat.outbox.flatMap((m) => m.files ?? []) : [];
+    void pruneFiles(new Set(held.map((f) => f.id)));
     this.#claimStream();
   }
 
@@ -283,8 +354,82 @@ export class ChatSession {
       this.#streamSessionId = null;
     }
     if (chat && !this.#stream) this.#openStream(chat);
-    if (session.status === 'engaged' && session.chat.outbox.some((m) => m.delivery === 'sending')) {
-      void this.#flush();
+    // A file cancelled in any tab stops going up.
+    const pending = new Set(chat ? toUpload(chat).map((f) => f.id) : []);
+    for (const [id, upload] of this.#uploads) if (!pending.has(id)) upload.abort();
+    if (session.status !== 'engaged') return;
+    if (session.chat.outbox.some(deliverable)) void this.#flush();
+    if (pending.size) void this.#pumpUploads();
+  }
+
+  /** Upload waiting files one at a time, oldest first; an upload its tab left behind too. */
+  async #pumpUploads(): Promise<void> {
+    if (this.#uploading) return;
+    this.#uploading = true;
+    try {
+      for (;;) {
+        const {session} = this.store.record;
+        if (!this.#leading || this.#isDisposed || session.status !== 'engaged') return;
+        // Offline, files wait; the link coming back changes the state and starts them again.
+        if (session.chat.link === 'offline') return;
+        const file = toUpload(session.chat)[0];
+        if (!file) return;
+        await this.#upload(session.chat, file);
+      }
+    } finally {
+      this.#uploading = false;
+    }
+  }
+
+  /**
+   * PUT one file's bytes. Without an answer it waits and goes again (at once when the stream is
+   * live again); a 429/503 waits `Retry-After`; a refusal marks it failed, for the retry button.
+   */
+  async #upload(chat: Chat, file: OutboxFile): Promise<void> {
+    const blob = await fileBytes(file.id);
+    if (!blob) {
+      await this.#apply({type: 'upload-failed', id: file.id, problem: LOST_FILE});
+      return;
+    }
+    await this.#apply({type: 'upload-started', id: file.id});
+    const abort = new AbortController();
+    this.#uploads.set(file.id, abort);
+    const report = (fraction: number) => {
+      this.progress.set(file.id, fraction);
+      this.onProgress();
+    };
+    try {
+      const upload = await this.#client.upload(
+        chat.id,
+        chat.token,
+        file.id,
+        blob,
+        file.name,
+        report,
+        abort.signal
+      );
+      this.#uploadMisses = 0;
+      await this.#apply({type: 'upload-accepted', upload});
+      await dropFile(file.id);
+    } catch (error) {
+      if (abort.signal.aborted || !(error instanceof ProxyError)) return;
+      if (isGone(error)) {
+        await this.#apply({type: 'session-lost', problem: LOST});
+        return;
+      }
+      const {kind, status, retryAfter} = error.detail;
+      if (kind === 'network' || status === 429 || status === 503) {
+        await this.#apply({type: 'upload-interrupted', id: file.id});
+        const wait = retryAfter === undefined ? backoffMs(this.#uploadMisses++) : retryAfter * 1000;
+        await this.#sleep(wait);
+        return;
+      }
+      const problem = error.detail.message ? toProblem(error) : undefined;
+      await this.#apply({type: 'upload-failed', id: file.id, problem});
+    } finally {
+      this.#uploads.delete(file.id);
+      this.progress.delete(file.id);
+      this.onProgress();
     }
   }
 
@@ -308,7 +453,7 @@ export class ChatSession {
       },
       onLink: (link) => {
         void this.#apply({type: 'link-changed', link});
-        if (link === 'live') this.#wakeDelivery?.();
+        if (link === 'live') for (const wake of this.#wakers) wake();
       },
       onOpen: () => void this.#catchUp(chat),
       onGone: () => void this.#apply({type: 'session-lost', problem: LOST}),
@@ -335,7 +480,8 @@ export class ChatSession {
       for (;;) {
         const {session} = this.store.record;
         if (!this.#leading || session.status !== 'engaged') return;
-        const item = session.chat.outbox.find((m) => m.delivery === 'sending');
+        // A message waits for its files' scan; the ones after it need not.
+        const item = session.chat.outbox.find(deliverable);
         if (!item) return;
         await this.#deliver(session.chat, item);
       }
@@ -352,7 +498,12 @@ export class ChatSession {
   async #deliver(chat: Chat, item: OutboxItem): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const message = await this.#client.send(chat.id, chat.token, item.id, item.text);
+        const {text, files, answer} = item;
+        const message = await this.#client.send(chat.id, chat.token, item.id, {
+          text,
+          ...(files ? {files: files.map((f) => f.id)} : {}),
+          ...(answer ? {answer} : {}),
+        });
         await this.#apply({type: 'message-accepted', message});
         return;
       } catch (error) {
@@ -385,11 +536,11 @@ export class ChatSession {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.#wakeDelivery = null;
+        this.#wakers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.#wakeDelivery = done;
+      this.#wakers.add(done);
     });
   }
 }

@@ -9,8 +9,11 @@ import {
   ErrorBody,
   SendMessageResponse,
   SessionSnapshot,
+  UploadResponse,
   type ChatMessage,
+  type SendMessageRequest,
   type StartSessionRequest,
+  type Upload,
 } from '../../wire/handoff/index.js';
 import type {StartedSession} from '../store/session-state.js';
 
@@ -58,6 +61,32 @@ function retryAfterSeconds(value: string | null): number | undefined {
 
 type Schema<T> = {safeParse(data: unknown): {success: true; data: T} | {success: false}};
 
+/** A success whose body broke the contract. */
+const invalid = (status: number) =>
+  new ProxyError({kind: 'invalid', status, code: 'invalid-response', message: ''});
+
+/** The ProxyError for an error status and its (maybe ErrorBody) JSON. */
+function httpError(status: number, json: unknown, retryAfter: string | null): ProxyError {
+  const parsed = ErrorBody.safeParse(json);
+  const error = parsed.success ? parsed.data.error : undefined;
+  return new ProxyError({
+    kind: 'http',
+    status,
+    code: error?.code ?? `http-${status}`,
+    message: error?.message ?? '',
+    hint: error?.hint,
+    retryAfter: retryAfterSeconds(retryAfter),
+  });
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
 /** A client for one proxy, e.g. `https://handoff.example.com` or `` (same origin). */
 export class ProxyClient {
   readonly #base: string;
@@ -86,10 +115,73 @@ export class ProxyClient {
   }
 
   /** PUT /handoff/sessions/:id/messages/:uuid: idempotent on `messageId`, so retries are safe. */
-  async send(id: string, token: string, messageId: string, text: string): Promise<ChatMessage> {
+  async send(
+    id: string,
+    token: string,
+    messageId: string,
+    request: SendMessageRequest
+  ): Promise<ChatMessage> {
     const path = `/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`;
-    const body = await this.#call(path, 'PUT', token, {text}, SendMessageResponse);
+    const body = await this.#call(path, 'PUT', token, request, SendMessageResponse);
     return body.message;
+  }
+
+  /**
+   * PUT /handoff/sessions/:id/uploads/:uploadId: the raw bytes, idempotent on `uploadId`. Over
+   * XMLHttpRequest, the one browser API that reports upload progress (`onProgress(0…1)`).
+   * `signal` aborts it (the person cancelled); that rejects with a `network` ProxyError.
+   */
+  upload(
+    id: string,
+    token: string,
+    uploadId: string,
+    file: Blob,
+    name: string,
+    onProgress: (fraction: number) => void,
+    signal?: AbortSignal
+  ): Promise<Upload> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      const url = `${this.#base}/${encodeURIComponent(id)}/uploads/${encodeURIComponent(uploadId)}`;
+      xhr.open('PUT', url);
+      xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+      xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+      xhr.setRequestHeader('X-File-Name', encodeURIComponent(name));
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+      xhr.onerror = xhr.onabort = () =>
+        reject(new ProxyError({kind: 'network', status: 0, code: 'network', message: ''}));
+      xhr.onload = () => {
+        const json = parseJson(xhr.responseText);
+        if (xhr.status < 200 || xhr.status > 299) {
+          reject(httpError(xhr.status, json, xhr.getResponseHeader('Retry-After')));
+          return;
+        }
+        const parsed = UploadResponse.safeParse(json);
+        if (parsed.success) resolve(parsed.data.upload);
+        else reject(invalid(xhr.status));
+      };
+      signal?.addEventListener('abort', () => xhr.abort());
+      xhr.send(file);
+    });
+  }
+
+  /** GET /handoff/sessions/:id/files/:fileId: an agent's file, as a Blob (the route needs the token). */
+  async file(id: string, token: string, fileId: string): Promise<Blob> {
+    const path = `/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
+    let response: Response;
+    try {
+      response = await this.#fetcher(this.#base + path, {
+        headers: {Authorization: `Bearer ${token}`},
+      });
+    } catch {
+      throw new ProxyError({kind: 'network', status: 0, code: 'network', message: ''});
+    }
+    if (!response.ok) {
+      const json: unknown = await response.json().catch(() => undefined);
+      throw httpError(response.status, json, response.headers.get('Retry-After'));
+    }
+    return response.blob();
   }
 
   /** PUT /handoff/sessions/:id/typing. */
@@ -138,27 +230,11 @@ export class ProxyClient {
     }
     const json: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
-      const parsed = ErrorBody.safeParse(json);
-      const error = parsed.success ? parsed.data.error : undefined;
-      throw new ProxyError({
-        kind: 'http',
-        status: response.status,
-        code: error?.code ?? `http-${response.status}`,
-        message: error?.message ?? '',
-        hint: error?.hint,
-        retryAfter: retryAfterSeconds(response.headers.get('Retry-After')),
-      });
+      throw httpError(response.status, json, response.headers.get('Retry-After'));
     }
     if (!schema) return undefined;
     const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new ProxyError({
-        kind: 'invalid',
-        status: response.status,
-        code: 'invalid-response',
-        message: '',
-      });
-    }
+    if (!parsed.success) throw invalid(response.status);
     return parsed.data;
   }
 }

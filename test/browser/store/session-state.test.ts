@@ -1,8 +1,13 @@
 import {expect} from '@open-wc/testing';
 import {
+  PENDING_FILE_BYTES,
+  answerTo,
+  deliverable,
   initialState,
+  sortFiles,
   transition,
   type Chat,
+  type FileStage,
   type SessionEvent,
   type SessionState,
   type StartedSession,
@@ -59,6 +64,23 @@ const received = (
   id: string | null,
   event: Extract<SessionEvent, {type: 'event-received'}>['event']
 ) => ({type: 'event-received', id, event, at: AT}) as const;
+
+const POLICY = {contentTypes: ['image/png'], maxBytes: 1000};
+const withFiles: SessionState = {
+  status: 'engaged',
+  chat: chat({operator: {name: 'Sam'}, filePolicy: POLICY}),
+};
+const pic = {id: 'f1', name: 'a.png', size: 10, contentType: 'image/png'};
+const upload = {...pic, status: 'scanning'} as const;
+const pending = (stage: FileStage, text = ''): SessionState => ({
+  status: 'engaged',
+  chat: chat({
+    filePolicy: POLICY,
+    outbox: [{id: 'u1', text, at: AT, delivery: 'sending', files: [{...pic, stage}]}],
+  }),
+});
+const stageOf = (state: SessionState) =>
+  state.status === 'engaged' ? state.chat.outbox[0]?.files?.[0]?.stage : undefined;
 
 interface Row {
   name: string;
@@ -387,6 +409,166 @@ const rows: Row[] = [
     to: 'same',
   },
 
+  // Files and choices
+  {
+    name: 'engaged + engaged again with a file policy (a transfer) → the new policy applies',
+    from: engaged,
+    event: received('9', {type: 'status', status: 'engaged', filePolicy: POLICY}),
+    to: (next) => expect(next.status === 'engaged' && next.chat.filePolicy).to.deep.equal(POLICY),
+  },
+  {
+    name: 'queued + engaged status with a file policy → engaged, files allowed',
+    from: queued,
+    event: received('2', {type: 'status', status: 'engaged', filePolicy: POLICY}),
+    to: (next) => expect(next.status === 'engaged' && next.chat.filePolicy).to.deep.equal(POLICY),
+  },
+  {
+    name: 'engaged with a policy + engaged again without one → file sending off',
+    from: withFiles,
+    event: received('9', {type: 'status', status: 'engaged'}),
+    to: (next) => expect(next.status === 'engaged' && 'filePolicy' in next.chat).to.equal(false),
+  },
+  {
+    name: 'a snapshot older than the last event does not take the file policy back',
+    from: withFiles,
+    event: {
+      type: 'snapshot-loaded',
+      snapshot: {...started, status: 'engaged', operator: {name: 'Sam'}, lastEventId: '0'},
+    },
+    to: 'same',
+  },
+  {
+    name: 'a current snapshot without a policy turns files off',
+    from: withFiles,
+    event: {
+      type: 'snapshot-loaded',
+      snapshot: {...started, status: 'engaged', operator: {name: 'Sam'}, lastEventId: '1'},
+    },
+    to: (next) => expect(next.status === 'engaged' && next.chat.filePolicy).to.equal(undefined),
+  },
+  {
+    name: 'engaged without a policy + files queued → no-op (file sending is off)',
+    from: engaged,
+    event: {type: 'message-queued', id: 'u1', text: '', at: AT, files: [pic]},
+    to: 'same',
+  },
+  {
+    name: 'engaged with a policy + files queued → one outbox message, its files waiting',
+    from: withFiles,
+    event: {type: 'message-queued', id: 'u1', text: 'See', at: AT, files: [pic]},
+    to: (next) =>
+      expect(next.status === 'engaged' && next.chat.outbox).to.deep.equal([
+        {id: 'u1', text: 'See', at: AT, delivery: 'sending', files: [{...pic, stage: 'waiting'}]},
+      ]),
+  },
+  {
+    name: 'waiting file + upload started → uploading',
+    from: pending('waiting'),
+    event: {type: 'upload-started', id: 'f1'},
+    to: (next) => expect(stageOf(next)).to.equal('uploading'),
+  },
+  {
+    name: 'uploading + accepted (scanning) → scanning',
+    from: pending('uploading'),
+    event: {type: 'upload-accepted', upload: {...upload, status: 'scanning'}},
+    to: (next) => expect(stageOf(next)).to.equal('scanning'),
+  },
+  {
+    name: 'scanning + upload event ready → ready, and the message may go',
+    from: pending('scanning'),
+    event: received('2', {type: 'upload', upload: {...upload, status: 'ready'}}),
+    to: (next) => {
+      expect(stageOf(next)).to.equal('ready');
+      expect(next.status === 'engaged' && deliverable(next.chat.outbox[0]!)).to.equal(true);
+    },
+  },
+  {
+    name: 'ready + a late repeat saying scanning → no-op (never backwards)',
+    from: pending('ready'),
+    event: {type: 'upload-accepted', upload: {...upload, status: 'scanning'}},
+    to: 'same',
+  },
+  {
+    name: 'scanning + infected → infected, the message never goes',
+    from: pending('scanning'),
+    event: received('2', {type: 'upload', upload: {...upload, status: 'infected'}}),
+    to: (next) => {
+      expect(stageOf(next)).to.equal('infected');
+      expect(next.status === 'engaged' && deliverable(next.chat.outbox[0]!)).to.equal(false);
+    },
+  },
+  {
+    name: 'uploading + interrupted (no answer) → waiting again',
+    from: pending('uploading'),
+    event: {type: 'upload-interrupted', id: 'f1'},
+    to: (next) => expect(stageOf(next)).to.equal('waiting'),
+  },
+  {
+    name: 'uploading + failed → failed, then retried → waiting (same id)',
+    from: pending('uploading'),
+    event: {type: 'upload-failed', id: 'f1'},
+    to: (next) => {
+      expect(stageOf(next)).to.equal('failed');
+      expect(stageOf(transition(next, {type: 'upload-retried', id: 'f1'}))).to.equal('waiting');
+    },
+  },
+  {
+    name: 'a file without text removed → its message goes too',
+    from: pending('infected'),
+    event: {type: 'upload-removed', id: 'f1'},
+    to: (next) => expect(next.status === 'engaged' && next.chat.outbox).to.deep.equal([]),
+  },
+  {
+    name: 'a file with text removed → the text is still sent',
+    from: pending('uploading', 'See'),
+    event: {type: 'upload-removed', id: 'f1'},
+    to: (next) =>
+      expect(next.status === 'engaged' && next.chat.outbox).to.deep.equal([
+        {id: 'u1', text: 'See', at: AT, delivery: 'sending', files: undefined},
+      ]),
+  },
+  {
+    name: 'an answer queued while another to the same question is pending → no-op',
+    from: {
+      status: 'engaged',
+      chat: chat({
+        outbox: [
+          {
+            id: 'u1',
+            text: 'Yes',
+            at: AT,
+            delivery: 'sending',
+            answer: {messageId: 'q', value: 'y'},
+          },
+        ],
+      }),
+    },
+    event: {
+      type: 'message-queued',
+      id: 'u2',
+      text: 'No',
+      at: AT,
+      answer: {messageId: 'q', value: 'n'},
+    },
+    to: 'same',
+  },
+  {
+    name: 'a confirmed answer keeps its answer even if the proxy did not echo it',
+    from: {
+      status: 'engaged',
+      chat: chat({
+        outbox: [
+          {id: 'u1', text: 'Yes', at: AT, delivery: 'sent', answer: {messageId: 'q', value: 'y'}},
+        ],
+      }),
+    },
+    event: received('2', {
+      type: 'message',
+      message: {id: 'u1', from: 'visitor', text: 'Yes', at: AT},
+    }),
+    to: (next) => expect(next.status === 'engaged' && answerTo(next.chat, 'q')).to.equal('y'),
+  },
+
   // Connection, alerts, loss, reset
   {
     name: 'engaged + link offline → offline',
@@ -438,4 +620,30 @@ describe('transition(state, event)', () => {
       }
     });
   }
+});
+
+describe('sortFiles(chat, files)', () => {
+  const policy = {contentTypes: ['image/png'], maxBytes: 40 * 1024 * 1024};
+  const file = (type: string, size: number) => ({type, size});
+
+  it('takes nothing without a file policy', () => {
+    const png = file('image/png', 10);
+    expect(sortFiles(chat(), [png])).to.deep.equal({taken: [], refused: [[png, 'type']]});
+  });
+
+  it('refuses a type or size the policy forbids, and what would overfill the pending quota', () => {
+    const ok = file('image/png', 20 * 1024 * 1024);
+    const exe = file('application/x-msdownload', 10);
+    const huge = file('image/png', 41 * 1024 * 1024);
+    const more = file('image/png', PENDING_FILE_BYTES - ok.size + 1);
+    const small = file('image/png', 10);
+    expect(sortFiles(chat({filePolicy: policy}), [ok, exe, huge, more, small])).to.deep.equal({
+      taken: [ok, small],
+      refused: [
+        [exe, 'type'],
+        [huge, 'size'],
+        [more, 'quota'],
+      ],
+    });
+  });
 });

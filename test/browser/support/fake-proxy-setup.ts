@@ -5,6 +5,7 @@
 import {fixtureCleanup} from '@open-wc/testing';
 import {clear, createStore} from 'idb-keyval';
 import {setupWorker} from 'msw/browser';
+import {FILE_DB_NAME, FILE_STORE_NAME} from '../../../src/widget/store/file-store.js';
 import {DB_NAME, STORE_NAME} from '../../../src/widget/store/session-store.js';
 import {FakeProxy, PROXY} from './proxy-handlers.js';
 
@@ -29,6 +30,7 @@ export function useFakeProxy(): void {
     await navigator.locks.request(`glia-handoff:state:${PROXY}`, () =>
       clear(createStore(DB_NAME, STORE_NAME))
     );
+    await clear(createStore(FILE_DB_NAME, FILE_STORE_NAME));
   });
   afterEach(() => {
     fixtureCleanup();

@@ -120,10 +120,10 @@ export class GliaHandoffHarness {
 
   /** The transcript as shown: messages and notices, in order. */
   transcript(): Line[] {
-    return [...this.root.querySelectorAll<HTMLElement>('[role="log"] li')].map((li) => {
+    return [...this.root.querySelectorAll<HTMLElement>('[role="log"] > ol > li')].map((li) => {
       if (li.classList.contains('notice')) return {from: 'notice', text: li.textContent!.trim()};
       const from = (['agent', 'visitor', 'system'] as const).find((c) => li.classList.contains(c))!;
-      const line: Line = {from, text: li.querySelector('.bubble')!.textContent!};
+      const line: Line = {from, text: li.querySelector('.bubble')?.textContent ?? ''};
       // The question that opened the chat is the visitor's, with no delivery of its own.
       if (from === 'visitor' && !li.classList.contains('question')) {
         line.delivery = li.dataset.delivery;
@@ -131,6 +131,28 @@ export class GliaHandoffHarness {
       }
       return line;
     });
+  }
+
+  /** Pick files with the composer's attach button (as the file picker would hand them over). */
+  async attach(...files: File[]): Promise<void> {
+    const input = this.find<HTMLInputElement>('.composer input[type="file"]');
+    const picked = new DataTransfer();
+    for (const file of files) picked.items.add(file);
+    input.files = picked.files;
+    input.dispatchEvent(new Event('change', {bubbles: true}));
+    await this.element.updateComplete;
+  }
+
+  /** The files shown on the visitor's messages, as a person reads each row. */
+  ownFiles(): string[] {
+    return [...this.root.querySelectorAll<HTMLElement>('.msg.visitor .file')].map(
+      (row) => row.textContent?.replace(/\s+/g, ' ').trim() ?? ''
+    );
+  }
+
+  /** What the polite region last said about files. */
+  fileNews(): string {
+    return this.root.querySelector('.news')?.textContent?.trim() ?? '';
   }
 
   /** The session status (`idle`, `queued`, `engaged`, `ended`, `failed`). */

@@ -12,9 +12,28 @@ import {
   TypingRequest,
   type ChatEvent,
   type ChatMessage,
+  type Choice,
   type EndedBy,
+  type FilePolicy,
+  type MessageFile,
   type SessionSnapshot,
+  type Upload,
 } from '../../../src/wire/handoff/index.js';
+
+/** An upload as the fake proxy received it. */
+export interface UploadRequest {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  authorization: string | null;
+}
+
+/** What agents and tests may upload, unless a test says otherwise. */
+export const POLICY: FilePolicy = {
+  contentTypes: ['image/png', 'image/jpeg', 'application/pdf', 'text/plain'],
+  maxBytes: 25 * 1024 * 1024,
+};
 
 /** The proxy origin every test widget points at. */
 export const PROXY = 'https://proxy.test';
@@ -36,6 +55,9 @@ export interface FakeSession {
   log: string[];
   streams: Set<ReadableStreamDefaultController<Uint8Array>>;
   visitorTyping: boolean;
+  filePolicy?: FilePolicy;
+  /** The visitor's uploads by id, sent in a message or not. */
+  uploads: Map<string, Upload>;
 }
 
 const encoder = new TextEncoder();
@@ -54,6 +76,15 @@ export class FakeProxy {
   nextCreatedAgoMs = 0;
   /** The queue's average wait the proxy reports while queued (undefined: Glia said nothing). */
   estimatedWaitSeconds: number | undefined = undefined;
+  /** Every upload PUT that reached the proxy, repeats included, in order. */
+  uploadRequests: UploadRequest[] = [];
+  /** The next this many uploads are answered 500. */
+  failUploads = 0;
+  /** While set, uploads wait for it before they answer (an upload in progress). */
+  uploadGate: Promise<void> | null = null;
+  /** An agent's files by id, and the Authorization header each GET of one carried. */
+  readonly agentFiles = new Map<string, Blob>();
+  fileRequests: Array<{id: string; authorization: string | null}> = [];
 
   readonly handlers: HttpHandler[] = [
     http.all(`${PROXY}/*`, () => (this.reachable ? undefined : HttpResponse.error())),
@@ -75,6 +106,7 @@ export class FakeProxy {
         log: [],
         streams: new Set(),
         visitorTyping: false,
+        uploads: new Map(),
       };
       this.sessions.set(id, session);
       this.emit(session, {type: 'status', status: 'queued'});
@@ -122,15 +154,65 @@ export class FakeProxy {
       if (session.status !== 'engaged') {
         return problem(409, 'not-engaged', 'No agent is connected to this chat.');
       }
+      const files: MessageFile[] = [];
+      for (const uploadId of parsed.data.files ?? []) {
+        const upload = session.uploads.get(uploadId);
+        if (upload?.status !== 'ready') return problem(409, 'upload-not-ready', 'Not scanned.');
+        files.push({id: upload.id, name: upload.name, contentType: upload.contentType});
+      }
       const message: ChatMessage = {
         id,
         from: 'visitor',
         text: parsed.data.text,
         at: new Date().toISOString(),
+        ...(files.length ? {files} : {}),
+        ...(parsed.data.answer ? {answer: parsed.data.answer} : {}),
       };
       session.messages.push(message);
       this.emit(session, {type: 'message', message});
       return HttpResponse.json({message}, {status: 201});
+    }),
+
+    http.put(`${SESSIONS}/:id/uploads/:uploadId`, async ({request, params}) => {
+      const session = this.authorize(request, params.id);
+      if (session instanceof Response) return session;
+      const id = String(params.uploadId);
+      const body = await request.arrayBuffer();
+      const received: UploadRequest = {
+        id,
+        name: decodeURIComponent(request.headers.get('X-File-Name') ?? ''),
+        contentType: request.headers.get('Content-Type') ?? '',
+        size: body.byteLength,
+        authorization: request.headers.get('Authorization'),
+      };
+      this.uploadRequests.push(received);
+      await this.uploadGate;
+      if (this.failUploads > 0) {
+        this.failUploads--;
+        return problem(500, 'glia-unavailable', 'Glia did not take the file.');
+      }
+      const known = session.uploads.get(id);
+      if (known) return HttpResponse.json({upload: known});
+      const upload: Upload = {
+        id,
+        name: received.name,
+        size: received.size,
+        contentType: received.contentType,
+        status: 'scanning',
+      };
+      session.uploads.set(id, upload);
+      return HttpResponse.json({upload}, {status: 201});
+    }),
+
+    http.get(`${SESSIONS}/:id/files/:fileId`, ({request, params}) => {
+      const id = String(params.fileId);
+      this.fileRequests.push({id, authorization: request.headers.get('Authorization')});
+      const session = this.authorize(request, params.id);
+      if (session instanceof Response) return session;
+      const file = this.agentFiles.get(id);
+      return file
+        ? new HttpResponse(file, {headers: {'Content-Type': file.type}})
+        : problem(404, 'not-found', 'No such file.');
     }),
 
     http.put(`${SESSIONS}/:id/typing`, async ({request, params}) => {
@@ -153,23 +235,36 @@ export class FakeProxy {
 
   /** The agent's side of the most recent session. */
   readonly operator = {
-    accept: (name = 'Sam') => {
+    /** The agent joins; `filePolicy` says what the visitor may upload (none: no files). */
+    accept: (name = 'Sam', filePolicy?: FilePolicy) => {
       const session = this.latest();
       session.operator = {name};
       this.emit(session, {type: 'operator', operator: {name}, change: 'joined'});
       session.status = 'engaged';
-      this.emit(session, {type: 'status', status: 'engaged'});
+      session.filePolicy = filePolicy;
+      this.emit(session, {type: 'status', status: 'engaged', ...(filePolicy ? {filePolicy} : {})});
     },
-    say: (text: string) => {
+    /** A message from the agent, with files (`agentFiles` serves them) or a question. */
+    say: (text: string, extra: {files?: MessageFile[]; choice?: Choice} = {}): ChatMessage => {
       const session = this.latest();
       const message: ChatMessage = {
         id: `op-${++counter}`,
         from: 'operator',
         text,
         at: new Date().toISOString(),
+        ...extra,
       };
       session.messages.push(message);
       this.emit(session, {type: 'message', message});
+      return message;
+    },
+    /** Glia's scan reports on an upload. */
+    scan: (uploadId: string, status: 'ready' | 'infected') => {
+      const session = this.latest();
+      const upload = session.uploads.get(uploadId);
+      if (!upload) throw new Error(`No upload ${uploadId}`);
+      upload.status = status;
+      this.emit(session, {type: 'upload', upload});
     },
     typing: (typing: boolean) => this.emit(this.latest(), {type: 'typing', typing}),
     transfer: (name: string) => {
@@ -225,6 +320,11 @@ export class FakeProxy {
     this.reachable = true;
     this.nextCreatedAgoMs = 0;
     this.estimatedWaitSeconds = undefined;
+    this.uploadRequests = [];
+    this.failUploads = 0;
+    this.uploadGate = null;
+    this.agentFiles.clear();
+    this.fileRequests = [];
   }
 
   snapshot(session: FakeSession): SessionSnapshot {
@@ -240,7 +340,17 @@ export class FakeProxy {
       ...(session.status === 'queued' && this.estimatedWaitSeconds
         ? {estimatedWaitSeconds: this.estimatedWaitSeconds}
         : {}),
+      ...(session.status === 'engaged' && session.filePolicy
+        ? {filePolicy: session.filePolicy}
+        : {}),
+      ...(session.uploads.size ? {uploads: this.unsentUploads(session)} : {}),
     };
+  }
+
+  /** Uploads no message names yet. */
+  private unsentUploads(session: FakeSession): Upload[] {
+    const sent = new Set(session.messages.flatMap((m) => m.files?.map((f) => f.id) ?? []));
+    return [...session.uploads.values()].filter((u) => !sent.has(u.id));
   }
 
   private finish(session: FakeSession, by: EndedBy) {
