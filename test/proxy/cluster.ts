@@ -220,6 +220,7 @@ export class Visitor {
   async streamInstance(): Promise<string> {
     return until('the stream to connect', () => {
       const last = this.connections.at(-1);
+      if (last?.ended === 'over') assert.fail('the conversation ended');
       return last && last.status === 200 && last.ended === undefined ? last.instance : undefined;
     });
   }
