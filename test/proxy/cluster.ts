@@ -297,6 +297,8 @@ export class Cluster {
   private readonly dir = mkdtempSync(join(tmpdir(), 'glia-handoff-cluster-'));
   /** Runs after the simulator answered a visitor message PUT, before the answer goes back. */
   onGliaMessagePut?: (messageId: string) => Promise<void>;
+  /** The first error `onGliaMessagePut` threw. */
+  hookError?: unknown;
 
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const cluster = new Cluster();
@@ -308,8 +310,12 @@ export class Cluster {
       async (request) => {
         const response = await sim.app.fetch(request);
         const put = /\/chat_messages\/([^/]+)$/.exec(new URL(request.url).pathname);
-        if (request.method === 'PUT' && put && cluster.onGliaMessagePut)
-          await cluster.onGliaMessagePut(put[1] as string);
+        if (request.method === 'PUT' && put && cluster.onGliaMessagePut) {
+          // A failing hook must not leave the proxy waiting for Glia's answer: it is kept for the test.
+          await cluster.onGliaMessagePut(put[1] as string).catch((error: unknown) => {
+            cluster.hookError ??= error;
+          });
+        }
         return response;
       },
       0,

@@ -159,6 +159,7 @@ describe('many instances on one Redis', {skip: missing && `${REDIS} is not insta
     };
     const lost = await cluster.say(visitor, 'did this arrive?', messageId);
     cluster.onGliaMessagePut = undefined;
+    assert.equal(cluster.hookError, undefined);
     assert.equal(lost.status, 502, 'the balancer lost the answer');
     assert.ok(killed);
     const again = await cluster.say(visitor, 'did this arrive?', messageId);
