@@ -7,17 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
-import {existsSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import type {Visitor} from './cluster.js';
 import {Cluster, assertGliaHoldsOnce, assertShownOnce, until} from './cluster.js';
+import {redisSkip} from './redis-server.js';
 
-const REDIS = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
-const missing = !existsSync(REDIS);
-if (missing && process.env.CI)
-  throw new Error(`${REDIS} is missing: install redis-server (apt-get install redis-server)`);
-
-describe('many instances on one Redis', {skip: missing && `${REDIS} is not installed`}, () => {
+describe('many instances on one Redis', {skip: redisSkip()}, () => {
   let cluster: Cluster;
   before(async () => {
     cluster = await Cluster.start({instances: 2});

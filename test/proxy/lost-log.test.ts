@@ -7,23 +7,17 @@
  * Glia's transcript (which has no message ids: a client that had shown them shows them again).
  */
 import assert from 'node:assert/strict';
-import {existsSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import {createClient} from 'redis';
 import {DEFAULT_LIMITS} from '../../src/proxy/app.js';
 import {createRedisStore} from '../../src/proxy/sessions/redis-store.js';
 import type {RedisServer} from './redis-server.js';
-import {startRedis} from './redis-server.js';
+import {redisSkip, startRedis} from './redis-server.js';
 import {setup} from './support.js';
-
-const REDIS = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
-const missing = !existsSync(REDIS);
-if (missing && process.env.CI)
-  throw new Error(`${REDIS} is missing: install redis-server (apt-get install redis-server)`);
 
 const KEY = 'a-test-key-of-at-least-32-characters';
 
-describe('a Redis that lost events', {skip: missing && `${REDIS} is not installed`}, () => {
+describe('a Redis that lost events', {skip: redisSkip()}, () => {
   let redis: RedisServer;
   let admin: ReturnType<typeof createClient>;
   before(async () => {
