@@ -168,7 +168,6 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   const handoff = new Handoff({
     glia,
     store,
-    streams,
     randomUUID: deps.randomUUID,
     config,
     logger,

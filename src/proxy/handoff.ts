@@ -17,7 +17,6 @@ import {GliaError} from './glia/glia-error.js';
 import {GENERIC_OPERATOR_NAME, messageAudience} from './glia/to-chat-event.js';
 import type {Logger, SecretRegistry} from './logger.js';
 import type {Metrics} from './metrics.js';
-import type {OpenStreams} from './sessions/open-streams.js';
 import type {Committed, SessionStore} from './sessions/ports.js';
 import type {
   GliaMessageFact,
@@ -84,7 +83,6 @@ const gone = () =>
 export interface HandoffDeps {
   glia: GliaClient;
   store: SessionStore;
-  streams: OpenStreams;
   config: ProxyConfig;
   logger: Logger;
   metrics: Metrics;

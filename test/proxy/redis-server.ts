@@ -1,7 +1,8 @@
 /**
  * A real `redis-server` for the tests (Debian's, at /usr/bin/redis-server or REDIS_SERVER), on a
- * free loopback port with a temporary directory, no snapshots. Without the binary the suites fail
- * with a clear message rather than skip (`.ci/run` installs it).
+ * free loopback port with a temporary directory, no snapshots. Without the binary the suites that
+ * need it fail with a clear message under CI (`.ci/run` installs it) and are skipped elsewhere
+ * (`redisSkip`); `startRedis` itself always fails with that message.
  */
 import type {ChildProcess} from 'node:child_process';
 import {spawn} from 'node:child_process';
@@ -11,6 +12,17 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
 const BINARY = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+/**
+ * For `describe(name, {skip: redisSkip()}, …)`: why a suite needing redis-server is skipped, or
+ * false when it can run. Throws under CI, where a missing server is a broken machine.
+ */
+export function redisSkip(): string | false {
+  if (existsSync(BINARY)) return false;
+  const problem = `${BINARY} is missing: install Debian's redis-server (apt-get install redis-server) or set REDIS_SERVER`;
+  if (process.env.CI) throw new Error(problem);
+  return problem;
+}
 
 export interface RedisServer {
   readonly url: string;

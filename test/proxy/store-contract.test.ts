@@ -151,6 +151,25 @@ for (const [name, make] of Object.entries(backends)) {
       );
     });
 
+    it('numbers later events after a position a client saw beyond the log, never back', async () => {
+      const r = record();
+      await a.sessions.create(r);
+      const first = await a.sessions.commit(r, r, [message('a1')]);
+      assert.ok(typeof first === 'object');
+      await b.events.continueAfter(r.id, 7);
+      await b.events.continueAfter(r.id, 3);
+      const next = await a.sessions.commit(first.record, first.record, [message('a2')]);
+      assert.ok(typeof next === 'object');
+      assert.deepEqual(
+        next.appended.map((e) => e?.id),
+        [8]
+      );
+      assert.deepEqual(
+        (await b.events.read(r.id, 1)).map((e) => e.id),
+        [8]
+      );
+    });
+
     it('tells every watcher, on any instance, of each append and of the end', async () => {
       const r = record();
       await a.sessions.create(r);

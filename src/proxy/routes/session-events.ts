@@ -2,7 +2,8 @@
  * @module `GET /handoff/sessions/:id/events`: the session's event log as Server-Sent Events. Each
  * frame's `id` is the event's position in the log (in Redis, its Stream entry id); a reconnect
  * with `Last-Event-ID` (or `?after=`), to this instance or any other, gets exactly the events after
- * it. New events come from the store's watch (one subscription per instance, fanned out here), a
+ * it. An id beyond the log's end belongs to events the store lost (not to a client that is behind):
+ * later events are then numbered after it, so the client takes them as new. New events come from the store's watch (one subscription per instance, fanned out here), a
  * gap is filled from the log. A `: ping` comment keeps proxies from closing an idle stream and
  * marks the session active. The stream ends after the conversation's last event, when the
  * session is forgotten, or when this instance stops (the browser then reconnects elsewhere).
@@ -109,8 +110,24 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
       unwatch();
       throw error;
     }
-    // An id beyond the log cannot have been seen: resend from the end of the log rather than skip.
-    let cursor = Math.min(Number(position.trim()), backlog.at(-1)?.id ?? 0);
+    let cursor = Number(position.trim());
+    if (cursor > (backlog.at(-1)?.id ?? 0)) {
+      // The client saw events this log no longer holds: it lost its latest events (Redis restored
+      // from an older copy, or a replica that was behind took over). Not a client that is behind:
+      // later events are numbered after what it saw, so it takes them, and the transcript
+      // catch-up below brings back the agent's lost messages (the widget shows each message once).
+      c.var.log.warn('a stream resumed beyond the end of its log: the store lost events', {
+        session: id,
+        lastEventId: cursor,
+        logEnd: backlog.at(-1)?.id ?? 0,
+      });
+      try {
+        await store.events.continueAfter(id, cursor);
+      } catch (error) {
+        unwatch();
+        throw error;
+      }
+    }
     return respondWithSse(c, async (stream) => {
       let stopping = false;
       const leave = streams.enter(id, () => {

@@ -14,6 +14,8 @@ import {matchesHash} from './session-record.js';
 interface Entry {
   record: SessionRecord;
   log: LoggedEvent[];
+  /** The last event id given out. */
+  top: number;
   seen: Set<string>;
   visitorMessages: Map<string, ChatMessage>;
   lastActivity: number;
@@ -48,6 +50,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
         entries.set(record.id, {
           record: structuredClone(record),
           log: [],
+          top: 0,
           seen: new Set(),
           visitorMessages: new Map(),
           lastActivity: options.now(),
@@ -76,7 +79,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
             continue;
           }
           for (const key of onceKeys) entry.seen.add(key);
-          const logged = {id: entry.log.length + 1, event: structuredClone(event)};
+          const logged = {id: ++entry.top, event: structuredClone(event)};
           entry.log.push(logged);
           appended.push(logged);
           fresh.push(logged);
@@ -95,9 +98,13 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     },
     events: {
       async read(id, after) {
-        return (entries.get(id)?.log ?? []).slice(Math.max(0, after));
+        return (entries.get(id)?.log ?? []).filter((logged) => logged.id > after);
       },
       watch: (id, listener) => watchers.watch(id, listener),
+      async continueAfter(id, position) {
+        const entry = entries.get(id);
+        if (entry) entry.top = Math.max(entry.top, position);
+      },
     },
     idempotency: {
       async recall(sessionId, messageId) {

@@ -49,6 +49,12 @@ export interface EventLogPort {
    * the session is deleted. Returns the unsubscribe function.
    */
   watch(id: string, listener: (event: LoggedEvent | 'gone') => void): () => void;
+  /**
+   * A client has seen events up to `position`, beyond the log's end: the log lost its latest
+   * events (Redis restored from an older copy, or failed over to a replica that was behind).
+   * Numbers every later event after `position`, so that client takes them as new.
+   */
+  continueAfter(id: string, position: number): Promise<void>;
 }
 
 export interface IdempotencyPort {

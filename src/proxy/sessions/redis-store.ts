@@ -1,7 +1,7 @@
 /**
  * @module The ports in Redis (`REDIS_URL`), for several instances, after Centrifugo's Redis engine.
  * Per session (all keys share the `{id}` hash tag, so they sit on one cluster slot):
- * - `s:{id}` a hash: the record's JSON, its version, the log's last offset and its epoch;
+ * - `s:{id}` a hash: the record's JSON, its version and the log's last offset;
  * - `s:{id}:log` a Stream: entry `<offset>-0` is the event with SSE id `<offset>`;
  * - `s:{id}:seen` a set of the keys of appended messages (de-duplication across instances);
  * - `s:{id}:vm` a hash of the visitor's accepted messages by id (idempotency).
@@ -73,6 +73,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[5], 'GT', ARGV[1], ARGV[3])
 for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[2]) end
 return 1
+`;
+
+/** Raises the log's last offset to ARGV[1] (a client saw that far: the log lost events). */
+const CONTINUE_AFTER = `
+local top = redis.call('HGET', KEYS[1], 'top')
+if top and tonumber(top) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'top', ARGV[1]) end
+return 0
 `;
 
 const UNLOCK = `
@@ -193,11 +200,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     sessions: {
       async create(record) {
         const base = keys(record.id)[0] as string;
-        const epoch = randomBytes(8).toString('hex');
         await call(() =>
           client
             .multi()
-            .hSet(base, {v: '0', rec: JSON.stringify(record), top: '0', epoch})
+            .hSet(base, {v: '0', rec: JSON.stringify(record), top: '0'})
             .expire(base, options.ttlSeconds)
             .zAdd(idleKey, {score: record.createdAt, value: record.id})
             .exec()
@@ -245,6 +251,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     events: {
       read,
       watch: (id, listener) => watchers.watch(id, listener),
+      async continueAfter(id, position) {
+        await evalScript(CONTINUE_AFTER, [keys(id)[0] as string], [String(position)]);
+      },
     },
     idempotency: {
       async recall(sessionId, messageId) {
