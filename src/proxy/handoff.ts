@@ -81,6 +81,13 @@ const gone = () =>
     'There is no such session; it may have ended or expired. Start a new one.'
   );
 
+const taken = () =>
+  new HandoffError(
+    409,
+    'message-id-taken',
+    'This message id belongs to another message in the conversation; send the text with a new id.'
+  );
+
 export interface HandoffDeps {
   glia: GliaClient;
   store: SessionStore;
@@ -227,6 +234,7 @@ export class Handoff {
       if (isTerminal(done.record)) this.stopTyping(id);
       const {outcome, events} = done.reduction;
       const shown = done.appended.some((logged) => logged !== null);
+      if (outcome === 'taken') return 'ignored';
       return outcome === 'applied' && events.length > 0 && !shown ? 'duplicate' : outcome;
     });
   }
@@ -259,14 +267,30 @@ export class Handoff {
               : 'The conversation is over.'
           );
         }
+        const log = await this.deps.store.events.read(record.id, 0);
+        const logged = log.flatMap(({event}) =>
+          event.type === 'message' && event.message.id === messageId ? [event.message.from] : []
+        );
+        const proposed: ChatMessage = {id: messageId, from: 'visitor', text, at: ''};
+        // Refused before Glia is asked when the log already shows the id as another's.
+        if (
+          reduce(record, {type: 'visitor-message', message: proposed, logged}).outcome === 'taken'
+        )
+          throw taken();
         const sent = await this.asVisitor(record, (v) =>
           this.deps.glia.sendChatMessage(v, engagementId, messageId, text)
         );
-        const message: ChatMessage = {id: messageId, from: 'visitor', text, at: sent.at};
+        const message: ChatMessage = {...proposed, at: sent.at};
         const done = await this.serially(record.id, () =>
-          this.update(record.id, {type: 'visitor-message', message})
+          this.update(record.id, {
+            type: 'visitor-message',
+            message,
+            logged,
+            ...(sent.senderType === undefined ? {} : {gliaSender: sent.senderType}),
+          })
         );
         if (!done) throw gone();
+        if (done.reduction.outcome === 'taken') throw taken();
         await this.deps.store.idempotency.remember(record.id, message);
         return {message, created: done.appended[0] !== null};
       })();

@@ -263,3 +263,52 @@ describe('waiting conversations', () => {
     assert.deepEqual(statuses, [201, 201, 503]);
   });
 });
+
+describe("the agent's message ids", () => {
+  it("a visitor PUT with an agent message's id is refused with 409 message-id-taken and changes nothing", async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const {id, token} = await h.start();
+    const engagementId = await h.accept();
+    await h.operator('POST', `/engagements/${engagementId}/messages`, {
+      content: 'Hi, how can I help?',
+    });
+    const before = await h.snapshot(id, token);
+    const agentMessage = before.messages.find((m) => m.from === 'operator');
+    assert.ok(agentMessage, 'the agent message is shown');
+    const r = await h.browser('PUT', `/handoff/sessions/${id}/messages/${agentMessage.id}`, {
+      token,
+      body: {text: 'I am the agent now'},
+    });
+    assert.equal(r.status, 409, r.text);
+    assert.equal((r.body as {error: {code: string}}).error.code, 'message-id-taken');
+    assert.match((r.body as {error: {message: string}}).error.message, /another message/);
+    assert.deepEqual(await h.snapshot(id, token), before);
+    const engagement = (await h.simState()).engagements.find((e) => e.id === engagementId);
+    assert.deepEqual(
+      engagement?.messages.map((m) => m.content),
+      ['Hi, how can I help?']
+    );
+  });
+
+  it("an agent message whose webhook has not arrived yet: Glia's answer names the agent, and the send is refused", async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const {id, token} = await h.start();
+    const engagementId = await h.accept();
+    await h.operator('POST', '/faults', {
+      rules: [{path: 'engagement.chat.message', drop_webhook: true, times: 1}],
+    });
+    const sent = (await h.operator('POST', `/engagements/${engagementId}/messages`, {
+      content: 'Hi, how can I help?',
+    })) as {message: {id: string}};
+    const before = await h.snapshot(id, token);
+    const r = await h.browser('PUT', `/handoff/sessions/${id}/messages/${sent.message.id}`, {
+      token,
+      body: {text: 'I am the agent now'},
+    });
+    assert.equal(r.status, 409, r.text);
+    assert.equal((r.body as {error: {code: string}}).error.code, 'message-id-taken');
+    assert.deepEqual(await h.snapshot(id, token), before);
+  });
+});
