@@ -63,10 +63,10 @@ export interface Timers {
 
 /** A refusal that is not Glia's: the browser asked for something the session cannot do now. */
 export class HandoffError extends Error {
-  readonly status: 400 | 404 | 409;
+  readonly status: 400 | 403 | 404 | 409;
   readonly code: string;
 
-  constructor(status: 400 | 404 | 409, code: string, message: string) {
+  constructor(status: 400 | 403 | 404 | 409, code: string, message: string) {
     super(message);
     this.name = 'HandoffError';
     this.status = status;
@@ -150,6 +150,14 @@ export class Handoff {
   ): Promise<{record: SessionRecord; token: string; log: LoggedEvent[]}> {
     const {glia, store, config, secrets} = this.deps;
     const queueId = request.queue ?? config.glia.queueId;
+    if (!queueAllowed(config, queueId)) {
+      // Before anything is created: a page may not file tickets in the site's other queues.
+      throw new HandoffError(
+        403,
+        'queue-not-allowed',
+        'This proxy does not hand off to that queue; leave the queue out, or ask its administrator to add it to ALLOWED_QUEUES.'
+      );
+    }
     const token = randomBytes(32).toString('base64url');
     const webhookSecret = randomBytes(32).toString('base64url');
     const id = (this.deps.randomUUID ?? randomUUID)();
@@ -606,6 +614,15 @@ const SENDERS: Record<string, ChatMessage['from'] | undefined> = {
   system: 'system',
   visitor: 'visitor',
 };
+
+/** Whether a page may hand off to `queueId`: the configured queue, or one `ALLOWED_QUEUES` lists. */
+export function queueAllowed(
+  config: Pick<ProxyConfig, 'glia' | 'allowedQueues'>,
+  queueId: string
+): boolean {
+  const id = queueId.toLowerCase();
+  return id === config.glia.queueId.toLowerCase() || config.allowedQueues.includes(id);
+}
 
 function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {clientAddress} from '../../src/proxy/http.js';
-import {FakeClock, newMessageId, setup} from './support.js';
+import {loadConfig} from '../../src/proxy/config.js';
+import {FakeClock, SEED, newMessageId, setup, simEnv} from './support.js';
 
 describe('the client address behind trusted reverse proxies', () => {
   it('with TRUST_PROXY=true, 25 starts with a made-up leftmost X-Forwarded-For share one limit', async (t) => {
@@ -310,5 +311,49 @@ describe("the agent's message ids", () => {
     assert.equal(r.status, 409, r.text);
     assert.equal((r.body as {error: {code: string}}).error.code, 'message-id-taken');
     assert.deepEqual(await h.snapshot(id, token), before);
+  });
+});
+
+describe('the queues a page may name', () => {
+  it("a start naming another of the site's queues is 403 queue-not-allowed, and Glia is never called", async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const before = (await h.simLog()).requests.length;
+    const r = await h.browser('POST', '/handoff/sessions', {
+      body: {description: 'Printer on fire', queue: SEED.closedQueue.id},
+    });
+    assert.equal(r.status, 403, r.text);
+    const {error} = r.body as {error: {code: string; message: string}};
+    assert.equal(error.code, 'queue-not-allowed');
+    assert.match(error.message, /ALLOWED_QUEUES/);
+    const calls = (await h.simLog()).requests.slice(before);
+    assert.deepEqual(
+      calls.filter((c) => c.path !== '/__sim/log'),
+      []
+    );
+    assert.equal((await h.simState()).visitors.length, 0);
+  });
+
+  it('the configured queue, named or not, and the ALLOWED_QUEUES ones are taken', async (t) => {
+    const h = setup({env: {ALLOWED_QUEUES: ` ${SEED.closedQueue.id.toUpperCase()} ,`}});
+    t.after(() => h.close());
+    for (const queue of [undefined, SEED.openQueue.id, SEED.closedQueue.id]) {
+      const r = await h.browser('POST', '/handoff/sessions', {
+        body: {description: 'Printer on fire', ...(queue ? {queue} : {})},
+      });
+      assert.equal(r.status, 201, `${queue}: ${r.text}`);
+    }
+    const tickets = (await h.simState()).tickets.map((ticket) => ticket.queue_id);
+    assert.deepEqual(tickets, [SEED.openQueue.id, SEED.openQueue.id, SEED.closedQueue.id]);
+  });
+
+  it('a malformed ALLOWED_QUEUES stops the proxy with a message naming it', () => {
+    assert.throws(
+      () => loadConfig(simEnv({ALLOWED_QUEUES: `${SEED.closedQueue.id},support-queue`})),
+      (error: Error) =>
+        /ALLOWED_QUEUES must list queue ids \(UUIDs, as in Glia Hub\), comma-separated/.test(
+          error.message
+        )
+    );
   });
 });
