@@ -10,6 +10,7 @@ import {randomBytes, randomUUID} from 'node:crypto';
 import type {WebhookPayload, WebhookRegistration} from '../wire/glia/index.js';
 import {WEBHOOK_EVENTS} from '../wire/glia/index.js';
 import type {ChatMessage, EndedBy, StartSessionRequest} from '../wire/handoff/index.js';
+import {cleanLine} from '../wire/handoff/index.js';
 import type {ProxyConfig} from './config.js';
 import type {GliaClient} from './glia/glia-client.js';
 import {GliaVisitor, visitorAccessToken} from './glia/glia-client.js';
@@ -546,8 +547,10 @@ export class Handoff {
     const known = this.operatorNames.get(operatorId);
     if (known) return known;
     try {
-      const {name} = await this.deps.glia.getOperator(operatorId);
-      if (name === undefined) return GENERIC_OPERATOR_NAME;
+      const {name: raw} = await this.deps.glia.getOperator(operatorId);
+      // Shown to the visitor: nothing in it may reorder the text around it.
+      const name = raw === undefined ? '' : cleanLine(raw).trim();
+      if (name === '') return GENERIC_OPERATOR_NAME;
       if (this.operatorNames.size > 1000) this.operatorNames.clear();
       this.operatorNames.set(operatorId, name);
       return name;

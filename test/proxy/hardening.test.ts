@@ -357,3 +357,50 @@ describe('the queues a page may name', () => {
     );
   });
 });
+
+describe('characters that reorder text', () => {
+  const RLO = '\u202E';
+  const ISOLATE = '\u2066';
+  it('are taken out of names, descriptions, attributes and messages both ways, before Glia or the visitor sees them', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const {id, token} = await h.start({
+      description: `Invoice ${RLO}fdp.exe\u0007\nsecond line\tok`,
+      name: `Dana${RLO} Admin\u200F\nRoot`,
+      attributes: {page: `https://intranet.test/${ISOLATE}x\u0000`},
+      transcript: [{from: 'visitor', text: `hi${RLO}`}],
+    });
+    const visitor = (await h.simState()).visitors[0];
+    assert.equal(visitor?.note, 'Invoice fdp.exe\nsecond line\tok');
+    assert.equal(visitor?.name, 'Dana Admin Root');
+    assert.equal(visitor?.custom_attributes.page, 'https://intranet.test/x');
+    assert.equal(visitor?.custom_attributes.transcript, 'Visitor: hi');
+    const engagementId = await h.accept();
+    const sent = await h.browser('PUT', `/handoff/sessions/${id}/messages/${newMessageId()}`, {
+      token,
+      body: {text: `pay ${RLO}0001\u009B$`},
+    });
+    assert.equal(sent.status, 201, sent.text);
+    await h.operator('POST', `/engagements/${engagementId}/messages`, {
+      content: `Click ${RLO}evil.com\u202C\u0008 now`,
+    });
+    const engagement = (await h.simState()).engagements.find((e) => e.id === engagementId);
+    assert.deepEqual(
+      engagement?.messages.map((m) => m.content),
+      ['pay 0001$', `Click ${RLO}evil.com\u202C\u0008 now`]
+    );
+    assert.deepEqual(
+      (await h.snapshot(id, token)).messages.map((m) => m.text),
+      ['pay 0001$', 'Click evil.com now']
+    );
+  });
+
+  it('a text made only of them is empty, and refused as such', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const r = await h.browser('POST', '/handoff/sessions', {
+      body: {description: `${RLO}\u200E\u0000`},
+    });
+    assert.equal(r.status, 400, r.text);
+  });
+});
