@@ -327,17 +327,16 @@ describe('slow clients on real sockets', () => {
       const socket = connect(Number(port), '127.0.0.1');
       let answer = '';
       let sent = 0;
-      let timer: NodeJS.Timeout | undefined;
+      socket.write(head);
+      const timer = setInterval(() => {
+        if (sent < body.length) socket.write(body[sent++]!);
+      }, everyMs);
       socket.on('data', (chunk) => (answer += chunk.toString()));
       socket.on('error', () => undefined);
       socket.on('close', () => {
         clearInterval(timer);
         resolve({answer, sent});
       });
-      socket.write(head);
-      timer = setInterval(() => {
-        if (sent < body.length) socket.write(body[sent++]!);
-      }, everyMs);
     });
   }
 

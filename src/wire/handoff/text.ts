@@ -9,8 +9,8 @@
  */
 import {z} from 'zod/mini';
 
-// eslint-disable-next-line no-control-regex -- control characters are what this removes
 const REORDERING_AND_CONTROLS =
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /** `text` without bidi controls and control characters; newlines and tabs kept (`\r\n` is `\n`). */
