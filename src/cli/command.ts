@@ -69,14 +69,36 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Listens on `host:port` (0 = any free port); rejects with a readable error when it cannot. */
+/**
+ * How long a client may take to send a request: its headers, and the whole of it with its body.
+ * Node's own limit is 300 s, which lets a few slow clients hold many sockets. Only receiving the
+ * request counts, so an event stream (a GET whose answer goes on for hours) is not cut.
+ */
+export interface ServerTimeouts {
+  headersMs: number;
+  requestMs: number;
+}
+
+export const SERVER_TIMEOUTS: ServerTimeouts = {headersMs: 15_000, requestMs: 30_000};
+
+/**
+ * Listens on `host:port` (0 = any free port); rejects with a readable error when it cannot.
+ * `timeouts` (default `SERVER_TIMEOUTS`) are small in tests.
+ */
 export function listen(
   fetch: (request: Request) => Response | Promise<Response>,
   port: number,
-  host: string
+  host: string,
+  timeouts: ServerTimeouts = SERVER_TIMEOUTS
 ): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = serve({fetch, port, hostname: host}, (info) => {
+    const serverOptions = {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      // Node looks for overdue requests this often (30 s by default, which would double the limit).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, timeouts.headersMs / 4)),
+    };
+    const server = serve({fetch, port, hostname: host, serverOptions}, (info) => {
       const name = host.includes(':') ? `[${host}]` : host;
       resolve({
         server,

@@ -22,6 +22,7 @@ Environment (docs/operations.md, "Configuration"):
   GLIA_API_BASE         Glia's API (default https://api.glia.com; https://api.glia.eu in the EU)
   GLIA_SITE_ID          your site's id (UUID)
   GLIA_QUEUE_ID         the queue to hand off to (UUID)
+  ALLOWED_QUEUES        comma-separated other queue ids a page may name (default: none)
   GLIA_API_KEY_ID       the key id of a Service Credential or legacy Site API key
   GLIA_API_KEY_SECRET   its secret (a Site API key's starts with gls_)
   GLIA_CREDENTIAL_TYPE  auto (default: by the secret's prefix), service or site

@@ -20,6 +20,8 @@ export interface ProxyConfig {
   publicUrl: string;
   /** Origins of the pages that may embed the widget (the public URL's own origin is always allowed). */
   allowedOrigins: string[];
+  /** Queues a page may name besides `glia.queueId` (`ALLOWED_QUEUES`); lower-case uuids. */
+  allowedQueues: string[];
   port: number;
   host: string;
   /** Subscribe to the simulator's `engagement.operator_typing` webhook (Glia has none known). */
@@ -120,6 +122,25 @@ const ProxyEnv = z.object({
     ),
     []
   ),
+  ALLOWED_QUEUES: z._default(
+    z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((v: string) =>
+          v
+            .split(',')
+            .map((queue) => queue.trim())
+            .filter((queue) => queue !== '')
+        ),
+        z.array(
+          z.uuid({
+            error: 'must list queue ids (UUIDs, as in Glia Hub), comma-separated',
+          })
+        )
+      )
+    ),
+    []
+  ),
   PORT: z._default(integer(0, 65535, 'must be a port number (0–65535)'), 8080),
   HOST: z._default(
     z.string().check(z.minLength(1, 'is empty: the address to listen on')),
@@ -182,6 +203,7 @@ const QUOTABLE = new Set([
   'GLIA_CREDENTIAL_TYPE',
   'PUBLIC_URL',
   'ALLOWED_ORIGINS',
+  'ALLOWED_QUEUES',
   'PORT',
   'SESSION_IDLE_SECONDS',
   'TRUST_PROXY',
@@ -243,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined>): ProxyConfig
     },
     publicUrl: p.PUBLIC_URL,
     allowedOrigins: p.ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
+    allowedQueues: p.ALLOWED_QUEUES.map((queue) => queue.toLowerCase()),
     port: p.PORT,
     host: p.HOST,
     operatorTypingEvent: p.GLIA_OPERATOR_TYPING_EVENT,

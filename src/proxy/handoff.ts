@@ -10,6 +10,7 @@ import {randomBytes, randomUUID} from 'node:crypto';
 import type {WebhookPayload, WebhookRegistration} from '../wire/glia/index.js';
 import {WEBHOOK_EVENTS} from '../wire/glia/index.js';
 import type {ChatMessage, EndedBy, StartSessionRequest} from '../wire/handoff/index.js';
+import {cleanLine} from '../wire/handoff/index.js';
 import type {ProxyConfig} from './config.js';
 import type {GliaClient} from './glia/glia-client.js';
 import {GliaVisitor, visitorAccessToken} from './glia/glia-client.js';
@@ -62,10 +63,10 @@ export interface Timers {
 
 /** A refusal that is not Glia's: the browser asked for something the session cannot do now. */
 export class HandoffError extends Error {
-  readonly status: 400 | 404 | 409;
+  readonly status: 400 | 403 | 404 | 409;
   readonly code: string;
 
-  constructor(status: 400 | 404 | 409, code: string, message: string) {
+  constructor(status: 400 | 403 | 404 | 409, code: string, message: string) {
     super(message);
     this.name = 'HandoffError';
     this.status = status;
@@ -78,6 +79,13 @@ const gone = () =>
     404,
     'not-found',
     'There is no such session; it may have ended or expired. Start a new one.'
+  );
+
+const taken = () =>
+  new HandoffError(
+    409,
+    'message-id-taken',
+    'This message id belongs to another message in the conversation; send the text with a new id.'
   );
 
 export interface HandoffDeps {
@@ -141,6 +149,14 @@ export class Handoff {
   ): Promise<{record: SessionRecord; token: string; log: LoggedEvent[]}> {
     const {glia, store, config, secrets} = this.deps;
     const queueId = request.queue ?? config.glia.queueId;
+    if (!queueAllowed(config, queueId)) {
+      // Before anything is created: a page may not file tickets in the site's other queues.
+      throw new HandoffError(
+        403,
+        'queue-not-allowed',
+        'This proxy does not hand off to that queue; leave the queue out, or ask its administrator to add it to ALLOWED_QUEUES.'
+      );
+    }
     const token = randomBytes(32).toString('base64url');
     const webhookSecret = randomBytes(32).toString('base64url');
     const id = (this.deps.randomUUID ?? randomUUID)();
@@ -225,6 +241,7 @@ export class Handoff {
       if (isTerminal(done.record)) this.stopTyping(id);
       const {outcome, events} = done.reduction;
       const shown = done.appended.some((logged) => logged !== null);
+      if (outcome === 'taken') return 'ignored';
       return outcome === 'applied' && events.length > 0 && !shown ? 'duplicate' : outcome;
     });
   }
@@ -257,14 +274,30 @@ export class Handoff {
               : 'The conversation is over.'
           );
         }
+        const log = await this.deps.store.events.read(record.id, 0);
+        const logged = log.flatMap(({event}) =>
+          event.type === 'message' && event.message.id === messageId ? [event.message.from] : []
+        );
+        const proposed: ChatMessage = {id: messageId, from: 'visitor', text, at: ''};
+        // Refused before Glia is asked when the log already shows the id as another's.
+        if (
+          reduce(record, {type: 'visitor-message', message: proposed, logged}).outcome === 'taken'
+        )
+          throw taken();
         const sent = await this.asVisitor(record, (v) =>
           this.deps.glia.sendChatMessage(v, engagementId, messageId, text)
         );
-        const message: ChatMessage = {id: messageId, from: 'visitor', text, at: sent.at};
+        const message: ChatMessage = {...proposed, at: sent.at};
         const done = await this.serially(record.id, () =>
-          this.update(record.id, {type: 'visitor-message', message})
+          this.update(record.id, {
+            type: 'visitor-message',
+            message,
+            logged,
+            ...(sent.senderType === undefined ? {} : {gliaSender: sent.senderType}),
+          })
         );
         if (!done) throw gone();
+        if (done.reduction.outcome === 'taken') throw taken();
         await this.deps.store.idempotency.remember(record.id, message);
         return {message, created: done.appended[0] !== null};
       })();
@@ -512,8 +545,10 @@ export class Handoff {
     const known = this.operatorNames.get(operatorId);
     if (known) return known;
     try {
-      const {name} = await this.deps.glia.getOperator(operatorId);
-      if (name === undefined) return GENERIC_OPERATOR_NAME;
+      const {name: raw} = await this.deps.glia.getOperator(operatorId);
+      // Shown to the visitor: nothing in it may reorder the text around it.
+      const name = raw === undefined ? '' : cleanLine(raw).trim();
+      if (name === '') return GENERIC_OPERATOR_NAME;
       if (this.operatorNames.size > 1000) this.operatorNames.clear();
       this.operatorNames.set(operatorId, name);
       return name;
@@ -580,6 +615,15 @@ const SENDERS: Record<string, ChatMessage['from'] | undefined> = {
   system: 'system',
   visitor: 'visitor',
 };
+
+/** Whether a page may hand off to `queueId`: the configured queue, or one `ALLOWED_QUEUES` lists. */
+export function queueAllowed(
+  config: Pick<ProxyConfig, 'glia' | 'allowedQueues'>,
+  queueId: string
+): boolean {
+  const id = queueId.toLowerCase();
+  return id === config.glia.queueId.toLowerCase() || config.allowedQueues.includes(id);
+}
 
 function sameRecord(a: SessionRecord, b: SessionRecord): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

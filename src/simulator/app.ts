@@ -14,6 +14,7 @@ import {acceptHeader} from './accept-header.js';
 import {attachAutoOperator} from './auto-operator.js';
 import {credentialKindOf} from './auth.js';
 import {consoleRoutes} from './console/console-routes.js';
+import {controlGuard} from './control-guard.js';
 import type {SimulatorConfig, SimulatorDeps} from './deps.js';
 import {resolveDeps} from './deps.js';
 import {EngagementActions} from './engagement-actions.js';
@@ -91,6 +92,7 @@ export function createSimulator(deps: SimulatorDeps = {}): Simulator {
   });
   app.use('*', async (c, next) => (isOwnPath(c.req.path) ? next() : acceptHeader(c, next)));
 
+  app.use('/__sim/*', controlGuard);
   app.route('/', tokenRoutes(sim));
   app.route('/', visitorRoutes(sim));
   app.route('/', queueRoutes(sim));

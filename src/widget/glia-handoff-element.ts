@@ -73,6 +73,16 @@ const CUSTOM_STATES = [
  * The time waited, as calm as the wait is long: `m:ss` for the first ten minutes, then whole
  * minutes and hours in the locale's words ("20 min", "2 hr 5 min"), with no seconds ticking.
  */
+/**
+ * A sentence about someone (`format(name)`, from the strings) with the name in a `<bdi>`: a name
+ * in another script, or with characters that reorder text, cannot turn the sentence around it.
+ */
+function withName(format: (name: string) => string, name: string) {
+  const parts = format('\u0000').split('\u0000');
+  if (parts.length !== 2) return format(name);
+  return html`${parts[0]}<bdi>${name}</bdi>${parts[1]}`;
+}
+
 function waitedText(ms: number, locale: string): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   if (total < 600) return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
@@ -552,9 +562,9 @@ export class GliaHandoffElement extends LitElement {
   }
 
   /** Who the person is talking to; the other states say what they are in the panel itself. */
-  #subtitle(state: SessionState, s: Strings): string {
+  #subtitle(state: SessionState, s: Strings) {
     return state.status === 'engaged' && state.chat.operator
-      ? s.connected(state.chat.operator.name)
+      ? withName(s.connected, state.chat.operator.name)
       : '';
   }
 
@@ -714,7 +724,7 @@ export class GliaHandoffElement extends LitElement {
             (line) => {
               if ('kind' in line && line.kind === 'notice') {
                 const text = line.notice === 'joined' ? s.joined : s.transferred;
-                return html`<li class="notice" part="notice">${text(line.name)}</li>`;
+                return html`<li class="notice" part="notice">${withName(text, line.name)}</li>`;
               }
               const delivery = 'delivery' in line ? line.delivery : 'sent';
               const from =
@@ -727,9 +737,9 @@ export class GliaHandoffElement extends LitElement {
                 data-delivery=${own ? delivery : nothing}
               >
                 <span class=${own ? 'who sr-only' : 'who'}>
-                  ${('kind' in line && names.get(line)) || who[from]}
+                  <bdi>${('kind' in line && names.get(line)) || who[from]}</bdi>
                 </span>
-                ${line.text ? html`<p class="bubble">${linkify(line.text)}</p>` : nothing}
+                ${line.text ? html`<p class="bubble" dir="auto">${linkify(line.text)}</p>` : nothing}
                 ${line.files?.length ? this.#renderFiles(line.files, own, s) : nothing}
                 ${
                   'choice' in line && line.choice?.options.length
@@ -839,7 +849,7 @@ export class GliaHandoffElement extends LitElement {
             ?disabled=${!open}
             @click=${() => open && void this.#session.answer(question, option)}
           >
-            ${option.text}
+            <bdi>${option.text}</bdi>
           </button>`
       )}
     </div>`;
@@ -849,7 +859,7 @@ export class GliaHandoffElement extends LitElement {
   #renderQuestion(chat: Chat, s: Strings, time: Intl.DateTimeFormat) {
     return html`<li class="msg visitor question" part="message visitor-message">
       <span class="who sr-only">${s.you}</span>
-      <p class="bubble">${linkify(chat.description)}</p>
+      <p class="bubble" dir="auto">${linkify(chat.description)}</p>
       <span class="meta">
         <time datetime=${chat.createdAt}>${time.format(new Date(chat.createdAt))}</time>
         <span>· ${s.yourQuestion}</span>
@@ -867,7 +877,7 @@ export class GliaHandoffElement extends LitElement {
           : chat.link === 'connecting' && chat.lastEventId !== null
             ? [s.reconnecting, 'status warn']
             : chat.typing
-              ? [s.typing(name), 'status typing']
+              ? [withName(s.typing, name), 'status typing']
               : [idle, 'status sr-only'];
     return html`<p class=${kind} part="status" role="status">
       ${chat.typing ? html`<span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>` : nothing}${text}

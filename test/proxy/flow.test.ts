@@ -274,7 +274,7 @@ for (const shapes of SHAPES) {
     });
 
     it('turns a closed queue into a failed session with a reason the widget can show', async (t) => {
-      const h = setup();
+      const h = setup({env: {ALLOWED_QUEUES: SEED.closedQueue.id}});
       t.after(() => h.close());
       const session = await h.start({
         description: 'The heating is off',

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {clientAddress} from '../../src/proxy/http.js';
-import {FakeClock, newMessageId, setup} from './support.js';
+import {loadConfig} from '../../src/proxy/config.js';
+import {FakeClock, SEED, newMessageId, setup, simEnv} from './support.js';
 
 describe('the client address behind trusted reverse proxies', () => {
   it('with TRUST_PROXY=true, 25 starts with a made-up leftmost X-Forwarded-For share one limit', async (t) => {
@@ -261,5 +262,145 @@ describe('waiting conversations', () => {
       statuses.push(r.status);
     }
     assert.deepEqual(statuses, [201, 201, 503]);
+  });
+});
+
+describe("the agent's message ids", () => {
+  it("a visitor PUT with an agent message's id is refused with 409 message-id-taken and changes nothing", async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const {id, token} = await h.start();
+    const engagementId = await h.accept();
+    await h.operator('POST', `/engagements/${engagementId}/messages`, {
+      content: 'Hi, how can I help?',
+    });
+    const before = await h.snapshot(id, token);
+    const agentMessage = before.messages.find((m) => m.from === 'operator');
+    assert.ok(agentMessage, 'the agent message is shown');
+    const r = await h.browser('PUT', `/handoff/sessions/${id}/messages/${agentMessage.id}`, {
+      token,
+      body: {text: 'I am the agent now'},
+    });
+    assert.equal(r.status, 409, r.text);
+    assert.equal((r.body as {error: {code: string}}).error.code, 'message-id-taken');
+    assert.match((r.body as {error: {message: string}}).error.message, /another message/);
+    assert.deepEqual(await h.snapshot(id, token), before);
+    const engagement = (await h.simState()).engagements.find((e) => e.id === engagementId);
+    assert.deepEqual(
+      engagement?.messages.map((m) => m.content),
+      ['Hi, how can I help?']
+    );
+  });
+
+  it("an agent message whose webhook has not arrived yet: Glia's answer names the agent, and the send is refused", async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const {id, token} = await h.start();
+    const engagementId = await h.accept();
+    await h.operator('POST', '/faults', {
+      rules: [{path: 'engagement.chat.message', drop_webhook: true, times: 1}],
+    });
+    const sent = (await h.operator('POST', `/engagements/${engagementId}/messages`, {
+      content: 'Hi, how can I help?',
+    })) as {message: {id: string}};
+    const before = await h.snapshot(id, token);
+    const r = await h.browser('PUT', `/handoff/sessions/${id}/messages/${sent.message.id}`, {
+      token,
+      body: {text: 'I am the agent now'},
+    });
+    assert.equal(r.status, 409, r.text);
+    assert.equal((r.body as {error: {code: string}}).error.code, 'message-id-taken');
+    assert.deepEqual(await h.snapshot(id, token), before);
+  });
+});
+
+describe('the queues a page may name', () => {
+  it("a start naming another of the site's queues is 403 queue-not-allowed, and Glia is never called", async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const before = (await h.simLog()).requests.length;
+    const r = await h.browser('POST', '/handoff/sessions', {
+      body: {description: 'Printer on fire', queue: SEED.closedQueue.id},
+    });
+    assert.equal(r.status, 403, r.text);
+    const {error} = r.body as {error: {code: string; message: string}};
+    assert.equal(error.code, 'queue-not-allowed');
+    assert.match(error.message, /ALLOWED_QUEUES/);
+    const calls = (await h.simLog()).requests.slice(before);
+    assert.deepEqual(
+      calls.filter((c) => c.path !== '/__sim/log'),
+      []
+    );
+    assert.equal((await h.simState()).visitors.length, 0);
+  });
+
+  it('the configured queue, named or not, and the ALLOWED_QUEUES ones are taken', async (t) => {
+    const h = setup({env: {ALLOWED_QUEUES: ` ${SEED.closedQueue.id.toUpperCase()} ,`}});
+    t.after(() => h.close());
+    for (const queue of [undefined, SEED.openQueue.id, SEED.closedQueue.id]) {
+      const r = await h.browser('POST', '/handoff/sessions', {
+        body: {description: 'Printer on fire', ...(queue ? {queue} : {})},
+      });
+      assert.equal(r.status, 201, `${queue}: ${r.text}`);
+    }
+    const tickets = (await h.simState()).tickets.map((ticket) => ticket.queue_id);
+    assert.deepEqual(tickets, [SEED.openQueue.id, SEED.openQueue.id, SEED.closedQueue.id]);
+  });
+
+  it('a malformed ALLOWED_QUEUES stops the proxy with a message naming it', () => {
+    assert.throws(
+      () => loadConfig(simEnv({ALLOWED_QUEUES: `${SEED.closedQueue.id},support-queue`})),
+      (error: Error) =>
+        /ALLOWED_QUEUES must list queue ids \(UUIDs, as in Glia Hub\), comma-separated/.test(
+          error.message
+        )
+    );
+  });
+});
+
+describe('characters that reorder text', () => {
+  const RLO = '\u202E';
+  const ISOLATE = '\u2066';
+  it('are taken out of names, descriptions, attributes and messages both ways, before Glia or the visitor sees them', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const {id, token} = await h.start({
+      description: `Invoice ${RLO}fdp.exe\u0007\nsecond line\tok`,
+      name: `Dana${RLO} Admin\u200F\nRoot`,
+      attributes: {page: `https://intranet.test/${ISOLATE}x\u0000`},
+      transcript: [{from: 'visitor', text: `hi${RLO}`}],
+    });
+    const visitor = (await h.simState()).visitors[0];
+    assert.equal(visitor?.note, 'Invoice fdp.exe\nsecond line\tok');
+    assert.equal(visitor?.name, 'Dana Admin Root');
+    assert.equal(visitor?.custom_attributes.page, 'https://intranet.test/x');
+    assert.equal(visitor?.custom_attributes.transcript, 'Visitor: hi');
+    const engagementId = await h.accept();
+    const sent = await h.browser('PUT', `/handoff/sessions/${id}/messages/${newMessageId()}`, {
+      token,
+      body: {text: `pay ${RLO}0001\u009B$`},
+    });
+    assert.equal(sent.status, 201, sent.text);
+    await h.operator('POST', `/engagements/${engagementId}/messages`, {
+      content: `Click ${RLO}evil.com\u202C\u0008 now`,
+    });
+    const engagement = (await h.simState()).engagements.find((e) => e.id === engagementId);
+    assert.deepEqual(
+      engagement?.messages.map((m) => m.content),
+      ['pay 0001$', `Click ${RLO}evil.com\u202C\u0008 now`]
+    );
+    assert.deepEqual(
+      (await h.snapshot(id, token)).messages.map((m) => m.text),
+      ['pay 0001$', 'Click evil.com now']
+    );
+  });
+
+  it('a text made only of them is empty, and refused as such', async (t) => {
+    const h = setup();
+    t.after(() => h.close());
+    const r = await h.browser('POST', '/handoff/sessions', {
+      body: {description: `${RLO}\u200E\u0000`},
+    });
+    assert.equal(r.status, 400, r.text);
   });
 });

@@ -32,6 +32,30 @@ function engaged() {
 }
 
 describe('the session reducer', () => {
+  it("refuses a visitor message under an id that is the agent's, by the log or by Glia's answer", () => {
+    const {record} = engaged();
+    const message = {id: MESSAGE, from: 'visitor' as const, text: 'hi', at: 'now'};
+    for (const facts of [
+      {logged: ['operator' as const]},
+      {logged: [], gliaSender: 'operator'},
+      {logged: ['system' as const], gliaSender: 'visitor'},
+    ]) {
+      const out = reduce(record, {type: 'visitor-message', message, ...facts});
+      assert.equal(out.outcome, 'taken', JSON.stringify(facts));
+      assert.deepEqual(out.events, []);
+      assert.deepEqual(out.record, record);
+    }
+    // The visitor's own id again (a retry after a crash) is still theirs.
+    const again = reduce(record, {
+      type: 'visitor-message',
+      message,
+      logged: ['visitor'],
+      gliaSender: 'visitor',
+    });
+    assert.equal(again.outcome, 'applied');
+    assert.equal(again.events.length, 1);
+  });
+
   it('gives serialisable records and leaves its input alone', () => {
     const start = engaged();
     assert.equal(start.record.status, 'engaged');

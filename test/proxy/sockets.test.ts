@@ -5,11 +5,14 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
+import {connect} from 'node:net';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {fileURLToPath} from 'node:url';
 import {after, before, describe, it} from 'node:test';
 import {serve} from '@hono/node-server';
+import type {Listening} from '../../src/cli/command.js';
+import {listen as listenFor} from '../../src/cli/command.js';
 import type {ProxyApp} from '../../src/proxy/app.js';
 import {createProxyApp} from '../../src/proxy/app.js';
 import {loadConfig} from '../../src/proxy/config.js';
@@ -269,5 +272,118 @@ describe('glia-handoff proxy (the command)', {concurrency: true}, () => {
     assert.equal(healthz, 200, stderr);
     assert.equal(code, 0, stderr);
     assert.match(stderr, /stopping/);
+  });
+});
+
+describe('slow clients on real sockets', () => {
+  /** Small limits: 200 ms for the headers, 400 ms for the whole request. */
+  const timeouts = {headersMs: 200, requestMs: 400};
+  const simulator = createSimulator();
+  let sim: Listening;
+  let proxy: Listening;
+  let app: ProxyApp | undefined;
+
+  before(async () => {
+    sim = await listenFor(simulator.app.fetch, 0, '127.0.0.1', timeouts);
+    proxy = await listenFor(
+      (request) => {
+        assert.ok(app);
+        return app.fetch(request);
+      },
+      0,
+      '127.0.0.1',
+      timeouts
+    );
+    app = createProxyApp({
+      config: loadConfig(simEnv({GLIA_API_BASE: sim.url, PUBLIC_URL: proxy.url})),
+      fetch: (url, init) => fetch(url, init),
+      logWrite: () => undefined,
+      sweepIntervalMs: 0,
+      heartbeatMs: 100,
+    });
+  });
+
+  after(async () => {
+    await app?.close();
+    simulator.close();
+    await proxy.close();
+    await sim.close();
+  });
+
+  const start = async () => {
+    const started = await fetch(`${proxy.url}/handoff/sessions`, {
+      method: 'POST',
+      headers: {origin: PAGE_ORIGIN, 'content-type': 'application/json'},
+      body: JSON.stringify({description: 'Laptop will not boot'}),
+    });
+    assert.equal(started.status, 201);
+    return ((await started.json()) as StartSessionResponse).session;
+  };
+
+  /** Writes `head`, then the body one byte per `everyMs`; resolves with what came back and how much was sent. */
+  function trickle(head: string, body: string, everyMs: number) {
+    return new Promise<{answer: string; sent: number}>((resolve) => {
+      const {port} = new URL(proxy.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      let sent = 0;
+      socket.write(head);
+      const timer = setInterval(() => {
+        if (sent < body.length) socket.write(body[sent++]!);
+      }, everyMs);
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({answer, sent});
+      });
+    });
+  }
+
+  it('an event stream lives on well past the request timeout, with its heartbeats', async () => {
+    const session = await start();
+    const controller = new AbortController();
+    const response = await fetch(`${proxy.url}/handoff/sessions/${session.id}/events`, {
+      headers: {origin: PAGE_ORIGIN, authorization: `Bearer ${session.token}`},
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    assert.ok(response.body);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const opened = Date.now();
+    // Read for four times the request timeout: the stream must neither end nor fail.
+    while (Date.now() - opened < timeouts.requestMs * 4) {
+      const {done, value} = await reader.read();
+      assert.equal(done, false, 'the stream ended');
+      text += decoder.decode(value, {stream: true});
+    }
+    assert.ok((text.match(/^: ping$/gm) ?? []).length >= 5, text);
+    controller.abort();
+  });
+
+  it('a message body trickled slower than the request timeout is cut with 408, and nothing is sent', async () => {
+    const session = await start();
+    const body = JSON.stringify({text: 'x'.repeat(60)});
+    const {answer, sent} = await trickle(
+      `PUT /handoff/sessions/${session.id}/messages/${newMessageId()} HTTP/1.1\r\n` +
+        `Host: 127.0.0.1\r\nOrigin: ${PAGE_ORIGIN}\r\nAuthorization: Bearer ${session.token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      body,
+      50
+    );
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.ok(sent < body.length, `the whole body went through (${sent} bytes)`);
+  });
+
+  it('headers trickled slower than the headers timeout are cut with 408', async () => {
+    const {answer, sent} = await trickle(
+      'GET /healthz HTTP/1.1\r\n',
+      'X-Slow: ' + 'a'.repeat(60),
+      50
+    );
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.ok(sent < 60);
   });
 });

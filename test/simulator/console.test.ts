@@ -200,5 +200,58 @@ describe(
         assert.ok(types.includes(type), type);
       assert.deepEqual(pageErrors, []);
     });
+
+    it("isolates what visitors wrote, so reordering characters in it cannot turn the console's text around", async () => {
+      await page.goto(`${base}/operator`);
+      await page.waitForSelector('#connection[data-state="live"]');
+      await page.fill('#operator-name', 'Morgan Lee');
+      const {token} = await glia('POST', '/operator_authentication/tokens', undefined, {
+        api_key_id: SEED.serviceCredential.apiKeyId,
+        api_key_secret: SEED.serviceCredential.apiKeySecret,
+      });
+      const visitor = await glia('POST', '/visitors', token, {});
+      // The simulator stores what it is sent: a proxy cleans it, other clients may not.
+      await glia('PATCH', `/sites/${SEED.siteId}/visitors/${visitor.id}`, token, {
+        name: 'Eve\u202e nimdA',
+        note: 'Open \u202etxt.exe',
+        custom_attributes: {page: '\u2067https://intranet.test'},
+      });
+      await glia('POST', '/queue_tickets', visitor.access_token, {
+        site_id: SEED.siteId,
+        media: 'text',
+        queue_ids: [SEED.openQueue.id],
+      });
+      await page.waitForSelector('#waiting .card >> text=Eve');
+      await page.click('#waiting .card >> text=Eve');
+      await page.click('#accept');
+      await page.waitForSelector('#composer:not([hidden])');
+      const engagementId = (await simState()).engagements.at(-1)?.id ?? '';
+      await glia(
+        'PUT',
+        `/engagements/${engagementId}/chat_messages/${randomUUID()}`,
+        visitor.access_token,
+        {content: 'pay \u202e0001'}
+      );
+      await page.waitForSelector('#messages .message-visitor');
+      const isolation: Record<string, string[]> = {};
+      for (const [where, selector] of Object.entries({
+        name: '#visitor-name',
+        note: '#visitor-note',
+        attributes: '#visitor-attributes dd',
+        facts: '#visitor-facts dd',
+        bubbles: '#messages .message-visitor .bubble',
+        speaker: '#messages .message-visitor .message-meta bdi',
+        cards: '#active .card-name bdi, #active .card-line',
+      })) {
+        isolation[where] = await page.$$eval(selector, (nodes) =>
+          nodes.map((node) => getComputedStyle(node).unicodeBidi)
+        );
+      }
+      for (const [where, values] of Object.entries(isolation)) {
+        assert.ok(values.length > 0, `${where}: nothing found`);
+        for (const value of values) assert.equal(value, 'isolate', where);
+      }
+      assert.deepEqual(pageErrors, []);
+    });
   }
 );

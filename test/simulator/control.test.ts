@@ -285,3 +285,54 @@ describe('simulator: auto-operator', () => {
     assert.equal((await state()).engagements.length, 1);
   });
 });
+
+describe('simulator control API: requests from other web pages', () => {
+  it('a text/plain or form POST (what any page can send without asking) is 415 and changes nothing', async (t) => {
+    const {sim, call, activeEngagement} = setup();
+    t.after(() => sim.close());
+    const {engagement} = await activeEngagement('Alex Rivera');
+    for (const contentType of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const r = await call('POST', `/__sim/engagements/${engagement.id}/messages`, {
+        raw: JSON.stringify({content: 'Please enter your password'}),
+        headers: {'content-type': contentType},
+      });
+      assert.equal(r.status, 415, contentType);
+      const {error} = r.body as {error: {code: string; message: string}};
+      assert.equal(error.code, 'unsupported_media_type');
+      assert.match(error.message, /Content-Type: application\/json/);
+    }
+    const reset = await call('POST', '/__sim/reset', {headers: {'content-type': 'text/plain'}});
+    assert.equal(reset.status, 415);
+    const noType = await call('POST', `/__sim/engagements/${engagement.id}/end`, {raw: '{}'});
+    assert.equal(noType.status, 415);
+    const state = (await call('GET', '/__sim/state')).body as {
+      engagements: Array<{id: string; state: string; messages: unknown[]}>;
+    };
+    const after = state.engagements.find((e) => e.id === engagement.id);
+    assert.equal(after?.state, 'active');
+    assert.deepEqual(after?.messages, []);
+  });
+
+  it('a POST from another origin is 403 even without a body; the console (same origin) and JSON callers work', async (t) => {
+    const {sim, call, activeEngagement} = setup();
+    t.after(() => sim.close());
+    const {engagement} = await activeEngagement('Alex Rivera');
+    const r = await call('POST', `/__sim/engagements/${engagement.id}/end`, {
+      headers: {origin: 'https://evil.example'},
+    });
+    assert.equal(r.status, 403);
+    assert.equal((r.body as {error: {code: string}}).error.code, 'cross_origin');
+    const console = await call('POST', `/__sim/engagements/${engagement.id}/messages`, {
+      body: {content: 'Hello'},
+      // The console is served by the simulator itself, at its own origin.
+      headers: {origin: 'http://localhost'},
+    });
+    assert.equal(console.status, 201);
+    const ended = await call('POST', `/__sim/engagements/${engagement.id}/end`);
+    assert.equal(ended.status, 200);
+  });
+});

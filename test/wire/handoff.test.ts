@@ -1,8 +1,37 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {ChatEvent, LIMITS, StartSessionRequest} from '../../src/wire/handoff/index.js';
+import {
+  ChatEvent,
+  LIMITS,
+  StartSessionRequest,
+  cleanLine,
+  cleanText,
+} from '../../src/wire/handoff/index.js';
 
 describe('wire/handoff', () => {
+  it('cleans text of every bidi control and control character, keeping newlines and tabs only in several-line text', () => {
+    const bidi = [
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u202E',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\u200E',
+      '\u200F',
+    ];
+    const controls = ['\u0000', '\u0007', '\u001B', '\u007F', '\u0085', '\u009F'];
+    const dirty = `a${bidi.join('')}b${controls.join('')}c\nd\te`;
+    assert.equal(cleanText(dirty), 'abc\nd\te');
+    assert.equal(cleanLine(dirty), 'abc d e');
+    assert.equal(cleanText('line one\r\nline two'), 'line one\nline two');
+    // Text in right-to-left scripts and emoji are left alone.
+    assert.equal(cleanText('مرحبا 👋 שלום'), 'مرحبا 👋 שלום');
+  });
+
   it('accepts a start request with only a description, trimmed', () => {
     const parsed = StartSessionRequest.parse({description: '  VPN drops every hour  '});
     assert.equal(parsed.description, 'VPN drops every hour');

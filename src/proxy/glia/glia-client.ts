@@ -391,14 +391,15 @@ export class GliaClient {
   /**
    * `PUT /engagements/{id}/chat_messages/{uuid}`: idempotent by the uuid the browser chose. Glia
    * has stored the message once it answers 2xx, so nothing in the body is required: `at` is Glia's
-   * timestamp, or the time of the answer.
+   * timestamp, or the time of the answer; `senderType` who wrote the message Glia holds under the
+   * id, when it says (someone else's, if the id was taken).
    */
   async sendChatMessage(
     visitor: GliaVisitor,
     engagementId: string,
     messageId: string,
     content: string
-  ): Promise<{at: string}> {
+  ): Promise<{at: string; senderType?: string}> {
     const {data} = await this.call({
       step: 'send-message',
       method: 'PUT',
@@ -410,7 +411,10 @@ export class GliaClient {
       drift: (sent) =>
         gliaTime(sent.timestamp) === undefined ? [{kind: 'missing_field', field: 'timestamp'}] : [],
     });
-    return {at: gliaTime(data.timestamp) ?? new Date(this.now()).toISOString()};
+    return {
+      at: gliaTime(data.timestamp) ?? new Date(this.now()).toISOString(),
+      ...(data.sender?.type ? {senderType: data.sender.type} : {}),
+    };
   }
 
   /** `PUT /engagements/{id}/typing_indicator`. */

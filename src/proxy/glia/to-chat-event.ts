@@ -7,7 +7,7 @@
 import {hash} from 'node:crypto';
 import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
 import type {ChatEvent, EndedBy} from '../../wire/handoff/index.js';
-import {LIMITS} from '../../wire/handoff/index.js';
+import {LIMITS, cleanText} from '../../wire/handoff/index.js';
 
 /** Shown when Glia does not tell us the operator's name (or the lookup fails). */
 export const GENERIC_OPERATOR_NAME = 'Support agent';
@@ -44,8 +44,12 @@ export function messageKey(message: GliaChatMessage, engagementId: string): stri
   return `glia-${digest.slice(0, 32)}`;
 }
 
-/** `text` cut to `limit` characters (never inside a surrogate pair), with a note saying so. */
-export function shortened(text: string, limit = AGENT_MESSAGE_LIMIT): string {
+/**
+ * An agent's `text` as the visitor sees it: without characters that reorder text (`cleanText`),
+ * cut to `limit` characters (never inside a surrogate pair), with a note saying so.
+ */
+export function shortened(raw: string, limit = AGENT_MESSAGE_LIMIT): string {
+  const text = cleanText(raw);
   if (text.length <= limit) return text;
   let cut = limit;
   const code = text.charCodeAt(cut - 1);

@@ -25,6 +25,9 @@ import {isTerminal} from './session-record.js';
 /** What became of a webhook delivery. `mismatch`: not this session's ticket or engagement. */
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'deferred' | 'mismatch';
 
+/** What became of any input: a webhook's outcome, or `taken`: the visitor's message id is another message's. */
+export type Outcome = WebhookOutcome | 'taken';
+
 /** A message Glia holds, as its transcript gives it; `id` may be missing. */
 export interface GliaMessageFact {
   id?: string;
@@ -50,7 +53,14 @@ export type SessionInput =
       /** Now, ms: the time of a message Glia sent without one. */
       at: number;
     }
-  | {type: 'visitor-message'; message: ChatMessage}
+  | {
+      type: 'visitor-message';
+      message: ChatMessage;
+      /** Who wrote the messages the session's log already holds under the message's id. */
+      logged: ChatMessage['from'][];
+      /** Who wrote the message Glia holds under the id, as its answer to the PUT says (once sent). */
+      gliaSender?: string;
+    }
   | {type: 'transcript'; messages: GliaMessageFact[]}
   /** The visitor (or the system) left; Glia was told. `endOnStart`: the ticket could not be cancelled. */
   | {type: 'left'; by: Extract<EndedBy, 'visitor' | 'system'>; endOnStart: boolean};
@@ -62,7 +72,7 @@ export interface Reduction {
   record: SessionRecord;
   events: NewEvent[];
   effects: SessionEffect[];
-  outcome: WebhookOutcome;
+  outcome: Outcome;
 }
 
 /** Early deliveries kept per session while the engagement is not known yet. */
@@ -91,7 +101,7 @@ export function reduce(record: SessionRecord, input: SessionInput): Reduction {
   return draft;
 }
 
-function step(out: Reduction, input: SessionInput): WebhookOutcome {
+function step(out: Reduction, input: SessionInput): Outcome {
   const r = out.record;
   switch (input.type) {
     case 'created':
@@ -109,6 +119,12 @@ function step(out: Reduction, input: SessionInput): WebhookOutcome {
       if (input.failed && r.status === 'queued') fail(out, failureReason(undefined));
       return 'applied';
     case 'visitor-message':
+      // Ids are visible on the stream: an agent's id must not make the visitor's text look sent.
+      if (
+        input.logged.some((from) => from !== 'visitor') ||
+        (input.gliaSender !== undefined && input.gliaSender !== 'visitor')
+      )
+        return 'taken';
       out.events.push({
         event: {type: 'message', message: input.message},
         // An agent's message with the same id would be the same message.

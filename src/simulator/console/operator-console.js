@@ -137,6 +137,25 @@ function el(tag, className, text) {
 }
 
 /**
+ * An element holding what a visitor or agent wrote: `dir="auto"` makes it a bidi isolate, so
+ * right-to-left or reordering characters in it cannot turn the console's text around it.
+ * @param {string} tag
+ * @param {string} className
+ * @param {string} text
+ */
+function userText(tag, className, text) {
+  const node = el(tag, className, text);
+  node.dir = 'auto';
+  return node;
+}
+
+/**
+ * A name inside a sentence, isolated from it.
+ * @param {string} name
+ */
+const bdi = (name) => el('bdi', '', name);
+
+/**
  * "waiting 12s", kept current by the once-a-second tick (see tickWaits).
  * @param {string} iso
  */
@@ -230,16 +249,17 @@ function engagementCard(engagement) {
   const active = engagement.state === 'active';
   const button = cardButton('engagement', engagement.id, active ? 'card card-active' : 'card');
   const top = el('div', 'card-top');
-  const name = el('span', 'card-name', displayName(visitor));
+  const name = el('span', 'card-name');
+  name.append(bdi(displayName(visitor)));
   if (active && engagement.visitor_typing) name.append(el('span', 'badge', 'typing…'));
-  top.append(name, el('span', 'card-time', engagement.operator?.name ?? ''));
+  top.append(name, userText('span', 'card-time', engagement.operator?.name ?? ''));
   const last = engagement.messages.at(-1);
   const line = last
     ? `${last.sender === 'operator' ? 'You: ' : ''}${last.content}`
     : active
       ? 'No messages yet'
       : 'Ended';
-  button.append(top, el('div', 'card-line', line));
+  button.append(top, userText('div', 'card-line', line));
   return button;
 }
 
@@ -286,9 +306,13 @@ function renderDetail() {
       waiting ? waitingSince(ticket.created_at) : ticket.state
     );
   } else {
-    meta.textContent = `${queueName(engagement.queue_id)} · with ${holder || 'nobody'} · since ${clock(engagement.created_at)}${
-      live ? '' : ` · ended by ${engagement.ended_by ?? 'someone'}`
-    }`;
+    meta.replaceChildren(
+      `${queueName(engagement.queue_id)} · with `,
+      bdi(holder || 'nobody'),
+      ` · since ${clock(engagement.created_at)}${
+        live ? '' : ` · ended by ${engagement.ended_by ?? 'someone'}`
+      }`
+    );
   }
   $('accept').hidden = !waiting;
   $('reject').hidden = !waiting;
@@ -299,12 +323,15 @@ function renderDetail() {
   $('ended-note').hidden = !engagement || live;
   $('ended-note').textContent = engagement && !live ? 'This engagement has ended.' : '';
   $('holder-note').hidden = !live || mine;
-  $('holder-note').textContent =
-    live && !mine ? `${holder} holds this chat now. Sign in as ${holder} to write in it.` : '';
+  $('holder-note').replaceChildren(
+    ...(live && !mine
+      ? [bdi(holder), ' holds this chat now. Sign in as ', bdi(holder), ' to write in it.']
+      : [])
+  );
 
   const typing = $('typing');
   typing.hidden = !(live && engagement.visitor_typing);
-  typing.textContent = `${displayName(visitor)} is typing…`;
+  typing.replaceChildren(bdi(displayName(visitor)), ' is typing…');
 
   renderMessages(engagement, waiting, visitor);
   renderVisitor(
@@ -367,9 +394,11 @@ function renderMessages(engagement, waiting, visitor) {
         message.sender === 'operator'
           ? (message.sender_name ?? 'Operator')
           : (message.sender_name ?? 'Visitor');
-      const bubble = el('div', 'bubble', message.content);
+      const bubble = userText('div', 'bubble', message.content);
       if (message.attachment) bubble.append(attachmentView(message.attachment));
-      li.append(bubble, el('span', 'message-meta', `${who} · ${clock(message.at)}`));
+      const meta = el('span', 'message-meta');
+      meta.append(bdi(who), ` · ${clock(message.at)}`);
+      li.append(bubble, meta);
       items.push(li);
     }
     items.push(...transfers.map(transferItem));
@@ -430,6 +459,7 @@ function renderVisitor(visitor, ticket) {
   facts.replaceChildren(
     ...rows.flatMap(([term, value]) => {
       const dd = el('dd');
+      dd.dir = 'auto';
       dd.append(value);
       return [el('dt', '', term), dd];
     })
@@ -444,7 +474,7 @@ function renderVisitor(visitor, ticket) {
       ? [el('dd', 'muted', 'None')]
       : entries.flatMap(([key, value]) => {
           const long = String(value).length > 48 || String(value).includes('\n');
-          return [el('dt', '', key), el('dd', long ? 'long' : '', String(value))];
+          return [userText('dt', '', key), userText('dd', long ? 'long' : '', String(value))];
         }))
   );
 }

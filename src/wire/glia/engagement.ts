@@ -52,8 +52,15 @@ export const ChatMessage = z.looseObject({
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
-/** The answer to a message PUT: nothing in it is needed (the proxy knows what it sent). */
-export const SentChatMessage = tolerantObject({id: maybe(GliaRef), timestamp: maybe(z.string())});
+/**
+ * The answer to a message PUT: its time, and who wrote it. A PUT whose id Glia already holds
+ * answers with the message held, so a sender other than the visitor means the id was someone else's.
+ */
+export const SentChatMessage = tolerantObject({
+  id: maybe(GliaRef),
+  timestamp: maybe(z.string()),
+  sender: maybe(Sender),
+});
 export type SentChatMessage = z.infer<typeof SentChatMessage>;
 
 export const TypingIndicatorRequest = z.strictObject({typing: z.boolean()});

@@ -2,6 +2,7 @@
 import {z} from 'zod/mini';
 import {ChoiceAnswer, Choice, MessageFile} from './files.js';
 import {LIMITS} from './limits.js';
+import {cleanedText} from './text.js';
 
 export const MessageSender = z.enum(['operator', 'visitor', 'system']);
 export type MessageSender = z.infer<typeof MessageSender>;
@@ -28,7 +29,7 @@ export type ChatMessage = z.infer<typeof ChatMessage>;
  */
 export const SendMessageRequest = z
   .strictObject({
-    text: z.string().check(z.maxLength(LIMITS.messageLength)),
+    text: z.string().check(cleanedText(), z.maxLength(LIMITS.messageLength)),
     files: z.optional(
       z.array(z.string()).check(z.minLength(1), z.maxLength(LIMITS.filesPerMessage))
     ),

@@ -3,6 +3,7 @@ import {z} from 'zod/mini';
 import {LIMITS} from './limits.js';
 import {FilePolicy, Upload} from './files.js';
 import {ChatMessage} from './messages.js';
+import {cleanedLine, cleanedText} from './text.js';
 
 export const SESSION_STATUSES = ['queued', 'engaged', 'ended', 'failed'] as const;
 export const SessionStatus = z.enum(SESSION_STATUSES);
@@ -18,20 +19,22 @@ export type Operator = z.infer<typeof Operator>;
 /** One turn of the self-service conversation that came before the handoff. */
 export const TranscriptEntry = z.strictObject({
   from: z.enum(['bot', 'visitor']),
-  text: z.string().check(z.minLength(1), z.maxLength(LIMITS.messageLength)),
+  text: z.string().check(cleanedText(), z.minLength(1), z.maxLength(LIMITS.messageLength)),
 });
 export type TranscriptEntry = z.infer<typeof TranscriptEntry>;
 
 export const StartSessionRequest = z.strictObject({
-  description: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.descriptionLength)),
-  name: z.optional(z.string().check(z.trim(), z.maxLength(LIMITS.nameLength))),
+  description: z
+    .string()
+    .check(cleanedText(), z.trim(), z.minLength(1), z.maxLength(LIMITS.descriptionLength)),
+  name: z.optional(z.string().check(cleanedLine(), z.trim(), z.maxLength(LIMITS.nameLength))),
   email: z.optional(z.email()),
   /** Page facts for the agent, stored as the visitor's custom attributes. */
   attributes: z.optional(
     z
       .record(
-        z.string().check(z.minLength(1), z.maxLength(100)),
-        z.string().check(z.maxLength(LIMITS.attributeValueLength))
+        z.string().check(cleanedLine(), z.minLength(1), z.maxLength(100)),
+        z.string().check(cleanedLine(), z.maxLength(LIMITS.attributeValueLength))
       )
       .check(z.refine((r) => Object.keys(r).length <= LIMITS.attributeCount, 'too many attributes'))
   ),

@@ -39,6 +39,29 @@ describe('<glia-handoff> rendering', () => {
       await expect(chat.element).to.be.accessible();
     });
 
+    it("isolates each person's text and names, so right-to-left or reordering characters stay inside them", async () => {
+      const chat = await GliaHandoffHarness.mount();
+      await chat.start('שלום question');
+      const name = '‮Samש';
+      operator.accept(name);
+      await chat.waitFor(() => chat.status() === 'engaged', 'the agent to join');
+      operator.say('‮evil.com/gro.elgoog');
+      await chat.send('مرحبا mine');
+      await chat.waitFor(() => chat.root.querySelectorAll('.bubble').length >= 3, 'the messages');
+      const bubbles = [...chat.root.querySelectorAll<HTMLElement>('.bubble')];
+      expect(bubbles.map((b) => b.getAttribute('dir'))).to.deep.equal(bubbles.map(() => 'auto'));
+      // dir="auto" makes each bubble a bidi isolate: nothing in it reorders what is outside.
+      expect(bubbles.map((b) => getComputedStyle(b).unicodeBidi)).to.deep.equal(
+        bubbles.map(() => 'isolate')
+      );
+      const notice = chat.find('[part="notice"]');
+      expect(notice.querySelector('bdi')?.textContent).to.equal(name);
+      expect(notice.textContent?.trim()).to.equal(`${name} joined the chat`);
+      expect(chat.find('.subtitle bdi').textContent).to.equal(name);
+      const agentName = chat.find('.msg.agent .who bdi');
+      expect(agentName.textContent?.trim()).to.equal(name);
+    });
+
     it('makes http and https links clickable in a new tab without opener, nothing else', async () => {
       const chat = await engagedChat();
       operator.say(
