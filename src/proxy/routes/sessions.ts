@@ -304,20 +304,20 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
       const declared = bareType(file.contentType);
       const type = deps.fileTypes.includes(declared) ? declared : 'application/octet-stream';
       const size = response.headers.get('content-length');
-      return new Response(response.body, {
-        status: 200,
-        headers: {
-          'Content-Type': type,
-          ...(size && /^\d+$/.test(size) ? {'Content-Length': size} : {}),
-          'Content-Disposition': contentDisposition(
-            servedInline(type) ? 'inline' : 'attachment',
-            file.name
-          ),
-          'X-Content-Type-Options': 'nosniff',
-          'Content-Security-Policy': "default-src 'none'; sandbox",
-          'Cache-Control': 'private, no-store',
-        },
-      });
+      const headers: Record<string, string> = {
+        'Content-Type': type,
+        'Content-Disposition': contentDisposition(
+          servedInline(type) ? 'inline' : 'attachment',
+          file.name
+        ),
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'; sandbox",
+        // Set over the session routes' own `no-store`: never kept by a shared cache.
+        'Cache-Control': 'private, no-store',
+      };
+      if (size && /^\d+$/.test(size)) headers['Content-Length'] = size;
+      for (const [name, value] of Object.entries(headers)) c.header(name, value);
+      return c.body(response.body, 200);
     } catch (error) {
       c.var.log.warn('file fetch failed', {session: session.id, error});
       return handoffErrorResponse(c, error, 'Fetching the file');
