@@ -6,13 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
+import type {AddressInfo} from 'node:net';
 import {describe, it} from 'node:test';
+import {serve} from '@hono/node-server';
+import {createProxyApp} from '../../src/proxy/app.js';
+import {loadConfig} from '../../src/proxy/config.js';
+import {nodeGliaFetch} from '../../src/proxy/glia/node-fetch.js';
+import {createSimulator} from '../../src/simulator/app.js';
 import type {Timers} from '../../src/simulator/scheduler.js';
 import {reduce} from '../../src/proxy/sessions/session-reducer.js';
 import {hashSecret, newRecord} from '../../src/proxy/sessions/session-record.js';
 import type {ChatEvent, SessionSnapshot, Upload} from '../../src/wire/handoff/index.js';
 import type {Harness, SetupOptions} from './support.js';
-import {GLIA_BASE, PAGE_ORIGIN, newMessageId, setup as baseSetup} from './support.js';
+import {GLIA_BASE, PAGE_ORIGIN, newMessageId, setup as baseSetup, simEnv} from './support.js';
 
 const PNG = new Uint8Array([
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4,
@@ -553,5 +559,79 @@ describe('the session reducer: files', () => {
       reduce(record, {type: 'file-scanned', fileId, clean: true, engagementId: 'e2'}).outcome,
       'mismatch'
     );
+  });
+});
+
+describe('proxy: uploads over real sockets', () => {
+  it('streams a file from the socket to Glia over HTTP, byte for byte', async (t) => {
+    type Server = ReturnType<typeof serve>;
+    const listen = (fetch: Parameters<typeof serve>[0]['fetch']) =>
+      new Promise<{server: Server; url: string}>((resolve) => {
+        const server = serve({fetch, port: 0, hostname: '127.0.0.1'}, (info: AddressInfo) =>
+          resolve({server, url: `http://127.0.0.1:${info.port}`})
+        );
+      });
+    const stop = (server: Server) =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as {closeAllConnections?: () => void}).closeAllConnections?.();
+      });
+    const simulator = createSimulator({fileScan: {delayMs: 0, result: 'clean'}});
+    const sim = await listen(simulator.app.fetch);
+    const late: {app?: ReturnType<typeof createProxyApp>} = {};
+    // The app's own fetch, so the handler gets node-server's bindings (the socket) as on `glia-handoff proxy`.
+    const proxy = await listen((request, env) => late.app!.fetch(request, env));
+    const app = createProxyApp({
+      config: loadConfig(simEnv({GLIA_API_BASE: sim.url, PUBLIC_URL: proxy.url})),
+      fetch: nodeGliaFetch,
+      logWrite: () => undefined,
+      sweepIntervalMs: 0,
+    });
+    late.app = app;
+    t.after(async () => {
+      await app.close();
+      simulator.close();
+      await stop(proxy.server);
+      await stop(sim.server);
+    });
+
+    const started = (await (
+      await fetch(`${proxy.url}/handoff/sessions`, {
+        method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({description: 'The printer'}),
+      })
+    ).json()) as {session: {id: string; token: string}};
+    const {session} = started;
+    const state = async () =>
+      (await (await fetch(`${sim.url}/__sim/state`)).json()) as {
+        tickets: Array<{id: string}>;
+        engagements: Array<{id: string; files: Array<{id: string; size: number; href: string}>}>;
+      };
+    const ticket = (await state()).tickets.at(-1);
+    await fetch(`${sim.url}/__sim/queue_tickets/${ticket?.id}/accept`, {method: 'POST'});
+    await simulator.webhooksIdle();
+
+    const bytes = new Uint8Array(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 251;
+    bytes.set(PNG.subarray(0, 8));
+    const answer = await fetch(
+      `${proxy.url}/handoff/sessions/${session.id}/uploads/${randomUUID()}`,
+      {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${session.token}`,
+          'content-type': 'image/png',
+          'x-file-name': 'scan.png',
+        },
+        body: bytes,
+      }
+    );
+    assert.equal(answer.status, 201, await answer.clone().text());
+    assert.equal(((await answer.json()) as {upload: Upload}).upload.size, bytes.byteLength);
+    const [file] = (await state()).engagements[0]?.files ?? [];
+    assert.equal(file?.size, bytes.byteLength);
+    const stored = new Uint8Array(await (await fetch(`${sim.url}${file?.href}`)).arrayBuffer());
+    assert.deepEqual(stored, bytes);
   });
 });

@@ -12,7 +12,9 @@ import {
   StartSessionRequest,
   TypingRequest,
 } from '../../wire/handoff/index.js';
+import type {Readable} from 'node:stream';
 import {bareType, servedInline} from '../files/file-types.js';
+import {nodeRequestBody} from '../files/upload-stream.js';
 import {GliaError} from '../glia/glia-error.js';
 import type {Handoff} from '../handoff.js';
 import {HandoffError} from '../handoff.js';
@@ -247,7 +249,12 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
 
   // The one route whose body may exceed 64 KB: streamed to Glia as it arrives (app.ts exempts it).
   app.put('/:id/uploads/:uploadId', async (c) => {
-    const body = c.req.raw.body;
+    // On a Node server, the socket itself (see nodeRequestBody); else (app.request) the Request's.
+    // Only a socket nobody read yet: a server in front (the demo's) may have started on it.
+    const incoming = (c.env as {incoming?: Readable} | undefined)?.incoming;
+    const untouched = incoming?.readableFlowing === null && incoming.listenerCount('data') === 0;
+    const body: ReadableStream<Uint8Array> | null =
+      incoming && untouched ? nodeRequestBody(incoming) : c.req.raw.body;
     const drop = () => body?.cancel().catch(() => undefined);
     const session = await authenticate(c, store, now);
     if (session instanceof Response) {
@@ -317,7 +324,7 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
       };
       if (size && /^\d+$/.test(size)) headers['Content-Length'] = size;
       for (const [name, value] of Object.entries(headers)) c.header(name, value);
-      return c.body(response.body, 200);
+      return response.body ? c.body(response.body, 200) : c.body(null, 200);
     } catch (error) {
       c.var.log.warn('file fetch failed', {session: session.id, error});
       return handoffErrorResponse(c, error, 'Fetching the file');
