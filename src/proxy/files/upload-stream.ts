@@ -6,31 +6,6 @@
  * limit is cut: the stream to Glia fails, so Glia stores nothing.
  */
 import {randomBytes} from 'node:crypto';
-import type {Readable} from 'node:stream';
-
-/**
- * A Node request body as a web stream that reads the socket only as fast as it is read itself.
- * Not `Readable.toWeb` (what @hono/node-server gives as `c.req.raw.body`): on Node 20 that one
- * queues up to 16,384 chunks before it pauses the socket, so a fast browser and a slow Glia put
- * the whole file in memory. A cancel stops reading (Node discards the rest of the body); it does
- * not destroy the socket, so the refusal can still be answered.
- */
-export function nodeRequestBody(incoming: Readable): ReadableStream<Uint8Array> {
-  const chunks = incoming[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else
-          controller.enqueue(
-            new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength)
-          );
-      },
-    },
-    {highWaterMark: 0}
-  );
-}
 
 /** The first chunks of a body, read until at least `bytes` or the end, and the reader to go on with. */
 export interface PeekedBody {

@@ -9,7 +9,7 @@
 import {request as httpRequest} from 'node:http';
 import type {ClientRequest, IncomingMessage} from 'node:http';
 import {request as httpsRequest} from 'node:https';
-import {nodeRequestBody} from '../files/upload-stream.js';
+import {Readable} from 'node:stream';
 import type {GliaFetch} from './glia-client.js';
 
 /** Statuses whose answer has no body (a `Response` with one would throw). */
@@ -42,11 +42,14 @@ function streamed(
         }
         const status = res.statusCode ?? 502;
         resolve(
-          new Response(NO_BODY.has(status) ? null : nodeRequestBody(res), {
-            status,
-            statusText: res.statusMessage ?? '',
-            headers,
-          })
+          new Response(
+            NO_BODY.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>),
+            {
+              status,
+              statusText: res.statusMessage ?? '',
+              headers,
+            }
+          )
         );
       }
     );

@@ -12,9 +12,7 @@ import {
   StartSessionRequest,
   TypingRequest,
 } from '../../wire/handoff/index.js';
-import type {Readable} from 'node:stream';
 import {bareType, servedInline} from '../files/file-types.js';
-import {nodeRequestBody} from '../files/upload-stream.js';
 import {GliaError} from '../glia/glia-error.js';
 import type {Handoff} from '../handoff.js';
 import {HandoffError} from '../handoff.js';
@@ -249,12 +247,7 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
 
   // The one route whose body may exceed 64 KB: streamed to Glia as it arrives (app.ts exempts it).
   app.put('/:id/uploads/:uploadId', async (c) => {
-    // On a Node server, the socket itself (see nodeRequestBody); else (app.request) the Request's.
-    // Only a socket nobody read yet: a server in front (the demo's) may have started on it.
-    const incoming = (c.env as {incoming?: Readable} | undefined)?.incoming;
-    const untouched = incoming?.readableFlowing === null && incoming.listenerCount('data') === 0;
-    const body: ReadableStream<Uint8Array> | null =
-      incoming && untouched ? nodeRequestBody(incoming) : c.req.raw.body;
+    const body = c.req.raw.body;
     const drop = () => body?.cancel().catch(() => undefined);
     const session = await authenticate(c, store, now);
     if (session instanceof Response) {
