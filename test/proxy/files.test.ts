@@ -579,7 +579,7 @@ describe('proxy: uploads over real sockets', () => {
     const simulator = createSimulator({fileScan: {delayMs: 0, result: 'clean'}});
     const sim = await listen(simulator.app.fetch);
     const late: {app?: ReturnType<typeof createProxyApp>} = {};
-    // The app's own fetch, so the handler gets node-server's bindings (the socket) as on `glia-handoff proxy`.
+    // The proxy's own way to Glia on a network (node-fetch.ts): the upload streams over node:http.
     const proxy = await listen((request, env) => late.app!.fetch(request, env));
     const app = createProxyApp({
       config: loadConfig(simEnv({GLIA_API_BASE: sim.url, PUBLIC_URL: proxy.url})),
