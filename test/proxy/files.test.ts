@@ -13,6 +13,7 @@ import {createProxyApp} from '../../src/proxy/app.js';
 import {loadConfig} from '../../src/proxy/config.js';
 import {nodeGliaFetch} from '../../src/proxy/glia/node-fetch.js';
 import {createSimulator} from '../../src/simulator/app.js';
+import {ConfigError} from '../../src/proxy/config.js';
 import type {Timers} from '../../src/simulator/scheduler.js';
 import {reduce} from '../../src/proxy/sessions/session-reducer.js';
 import {hashSecret, newRecord} from '../../src/proxy/sessions/session-record.js';
@@ -240,8 +241,12 @@ describe('proxy: the visitor sends files', () => {
     assert.equal(await h.uploadsToGlia(), 1);
   });
 
-  it('reports an infected file and refuses to send it', async (t) => {
-    const h = setup({scan: 'infected'});
+  it('reports an infected file (its scan under the configured event name) and refuses to send it', async (t) => {
+    const h = setup({
+      scan: 'infected',
+      env: {GLIA_FILE_SCAN_EVENT: 'files.scanned'},
+      sim: {fileScanEvent: 'files.scanned'},
+    });
     t.after(() => h.close());
     const {session, stream, engagementId} = await h.engaged();
     const up = await h.upload(session, {bytes: PDF, type: 'application/pdf', name: 'invoice.pdf'});
@@ -633,5 +638,67 @@ describe('proxy: uploads over real sockets', () => {
     assert.equal(file?.size, bytes.byteLength);
     const stored = new Uint8Array(await (await fetch(`${sim.url}${file?.href}`)).arrayBuffer());
     assert.deepEqual(stored, bytes);
+  });
+});
+
+describe('proxy: file settings and the streamed way to Glia', () => {
+  it('refuses FILE_CONTENT_TYPES it cannot check and FILE_MAX_BYTES over 25 MB, naming the variable', () => {
+    for (const [variable, value] of [
+      ['FILE_CONTENT_TYPES', 'image/png,application/x-msdownload'],
+      ['FILE_MAX_BYTES', String(26 * 1024 * 1024)],
+    ] as const) {
+      assert.throws(
+        () => loadConfig(simEnv({[variable]: value})),
+        (error: unknown) =>
+          error instanceof ConfigError && error.problems.some((p) => p.variable === variable)
+      );
+    }
+    assert.deepEqual(loadConfig(simEnv({FILE_CONTENT_TYPES: ''})).files.contentTypes, []);
+  });
+
+  it('sends a streamed body as the socket takes it, and stops when Glia answers before reading it', async (t) => {
+    const {createServer} = await import('node:http');
+    let received = 0;
+    let length: string | undefined;
+    const server = createServer((req, res) => {
+      length = req.headers['content-length'];
+      if (req.url === '/refuse') {
+        res.writeHead(413, {'content-type': 'application/json', connection: 'close'});
+        res.end('{"message":"too large"}');
+        return;
+      }
+      req.on('data', (chunk: Buffer) => (received += chunk.byteLength));
+      req.on('end', () => res.end(JSON.stringify({received})));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const body = (total: number) => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= total) return controller.close();
+          sent += 65536;
+          controller.enqueue(new Uint8Array(65536));
+        },
+      });
+    };
+    const ok = await nodeGliaFetch(`http://127.0.0.1:${port}/take`, {
+      method: 'POST',
+      headers: {'Content-Length': String(65536 * 40)},
+      body: body(65536 * 40),
+      duplex: 'half',
+    });
+    assert.deepEqual(await ok.json(), {received: 65536 * 40});
+    assert.equal(length, String(65536 * 40));
+    // A 64 MB body Glia refuses at once: the answer arrives, and the rest is never read.
+    const refused = await nodeGliaFetch(`http://127.0.0.1:${port}/refuse`, {
+      method: 'POST',
+      headers: {},
+      body: body(64 * 1024 * 1024),
+      duplex: 'half',
+    });
+    assert.equal(refused.status, 413);
+    assert.deepEqual(await refused.json(), {message: 'too large'});
   });
 });
