@@ -200,6 +200,8 @@ function step(out: Reduction, input: SessionInput): WebhookOutcome {
           r.engagementId
         );
         const extra = keep(r, key, agentAttachment(message.attachment, r.id, r.engagementId));
+        // Only an attachment we do not understand: nothing to show.
+        if (message.text === '' && !extra.files && !extra.choice) continue;
         out.events.push({
           event: {
             type: 'message',
@@ -388,6 +390,7 @@ function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
       const event = toMessageEvent(message, key, input.at);
       if (event.type !== 'message') return 'ignored';
       const extra = keep(r, key, agentAttachment(message.attachment, r.id, r.engagementId));
+      if (message.content === '' && !extra.files && !extra.choice) return 'ignored';
       Object.assign(event.message, extra);
       r.operatorTyping = false;
       out.events.push({
