@@ -241,6 +241,17 @@ describe('proxy: the visitor sends files', () => {
     assert.equal(await h.uploadsToGlia(), 1);
   });
 
+  it('limits uploads per conversation', async (t) => {
+    const h = setup({proxy: {limits: {uploadsPerSession: {capacity: 2, refillPerSecond: 0.001}}}});
+    t.after(() => h.close());
+    const {session} = await h.engaged();
+    for (const expected of [201, 201, 429]) {
+      const up = await h.upload(session, {bytes: PNG, type: 'image/png', name: 'a.png'});
+      assert.equal(up.status, expected);
+    }
+    assert.equal(await h.uploadsToGlia(), 2);
+  });
+
   it('reports an infected file (its scan under the configured event name) and refuses to send it', async (t) => {
     const h = setup({
       scan: 'infected',
