@@ -17,6 +17,7 @@ import {createProxyApp} from '../src/proxy/app.js';
 import {loadConfig} from '../src/proxy/config.js';
 import type {LogLevel} from '../src/proxy/logger.js';
 import type {ProxyCommand, ProxyStats} from './protocol.js';
+import {nodeGliaFetch} from '../src/proxy/glia/node-fetch.js';
 
 /** A port free right now on 127.0.0.1 (PUBLIC_URL must name it before the app exists). */
 function freePort(): Promise<number> {
@@ -44,7 +45,7 @@ const config = loadConfig({
 });
 const app = createProxyApp({
   config,
-  fetch: (url, init) => fetch(url, init),
+  fetch: nodeGliaFetch,
   logLevel: (process.env.BENCH_LOG_LEVEL ?? 'info') as LogLevel,
   limits: {newSessionsPerAddress: {capacity: 1_000_000, refillPerSecond: 1_000_000}},
 });

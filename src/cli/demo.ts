@@ -13,6 +13,7 @@ import {createSimulator} from '../simulator/app.js';
 import {SEED} from '../simulator/seed.js';
 import type {Shapes} from '../simulator/deps.js';
 import {listen, parseCommand, parsePort, parseShapes, untilSignal} from './command.js';
+import {nodeGliaFetch} from '../proxy/glia/node-fetch.js';
 
 const HELP = `Usage: glia-handoff demo [options]
 
@@ -129,7 +130,7 @@ export async function run(args: string[]): Promise<number> {
     });
     const proxy = createProxyApp({
       config,
-      fetch: (input, init) => fetch(input, init),
+      fetch: nodeGliaFetch,
       widgetDir: dist('widget'),
       logLevel: 'warn',
       // Every visitor of the demo comes from this machine's loopback address, so the limit per

@@ -12,6 +12,7 @@ import {createConfiguredStore, createProxyApp} from '../proxy/app.js';
 import {ConfigError, loadConfig} from '../proxy/config.js';
 import {GliaError} from '../proxy/glia/glia-error.js';
 import {listen, loadEnvFile, parseCommand, untilSignal} from './command.js';
+import {nodeGliaFetch} from '../proxy/glia/node-fetch.js';
 
 const HELP = `Usage: glia-handoff proxy [options]
 
@@ -69,7 +70,7 @@ export async function run(args: string[]): Promise<number> {
   const app = createProxyApp({
     config,
     store,
-    fetch: (url, init) => fetch(url, init),
+    fetch: nodeGliaFetch,
     widgetDir: existsSync(WIDGET_DIR) ? WIDGET_DIR : undefined,
   });
   let server;

@@ -43,12 +43,15 @@ export interface ProxyLimits {
   messagesPerSession: RateLimit;
   /** Typing updates per session (default 30 at once, then 2 a second). */
   typingPerSession: RateLimit;
+  /** File uploads per session (default 10 at once, then 10 a minute). */
+  uploadsPerSession: RateLimit;
 }
 
 export const DEFAULT_LIMITS: ProxyLimits = {
   newSessionsPerAddress: {capacity: 10, refillPerSecond: 10 / 60},
   messagesPerSession: {capacity: 20, refillPerSecond: 1},
   typingPerSession: {capacity: 30, refillPerSecond: 2},
+  uploadsPerSession: {capacity: 10, refillPerSecond: 10 / 60},
 };
 
 /**
@@ -254,7 +257,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     cors({
       origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'X-File-Name'],
       exposeHeaders: ['Retry-After', 'X-Request-Id'],
       maxAge: 600,
     })
@@ -276,7 +279,10 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     c.header('Cache-Control', NO_STORE['Cache-Control']);
     await next();
   });
-  app.use(sessionPaths, bodyWithinLimit);
+  // An upload streams to Glia as it arrives, counted against FILE_MAX_BYTES on the way (handoff.ts).
+  const isUpload = (c: Context) =>
+    c.req.method === 'PUT' && /^\/handoff\/sessions\/[^/]+\/uploads\/[^/]+$/.test(c.req.path);
+  app.use(sessionPaths, (c, next) => (isUpload(c) ? next() : bodyWithinLimit(c, next)));
   app.use('/handoff/webhooks/*', bodyWithinLimit);
 
   app.route('/', healthRoutes({glia, metrics, logger, now, store}));
@@ -290,6 +296,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       clientAddress,
       maxQueued: {total: config.maxQueuedSessions, perAddress: config.maxQueuedPerAddress},
       queueWait: new QueueWait({glia, now}),
+      fileTypes: config.files.contentTypes,
     })
   );
   app.route(
@@ -305,7 +312,10 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       replayLimit: deps.replayLimit,
     })
   );
-  app.route('/handoff/webhooks/glia', webhookRoutes({handoff, store, metrics, drift}));
+  app.route(
+    '/handoff/webhooks/glia',
+    webhookRoutes({handoff, store, metrics, drift, fileScanEvent: config.files.scanEvent})
+  );
   app.route('/handoff', widgetRoutes(deps.widgetDir));
 
   const sweepIntervalMs = deps.sweepIntervalMs ?? 60_000;

@@ -3,8 +3,15 @@
  * zod. Every problem names its variable; no message repeats a secret's value.
  */
 import {z} from 'zod/mini';
-import {GliaEnv, SECRET_ENV_VARS, httpBaseUrl} from '../wire/glia/index.js';
+import {
+  DEFAULT_FILE_SCAN_EVENT,
+  GliaEnv,
+  SECRET_ENV_VARS,
+  httpBaseUrl,
+} from '../wire/glia/index.js';
 import type {CredentialTypeSetting} from '../wire/glia/index.js';
+import {LIMITS} from '../wire/handoff/index.js';
+import {DEFAULT_FILE_CONTENT_TYPES, SNIFFABLE_CONTENT_TYPES} from './files/file-types.js';
 
 /** Everything the proxy needs to run, typed. Only `config.ts` and `glia-client.ts` see the secret. */
 export interface ProxyConfig {
@@ -39,6 +46,15 @@ export interface ProxyConfig {
   /** Conversations waiting for an agent at once: all of them, and those of one client address. */
   maxQueuedSessions: number;
   maxQueuedPerAddress: number;
+  /** What a visitor may upload, before the engagement's own permissions narrow it (`FILE_*`). */
+  files: {
+    /** Bytes of one upload at most (`FILE_MAX_BYTES`, at most Glia's 25 MB). */
+    maxBytes: number;
+    /** The content types the proxy takes, each one it can recognise by its first bytes. */
+    contentTypes: string[];
+    /** The webhook event Glia reports a file's security scan with (`GLIA_FILE_SCAN_EVENT`). */
+    scanEvent: string;
+  };
   /** Redis for sessions shared by several instances; unset: sessions live in this process. */
   redisUrl?: string;
   /** Seals the visitors' Glia tokens at rest (required with Redis). */
@@ -173,6 +189,43 @@ const ProxyEnv = z.object({
   MAX_EVENT_STREAMS: z._default(integer(1, 1_000_000, 'must be a whole number from 1'), 10_000),
   MAX_QUEUED_SESSIONS: z._default(integer(1, 1_000_000, 'must be a whole number from 1'), 500),
   MAX_QUEUED_PER_ADDRESS: z._default(integer(1, 1_000_000, 'must be a whole number from 1'), 5),
+  FILE_MAX_BYTES: z._default(
+    integer(1, LIMITS.fileBytes, `must be a number of bytes from 1 to ${LIMITS.fileBytes} (25 MB)`),
+    LIMITS.fileBytes
+  ),
+  FILE_CONTENT_TYPES: z._default(
+    z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((v: string) =>
+          v
+            .split(',')
+            .map((type) => type.trim().toLowerCase())
+            .filter((type) => type !== '')
+        ),
+        z.array(
+          z
+            .string()
+            .check(
+              z.refine(
+                (type) => (SNIFFABLE_CONTENT_TYPES as readonly string[]).includes(type),
+                `must list content types the proxy can recognise, comma-separated: ${SNIFFABLE_CONTENT_TYPES.join(', ')}`
+              )
+            )
+        )
+      )
+    ),
+    [...DEFAULT_FILE_CONTENT_TYPES]
+  ),
+  GLIA_FILE_SCAN_EVENT: z._default(
+    z
+      .string()
+      .check(
+        z.trim(),
+        z.regex(/^[a-z0-9_.]{1,200}$/i, 'must be an event name like engagement.file.security_scan')
+      ),
+    DEFAULT_FILE_SCAN_EVENT
+  ),
   REDIS_URL: z.optional(
     z
       .string()
@@ -210,6 +263,9 @@ const QUOTABLE = new Set([
   'MAX_EVENT_STREAMS',
   'MAX_QUEUED_SESSIONS',
   'MAX_QUEUED_PER_ADDRESS',
+  'FILE_MAX_BYTES',
+  'FILE_CONTENT_TYPES',
+  'GLIA_FILE_SCAN_EVENT',
 ]);
 
 function problemsOf(
@@ -274,6 +330,11 @@ export function loadConfig(env: Record<string, string | undefined>): ProxyConfig
     maxEventStreams: p.MAX_EVENT_STREAMS,
     maxQueuedSessions: p.MAX_QUEUED_SESSIONS,
     maxQueuedPerAddress: p.MAX_QUEUED_PER_ADDRESS,
+    files: {
+      maxBytes: p.FILE_MAX_BYTES,
+      contentTypes: [...new Set(p.FILE_CONTENT_TYPES)],
+      scanEvent: p.GLIA_FILE_SCAN_EVENT,
+    },
     ...(redisUrl ? {redisUrl} : {}),
     ...(sessionEncryptionKey ? {sessionEncryptionKey} : {}),
   };

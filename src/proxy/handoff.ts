@@ -7,12 +7,21 @@
  * ports, so any instance can take any request.
  */
 import {randomBytes, randomUUID} from 'node:crypto';
-import type {WebhookPayload, WebhookRegistration} from '../wire/glia/index.js';
-import {WEBHOOK_EVENTS} from '../wire/glia/index.js';
-import type {ChatMessage, EndedBy, StartSessionRequest} from '../wire/handoff/index.js';
+import type {OutgoingAttachment, WebhookPayload, WebhookRegistration} from '../wire/glia/index.js';
+import {DEFAULT_FILE_SCAN_EVENT, WEBHOOK_EVENTS} from '../wire/glia/index.js';
+import type {
+  ChatMessage,
+  EndedBy,
+  FilePolicy,
+  SendMessageRequest,
+  StartSessionRequest,
+  Upload,
+} from '../wire/handoff/index.js';
 import {cleanLine} from '../wire/handoff/index.js';
 import type {ProxyConfig} from './config.js';
-import type {GliaClient} from './glia/glia-client.js';
+import {SNIFF_BYTES, bareType, sniffMatches} from './files/file-types.js';
+import {multipartFile, peekBody} from './files/upload-stream.js';
+import type {EngagementDetails, GliaClient} from './glia/glia-client.js';
 import {GliaVisitor, visitorAccessToken} from './glia/glia-client.js';
 import {GliaError} from './glia/glia-error.js';
 import {GENERIC_OPERATOR_NAME, messageAudience} from './glia/to-chat-event.js';
@@ -27,8 +36,8 @@ import type {
   WebhookOutcome,
 } from './sessions/session-reducer.js';
 import {reduce} from './sessions/session-reducer.js';
-import type {LoggedEvent, SessionRecord} from './sessions/session-record.js';
-import {hashSecret, isTerminal, newRecord} from './sessions/session-record.js';
+import type {AgentFile, LoggedEvent, SessionRecord} from './sessions/session-record.js';
+import {hashSecret, isTerminal, newRecord, toUpload} from './sessions/session-record.js';
 
 export type {WebhookOutcome} from './sessions/session-reducer.js';
 
@@ -36,12 +45,14 @@ export type {WebhookOutcome} from './sessions/session-reducer.js';
 export const WEBHOOK_SECRET_HEADER = 'x-glia-handoff-webhook-secret';
 
 /**
- * The webhook a session's queue ticket registers: every handoff event, to
- * `<PUBLIC_URL>/handoff/webhooks/glia/<session id>`, carrying the session's secret. `doctor --ticket`
- * registers the same, so it tests what the proxy really asks of Glia.
+ * The webhook a session's queue ticket registers: every handoff event and the file scan's (by its
+ * configured name), to `<PUBLIC_URL>/handoff/webhooks/glia/<session id>`, carrying the session's
+ * secret. `doctor --ticket` registers the same, so it tests what the proxy really asks of Glia.
  */
 export function webhookRegistration(
-  config: Pick<ProxyConfig, 'publicUrl' | 'operatorTypingEvent'>,
+  config: Pick<ProxyConfig, 'publicUrl' | 'operatorTypingEvent'> & {
+    files?: Pick<ProxyConfig['files'], 'scanEvent'>;
+  },
   sessionId: string,
   secret: string
 ): WebhookRegistration {
@@ -49,10 +60,28 @@ export function webhookRegistration(
     url: `${config.publicUrl}/handoff/webhooks/glia/${sessionId}`,
     method: 'POST',
     headers: {[WEBHOOK_SECRET_HEADER]: secret},
-    events: WEBHOOK_EVENTS.filter(
-      (event) => event !== 'engagement.operator_typing' || config.operatorTypingEvent
-    ),
+    events: [
+      ...WEBHOOK_EVENTS.filter(
+        (event) => event !== 'engagement.operator_typing' || config.operatorTypingEvent
+      ),
+      config.files?.scanEvent ?? DEFAULT_FILE_SCAN_EVENT,
+    ],
   };
+}
+
+/** An upload an agent's instance left unfinished this long ago (it died) may be started again. */
+export const UPLOAD_STALE_MS = 10 * 60 * 1000;
+
+/** A visitor's upload as the route hands it over: the bytes still on their way in. */
+export interface IncomingUpload {
+  /** The browser's uuid. */
+  id: string;
+  name: string;
+  /** The declared type, bare (`image/png`). */
+  contentType: string;
+  /** The declared `Content-Length`, when there is one. */
+  size?: number;
+  body: ReadableStream<Uint8Array> | null;
 }
 
 /** `setTimeout`/`clearTimeout` as the proxy uses them; a fake clock's fit. */
@@ -61,12 +90,14 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
+export type HandoffErrorStatus = 400 | 403 | 404 | 409 | 413 | 415;
+
 /** A refusal that is not Glia's: the browser asked for something the session cannot do now. */
 export class HandoffError extends Error {
-  readonly status: 400 | 403 | 404 | 409;
+  readonly status: HandoffErrorStatus;
   readonly code: string;
 
-  constructor(status: 400 | 403 | 404 | 409, code: string, message: string) {
+  constructor(status: HandoffErrorStatus, code: string, message: string) {
     super(message);
     this.name = 'HandoffError';
     this.status = status;
@@ -129,6 +160,7 @@ export class Handoff {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly typing = new Map<string, TypingState>();
   private readonly sending = new Map<string, Promise<{message: ChatMessage; created: boolean}>>();
+  private readonly uploading = new Map<string, Promise<{upload: Upload; created: boolean}>>();
   private readonly catchingUp = new Map<string, Promise<void>>();
   /** Opened visitor tokens, by session: the sealed value they came from and the visitor. */
   private readonly visitors = new Map<string, {sealed: string; visitor: GliaVisitor}>();
@@ -210,10 +242,24 @@ export class Handoff {
     return this.serially(id, async () => {
       const done = await this.update(id, async (record): Promise<SessionInput> => {
         const input: SessionInput = {type: 'webhook', payload, at: this.deps.now()};
-        if (
-          payload.event_type === 'engagement.start' ||
-          payload.event_type === 'engagement.transfer'
-        ) {
+        if (payload.event_type === 'engagement.start') {
+          const probe = reduce(record, input);
+          if (probe.outcome === 'applied') {
+            // Who serves, and what the visitor may upload: one read of the engagement.
+            const said = payload.engagement.current_sub_engagement?.operator_id;
+            const details = await this.engagementDetails(payload.engagement.id, !said);
+            const operatorId = said ?? details?.operatorId;
+            const name = await this.operatorName(operatorId);
+            const filePolicy = this.filePolicy(details?.fileSending);
+            return {
+              ...input,
+              operator: operatorId ? {id: operatorId, name} : {name},
+              ...(filePolicy ? {filePolicy} : {}),
+            };
+          }
+          return input;
+        }
+        if (payload.event_type === 'engagement.transfer') {
           // Find out who serves (and their name) only when the delivery will be shown or kept.
           const probe = reduce(record, input);
           if (probe.outcome === 'applied' || probe.outcome === 'deferred') {
@@ -247,14 +293,15 @@ export class Handoff {
   }
 
   /**
-   * Sends the visitor's message with the browser's uuid. A repeat of an accepted message (on any
-   * instance) returns it again without a second event, and Glia's PUT is idempotent by the same
-   * uuid, so a retry after a crash stores it once.
+   * Sends the visitor's message with the browser's uuid: text, ready uploads, or the answer to an
+   * agent's question. A repeat of an accepted message (on any instance) returns it again without a
+   * second event, and Glia's PUT is idempotent by the same uuid, so a retry after a crash stores
+   * it once. The same id with other content is refused.
    */
   async sendMessage(
     record: SessionRecord,
     messageId: string,
-    text: string
+    request: SendMessageRequest
   ): Promise<{message: ChatMessage; created: boolean}> {
     const key = `${record.id}:${messageId}`;
     // No await before `sending.set` below: a concurrent repeat must find this send in flight.
@@ -278,14 +325,21 @@ export class Handoff {
         const logged = log.flatMap(({event}) =>
           event.type === 'message' && event.message.id === messageId ? [event.message.from] : []
         );
-        const proposed: ChatMessage = {id: messageId, from: 'visitor', text, at: ''};
+        const {attachment, extra} = outgoing(record, request);
+        const proposed: ChatMessage = {
+          id: messageId,
+          from: 'visitor',
+          text: request.text,
+          at: '',
+          ...extra,
+        };
         // Refused before Glia is asked when the log already shows the id as another's.
         if (
           reduce(record, {type: 'visitor-message', message: proposed, logged}).outcome === 'taken'
         )
           throw taken();
         const sent = await this.asVisitor(record, (v) =>
-          this.deps.glia.sendChatMessage(v, engagementId, messageId, text)
+          this.deps.glia.sendChatMessage(v, engagementId, messageId, request.text, attachment)
         );
         const message: ChatMessage = {...proposed, at: sent.at};
         const done = await this.serially(record.id, () =>
@@ -304,17 +358,205 @@ export class Handoff {
     if (!inflight) this.sending.set(key, sending);
     try {
       const result = await sending;
-      if (result.message.text !== text) {
+      if (!sameContent(result.message, request)) {
         throw new HandoffError(
           409,
           'message-id-reused',
-          'This message id was used for another text.'
+          'This message id was used for another message.'
         );
       }
       return inflight ? {message: result.message, created: false} : result;
     } finally {
       if (!inflight) this.sending.delete(key);
     }
+  }
+
+  /**
+   * Takes the visitor's upload under the browser's uuid and streams it to Glia, never holding it:
+   * the declared type must be one the conversation allows, the first bytes must be that type, and
+   * the body at most the allowed size (counted as it streams; cut beyond). A repeat of a taken id
+   * answers the same upload and uploads nothing. Glia's scan reports later (`receiveFileScan`).
+   */
+  async upload(
+    record: SessionRecord,
+    incoming: IncomingUpload
+  ): Promise<{upload: Upload; created: boolean}> {
+    const key = `${record.id}:${incoming.id}`;
+    const inflight = this.uploading.get(key);
+    if (inflight) {
+      await incoming.body?.cancel().catch(() => undefined);
+      return {upload: (await inflight).upload, created: false};
+    }
+    const task = this.takeUpload(record, incoming);
+    this.uploading.set(key, task);
+    try {
+      return await task;
+    } finally {
+      this.uploading.delete(key);
+    }
+  }
+
+  private async takeUpload(
+    record: SessionRecord,
+    incoming: IncomingUpload
+  ): Promise<{upload: Upload; created: boolean}> {
+    const refuse = async (error: HandoffError): Promise<never> => {
+      await incoming.body?.cancel().catch(() => undefined);
+      throw error;
+    };
+    const known = record.uploads.find((u) => u.id === incoming.id);
+    const shown = known && toUpload(known);
+    if (shown) {
+      await incoming.body?.cancel().catch(() => undefined);
+      return {upload: shown, created: false};
+    }
+    if (known && known.at >= this.deps.now() - UPLOAD_STALE_MS) return refuse(uploadInProgress());
+    const {visitor, engagementId, filePolicy} = record;
+    if (record.status !== 'engaged' || !visitor || !engagementId) {
+      return refuse(
+        new HandoffError(
+          409,
+          'not-engaged',
+          record.status === 'queued'
+            ? 'No agent has joined yet: files can be sent once one does.'
+            : 'The conversation is over.'
+        )
+      );
+    }
+    if (!filePolicy) {
+      return refuse(
+        new HandoffError(403, 'file-sending-off', 'Files cannot be sent in this conversation.')
+      );
+    }
+    const {contentType} = incoming;
+    if (!filePolicy.contentTypes.includes(contentType)) {
+      return refuse(
+        new HandoffError(
+          415,
+          'file-type-not-allowed',
+          `Files of type ${contentType.slice(0, 100) || '(none)'} cannot be sent here; these can: ${filePolicy.contentTypes.join(', ')}.`
+        )
+      );
+    }
+    const {maxBytes} = filePolicy;
+    if (incoming.size !== undefined && incoming.size > maxBytes) return refuse(tooLarge(maxBytes));
+    if (!incoming.body || incoming.size === 0) return refuse(emptyFile());
+    const peeked = await peekBody(incoming.body, SNIFF_BYTES, maxBytes);
+    const cancel = () => peeked.reader.cancel().catch(() => undefined);
+    if (peeked.read === 0) {
+      await cancel();
+      throw emptyFile();
+    }
+    if (peeked.read > maxBytes) {
+      await cancel();
+      throw tooLarge(maxBytes);
+    }
+    if (!sniffMatches(contentType, peeked.head)) {
+      await cancel();
+      throw new HandoffError(
+        415,
+        'file-type-mismatch',
+        `The file's content is not ${contentType}: it was not sent.`
+      );
+    }
+    const at = this.deps.now();
+    const claimed = await this.serially(record.id, () =>
+      this.update(record.id, {
+        type: 'upload-started',
+        upload: {
+          id: incoming.id,
+          name: incoming.name,
+          size: incoming.size ?? 0,
+          contentType,
+          status: 'uploading',
+          sent: false,
+          at,
+        },
+        staleBefore: at - UPLOAD_STALE_MS,
+      })
+    );
+    const mine = claimed?.record.uploads.find((u) => u.id === incoming.id);
+    if (!claimed || !mine || mine.at !== at || mine.status !== 'uploading') {
+      await cancel();
+      if (!claimed) throw gone();
+      const other = mine && toUpload(mine);
+      if (other) return {upload: other, created: false};
+      throw uploadInProgress();
+    }
+    const body = multipartFile(peeked, {
+      field: 'content',
+      name: incoming.name,
+      contentType,
+      ...(incoming.size === undefined ? {} : {size: incoming.size}),
+      maxBytes,
+    });
+    let stored: {fileId: string; scanning: boolean};
+    try {
+      stored = await this.asVisitor(record, (v) =>
+        this.deps.glia.uploadFile(v, engagementId, body)
+      );
+    } catch (error) {
+      await cancel();
+      await this.serially(record.id, () =>
+        this.update(record.id, {type: 'upload-failed', id: incoming.id, at})
+      ).catch(() => undefined);
+      if (body.tooLarge()) throw tooLarge(maxBytes);
+      if (error instanceof GliaError && error.status === 403)
+        throw new HandoffError(
+          403,
+          'file-sending-off',
+          'Files cannot be sent in this conversation.'
+        );
+      if (error instanceof GliaError && error.status === 413) throw tooLarge(maxBytes);
+      throw error;
+    }
+    const done = await this.serially(record.id, () =>
+      this.update(record.id, {
+        type: 'upload-stored',
+        id: incoming.id,
+        at,
+        size: body.sent(),
+        fileId: stored.fileId,
+        scanning: stored.scanning,
+      })
+    );
+    const upload = done?.record.uploads.find((u) => u.id === incoming.id);
+    if (!done || !upload) throw gone();
+    const result = toUpload(upload);
+    if (!result) throw gone();
+    return {upload: result, created: true};
+  }
+
+  /** Applies Glia's scan verdict for one of the session's uploads. */
+  receiveFileScan(
+    id: string,
+    scan: {fileId: string; clean: boolean; engagementId?: string}
+  ): Promise<WebhookOutcome | 'gone'> {
+    return this.serially(id, async () => {
+      const done = await this.update(id, {type: 'file-scanned', ...scan});
+      if (!done) return 'gone';
+      // `taken` answers only a visitor's message, never a scan.
+      return done.reduction.outcome === 'taken' ? 'ignored' : done.reduction.outcome;
+    });
+  }
+
+  /**
+   * One of the agent's files, fetched from Glia with the visitor's token, to stream on: Glia's
+   * answer (unread) and what the session knows of the file. 404 for an id this session was not sent.
+   */
+  async agentFile(
+    record: SessionRecord,
+    fileId: string
+  ): Promise<{file: AgentFile; response: Response}> {
+    const file = record.agentFiles.find((f) => f.id === fileId);
+    const missing = () =>
+      new HandoffError(404, 'file-not-found', 'There is no such file, or it was deleted.');
+    if (!file || !record.visitor) throw missing();
+    const answer = await this.asVisitor(record, (v) =>
+      this.deps.glia.downloadFile(v, file.engagementId, file.fileId)
+    );
+    if (answer === 'not-found') throw missing();
+    return {file, response: answer};
   }
 
   /**
@@ -387,9 +629,17 @@ export class Handoff {
       const messages = entries.flatMap((entry): GliaMessageFact[] => {
         // An entry without sender is shown as the agent's, like a webhook that names no side.
         const from = SENDERS[entry.sender?.type ?? 'operator'];
-        if (!from || typeof entry.message !== 'string' || !entry.created_at) return [];
+        // A message with only an attachment has no text (`null`).
+        const text = entry.message ?? (entry.attachment === undefined ? undefined : '');
+        if (!from || typeof text !== 'string' || !entry.created_at) return [];
         return [
-          {...(entry.id ? {id: entry.id} : {}), from, text: entry.message, at: entry.created_at},
+          {
+            ...(entry.id ? {id: entry.id} : {}),
+            from,
+            text,
+            at: entry.created_at,
+            ...(entry.attachment === undefined ? {} : {attachment: entry.attachment}),
+          },
         ];
       });
       if (messages.length === 0) return;
@@ -558,6 +808,35 @@ export class Handoff {
     }
   }
 
+  /** The engagement's details, or `undefined` (logged) when Glia would not say. */
+  private async engagementDetails(
+    engagementId: string,
+    needOperator: boolean
+  ): Promise<EngagementDetails | undefined> {
+    // Nothing to learn: the webhook named the operator and the proxy takes no files.
+    if (!needOperator && this.deps.config.files.contentTypes.length === 0) return undefined;
+    return this.deps.glia
+      .getEngagementDetails(engagementId, {needOperator})
+      .catch((error: unknown) => {
+        this.deps.logger.warn('could not read the engagement', {error});
+        return undefined;
+      });
+  }
+
+  /**
+   * What the visitor may upload: the proxy's types that the engagement also allows, at most
+   * FILE_MAX_BYTES. Glia not saying counts as allowing (it refuses an upload itself if not).
+   */
+  private filePolicy(
+    fileSending: EngagementDetails['fileSending'] | undefined
+  ): FilePolicy | undefined {
+    const {contentTypes, maxBytes} = this.deps.config.files;
+    if (fileSending?.allowed === false) return undefined;
+    const allowed = fileSending?.contentTypes?.map(bareType);
+    const types = allowed ? contentTypes.filter((type) => allowed.includes(type)) : contentTypes;
+    return types.length > 0 ? {contentTypes: types, maxBytes} : undefined;
+  }
+
   /**
    * Who serves the engagement: the webhook's operator id, or (integrators' webhooks carry none)
    * the one `GET /engagements/{id}` names. Undefined when neither says.
@@ -623,6 +902,104 @@ export function queueAllowed(
 ): boolean {
   const id = queueId.toLowerCase();
   return id === config.glia.queueId.toLowerCase() || config.allowedQueues.includes(id);
+}
+
+const emptyFile = () => new HandoffError(400, 'file-empty', 'The file is empty.');
+const tooLarge = (maxBytes: number) =>
+  new HandoffError(
+    413,
+    'file-too-large',
+    `The file is larger than ${Math.floor(maxBytes / (1024 * 1024)) || maxBytes} ${maxBytes >= 1024 * 1024 ? 'MB' : 'bytes'}, the most that can be sent.`
+  );
+const uploadInProgress = () =>
+  new HandoffError(
+    409,
+    'upload-in-progress',
+    'This file is still being uploaded; try again shortly.'
+  );
+
+/**
+ * What a visitor's message attaches for Glia, and what the browser is shown of it: the session's
+ * ready uploads (each sent once), or the answer to one of the agent's questions, checked here.
+ */
+function outgoing(
+  record: SessionRecord,
+  request: SendMessageRequest
+): {attachment?: OutgoingAttachment; extra: Pick<ChatMessage, 'files' | 'answer'>} {
+  if (request.files && request.answer) {
+    throw new HandoffError(
+      400,
+      'validation',
+      'A message either carries files or answers a question, not both.'
+    );
+  }
+  if (request.files) {
+    const ids = [...new Set(request.files)];
+    const uploads = ids.map((id) => {
+      const upload = record.uploads.find((u) => u.id === id);
+      if (!upload)
+        throw new HandoffError(
+          400,
+          'unknown-upload',
+          `There is no upload ${id.slice(0, 64)} in this conversation.`
+        );
+      if (upload.status === 'infected')
+        throw new HandoffError(
+          409,
+          'file-infected',
+          `${upload.name} failed the security scan and cannot be sent.`
+        );
+      if (upload.status !== 'ready' || !upload.fileId)
+        throw new HandoffError(
+          409,
+          'file-not-ready',
+          `${upload.name} is still being checked; send it once it is ready.`
+        );
+      if (upload.sent)
+        throw new HandoffError(409, 'upload-already-sent', `${upload.name} was sent already.`);
+      return {...upload, fileId: upload.fileId};
+    });
+    return {
+      attachment: {type: 'files', files: uploads.map((u) => ({id: u.fileId}))},
+      extra: {
+        files: uploads.map(({id, name, contentType, size}) => ({id, name, contentType, size})),
+      },
+    };
+  }
+  if (request.answer) {
+    const {messageId, value} = request.answer;
+    const question = record.questions.find((q) => q.messageId === messageId);
+    if (!question)
+      throw new HandoffError(
+        400,
+        'unknown-question',
+        'There is no such question in this conversation.'
+      );
+    if (!question.options.some((option) => option.value === value))
+      throw new HandoffError(
+        400,
+        'unknown-option',
+        'That is not one of the options of the question.'
+      );
+    if (question.answered !== undefined)
+      throw new HandoffError(409, 'already-answered', 'This question was answered already.');
+    return {
+      attachment: {type: 'single_choice_response', selected_option: value},
+      extra: {answer: {messageId, value}},
+    };
+  }
+  return {extra: {}};
+}
+
+/** Whether an accepted message is what `request` asks to send (so a repeat, not a reuse of its id). */
+function sameContent(message: ChatMessage, request: SendMessageRequest): boolean {
+  const files = (message.files ?? []).map((file) => file.id);
+  const asked = [...new Set(request.files ?? [])];
+  return (
+    message.text === request.text &&
+    JSON.stringify(files) === JSON.stringify(asked) &&
+    JSON.stringify(message.answer ?? null) === JSON.stringify(request.answer ?? null)
+  );
 }
 
 function sameRecord(a: SessionRecord, b: SessionRecord): boolean {

@@ -29,7 +29,7 @@ function fakeGlia(routes: Record<string, Answer[]>) {
       method: init.method,
       path,
       auth: init.headers.Authorization,
-      body: init.body ? JSON.parse(init.body) : undefined,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
     });
     const key = `${init.method} ${path}`;
     const queue = routes[key];

@@ -76,7 +76,11 @@ function standInGlia(
     if (path === '/visitors') return json({id: visitorId, access_token: 'stand-in-visitor-token'});
     if (path.startsWith('/sites/')) return json({});
     if (path === '/queue_tickets') {
-      hook = (JSON.parse(init.body ?? '{}') as {webhooks: Array<typeof hook>}).webhooks[0];
+      hook = (
+        JSON.parse(typeof init.body === 'string' ? init.body : '{}') as {
+          webhooks: Array<typeof hook>;
+        }
+      ).webhooks[0];
       return json({id: 'stand-in-ticket'}, 201);
     }
     if (path.startsWith('/operators/')) return json({name: 'Agent from the stand-in'});

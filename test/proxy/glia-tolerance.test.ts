@@ -36,7 +36,9 @@ function harness(options: SetupOptions = {}) {
       const wrapped = options.gliaFetch ? options.gliaFetch(inner) : inner;
       return async (url, init) => {
         if (init.method === 'POST' && url.endsWith('/queue_tickets')) {
-          const body = JSON.parse(init.body ?? '{}') as {webhooks?: typeof registrations};
+          const body = JSON.parse(typeof init.body === 'string' ? init.body : '{}') as {
+            webhooks?: typeof registrations;
+          };
           registrations.push(...(body.webhooks ?? []));
         }
         return wrapped(url, init);

@@ -17,6 +17,7 @@ const LIMITS = {
   newSessionsPerAddress: {capacity: 2, refillPerSecond: 1 / 30},
   messagesPerSession: {capacity: 20, refillPerSecond: 1},
   typingPerSession: {capacity: 30, refillPerSecond: 2},
+  uploadsPerSession: {capacity: 10, refillPerSecond: 1},
 };
 const KEY = 'a-test-key-of-at-least-32-characters';
 

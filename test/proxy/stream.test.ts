@@ -41,8 +41,8 @@ describe('the event stream', () => {
     const engagementId = await h.accept();
     const resumed = await h.stream(session.id, session.token, {}, '?after=2');
     assert.deepEqual(
-      (await resumed.events(1)).map((e) => [e.id, e.event]),
-      [[3, {type: 'status', status: 'engaged'}]]
+      (await resumed.events(1)).map((e) => [e.id, e.event.type === 'status' && e.event.status]),
+      [[3, 'engaged']]
     );
     await resumed.drop();
     const atEnd = await h.stream(session.id, session.token, {'last-event-id': '3'});

@@ -87,7 +87,9 @@ export function setup(options: SetupOptions = {}) {
 
   const recordingFetch: GliaFetch = async (url, init) => {
     for (const hook of (
-      JSON.parse(init.body ?? '{}') as {webhooks?: Array<{headers?: Record<string, string>}>}
+      JSON.parse(typeof init.body === 'string' ? init.body : '{}') as {
+        webhooks?: Array<{headers?: Record<string, string>}>;
+      }
     ).webhooks ?? []) {
       for (const value of Object.values(hook.headers ?? {})) secrets.add(value);
     }

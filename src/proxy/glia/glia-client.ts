@@ -21,6 +21,7 @@ import {
   SentChatMessage,
   SiteTokenResponse,
   TranscriptEntry,
+  UploadFileResponse,
   Visitor,
   VisitorCredentials,
   gliaErrorMessage,
@@ -29,6 +30,7 @@ import {
 import type {
   CredentialType,
   CredentialTypeSetting,
+  OutgoingAttachment,
   UpdateVisitorRequest,
   WebhookRegistration,
 } from '../../wire/glia/index.js';
@@ -40,8 +42,29 @@ import {gliaTime} from './to-chat-event.js';
 /** `fetch` as the client calls it; the simulator's `app.request` fits, and so does global fetch. */
 export type GliaFetch = (
   url: string,
-  init: {method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal}
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    /** A stream only for an upload, sent as it is read (`duplex: 'half'`). */
+    body?: string | ReadableStream<Uint8Array>;
+    duplex?: 'half';
+    signal?: AbortSignal;
+  }
 ) => Promise<Response> | Response;
+
+/** A request body streamed to Glia as it is read (an upload), with its type and length when known. */
+export interface StreamedBody {
+  body: ReadableStream<Uint8Array>;
+  contentType: string;
+  length?: number;
+}
+
+/** An engagement's facts the proxy reads: who serves it, and what the visitor may upload. */
+export interface EngagementDetails {
+  operatorId?: string;
+  /** Each `undefined` when Glia did not say. */
+  fileSending: {allowed?: boolean; contentTypes?: string[]};
+}
 
 /** What one call reports to metrics: its step and Glia's status (or how it failed). */
 export interface GliaCallReport {
@@ -74,6 +97,8 @@ export interface GliaClientOptions {
   now?: () => number;
   /** Per attempt (default 10 s, docs/glia.md, "Rate limits and timeouts"). */
   timeoutMs?: number;
+  /** For an upload, until Glia answers (default 5 min: 25 MB over a slow link). */
+  uploadTimeoutMs?: number;
   retry?: Partial<RetryOptions>;
   /** Waits between attempts (default a real timer); tests pass one that records and returns. */
   sleep?: (ms: number) => Promise<void>;
@@ -181,12 +206,20 @@ interface CallSpec<S extends z.ZodMiniType | undefined> {
   tolerate?: readonly number[];
   /** What the parsed answer lacks or has unexpectedly, reported through `onUnexpected`. */
   drift?: (data: S extends z.ZodMiniType ? z.infer<S> : undefined) => Drift[];
+  /** A body streamed instead of `body`'s JSON: made once, so never repeated. */
+  streamed?: StreamedBody;
+  /** `Accept` other than Glia's media type (a file's bytes). */
+  accept?: string;
+  /** A 2xx answer is handed back unread (a file's bytes, streamed on). */
+  rawAnswer?: boolean;
 }
 
 interface CallResult<T> {
   status: number;
   /** Only meaningful for a 2xx: a tolerated status carries no data, and its callers read none. */
   data: T;
+  /** With `rawAnswer`, the 2xx answer, unread. */
+  response?: Response;
 }
 
 /** Creates a client for one credential and site. */
@@ -205,6 +238,7 @@ export class GliaClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly timeoutMs: number;
+  private readonly uploadTimeoutMs: number;
   private cached: {token: string; expiresAt: number} | undefined;
   private readonly secrets: {add(secret: string): void; delete(secret: string): void};
   private inflight: Promise<string> | undefined;
@@ -216,6 +250,7 @@ export class GliaClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? 300_000;
     this.secrets = options.secrets ?? {add: () => undefined, delete: () => undefined};
   }
 
@@ -398,14 +433,15 @@ export class GliaClient {
     visitor: GliaVisitor,
     engagementId: string,
     messageId: string,
-    content: string
+    content: string,
+    attachment?: OutgoingAttachment
   ): Promise<{at: string; senderType?: string}> {
     const {data} = await this.call({
       step: 'send-message',
       method: 'PUT',
       path: `/engagements/${encodeURIComponent(engagementId)}/chat_messages/${encodeURIComponent(messageId)}`,
       auth: visitor,
-      body: {content},
+      body: attachment ? {content, attachment} : {content},
       idempotent: true,
       schema: SentChatMessage,
       drift: (sent) =>
@@ -415,6 +451,53 @@ export class GliaClient {
       at: gliaTime(data.timestamp) ?? new Date(this.now()).toISOString(),
       ...(data.sender?.type ? {senderType: data.sender.type} : {}),
     };
+  }
+
+  /**
+   * `POST /engagements/{id}/files` as the visitor: the multipart body streamed as it is read, never
+   * held. Made once (a stream cannot be replayed): a 401 renews the visitor's token for the retry the
+   * browser makes, and fails this one.
+   */
+  async uploadFile(
+    visitor: GliaVisitor,
+    engagementId: string,
+    upload: StreamedBody
+  ): Promise<{fileId: string; scanning: boolean}> {
+    const {data} = await this.call({
+      step: 'upload-file',
+      method: 'POST',
+      path: `/engagements/${encodeURIComponent(engagementId)}/files`,
+      auth: visitor,
+      streamed: upload,
+      idempotent: false,
+      schema: UploadFileResponse,
+    });
+    // Unsaid means scanned: a file is sent only once Glia says it is clean.
+    return {fileId: data.file_id, scanning: data.security_scanning_required !== false};
+  }
+
+  /**
+   * `GET /engagements/{id}/files/{file_id}` as the visitor: the answer with the file's bytes, unread,
+   * to stream on. Asked for as bytes (with a JSON `Accept` Glia answers a URL instead).
+   * `not-found`: Glia deleted it, or never had it.
+   */
+  async downloadFile(
+    visitor: GliaVisitor,
+    engagementId: string,
+    fileId: string
+  ): Promise<Response | 'not-found'> {
+    const {status, response} = await this.call({
+      step: 'download-file',
+      method: 'GET',
+      path: `/engagements/${encodeURIComponent(engagementId)}/files/${encodeURIComponent(fileId)}`,
+      auth: visitor,
+      accept: 'application/octet-stream, */*;q=0.1',
+      idempotent: true,
+      schema: undefined,
+      rawAnswer: true,
+      tolerate: [404, 410],
+    });
+    return response && status >= 200 && status < 300 ? response : 'not-found';
   }
 
   /** `PUT /engagements/{id}/typing_indicator`. */
@@ -498,6 +581,17 @@ export class GliaClient {
    * leg names its operator; else the last of `operators`, by href.
    */
   async getEngagementOperator(engagementId: string): Promise<string | undefined> {
+    return (await this.getEngagementDetails(engagementId)).operatorId;
+  }
+
+  /**
+   * `GET /engagements/{id}`: who serves the visitor (unless `needOperator` is false: then its
+   * absence is not drift) and the file permissions, read loosely (docs/glia.md, "Files and choices").
+   */
+  async getEngagementDetails(
+    engagementId: string,
+    {needOperator = true}: {needOperator?: boolean} = {}
+  ): Promise<EngagementDetails> {
     const pick = (engagement: Engagement) =>
       engagement.legs?.at(-1)?.operator?.id ?? hrefId(engagement.operators?.at(-1)?.href);
     const {data} = await this.call({
@@ -508,9 +602,18 @@ export class GliaClient {
       idempotent: true,
       schema: Engagement,
       drift: (engagement) =>
-        pick(engagement) === undefined ? [{kind: 'missing_field', field: 'legs.operator.id'}] : [],
+        needOperator && pick(engagement) === undefined
+          ? [{kind: 'missing_field', field: 'legs.operator.id'}]
+          : [],
     });
-    return pick(data);
+    const types = data.allowed_file_content_types;
+    return {
+      operatorId: pick(data),
+      fileSending: {
+        allowed: data.allow_file_sending,
+        contentTypes: types?.filter((type): type is string => typeof type === 'string'),
+      },
+    };
   }
 
   private sitePath(): string {
@@ -625,7 +728,13 @@ export class GliaClient {
   /** One fetch with a timeout; resolves to the response, or to how it failed. */
   private async attempt(
     url: string,
-    init: {method: string; headers: Record<string, string>; body?: string}
+    init: {
+      method: string;
+      headers: Record<string, string>;
+      body?: string | ReadableStream<Uint8Array>;
+      duplex?: 'half';
+    },
+    timeoutMs = this.timeoutMs
   ): Promise<Response | 'network' | 'timeout'> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -633,7 +742,7 @@ export class GliaClient {
       timer = setTimeout(() => {
         controller.abort();
         resolve('timeout');
-      }, this.timeoutMs);
+      }, timeoutMs);
     });
     try {
       const response = Promise.resolve(
@@ -654,14 +763,25 @@ export class GliaClient {
     for (let attempt = 0; ; attempt++) {
       const lastAttempt = attempt >= this.retry.attempts - 1;
       const token = await this.authorization(spec.auth);
-      const headers: Record<string, string> = {Accept: GLIA_ACCEPT};
+      const headers: Record<string, string> = {Accept: spec.accept ?? GLIA_ACCEPT};
       if (token) headers.Authorization = `Bearer ${token}`;
       if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
-      const outcome = await this.attempt(url, {
-        method: spec.method,
-        headers,
-        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-      });
+      const {streamed} = spec;
+      if (streamed) {
+        headers['Content-Type'] = streamed.contentType;
+        if (streamed.length !== undefined) headers['Content-Length'] = String(streamed.length);
+      }
+      const outcome = await this.attempt(
+        url,
+        streamed
+          ? {method: spec.method, headers, body: streamed.body, duplex: 'half'}
+          : {
+              method: spec.method,
+              headers,
+              body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+            },
+        streamed ? Math.max(this.timeoutMs, this.uploadTimeoutMs) : this.timeoutMs
+      );
       this.options.onCall?.({
         step: spec.step,
         status: typeof outcome === 'string' ? outcome : outcome.status,
@@ -673,6 +793,8 @@ export class GliaClient {
         }
         throw this.error(spec, outcome, null, undefined, undefined, token);
       }
+      if (spec.rawAnswer && outcome.status >= 200 && outcome.status < 300)
+        return {status: outcome.status, data: undefined as Out, response: outcome};
       const text = await outcome.text().catch(() => '');
       let json: unknown = undefined;
       try {
@@ -686,13 +808,16 @@ export class GliaClient {
         reauthorised = true;
         if (spec.auth === 'service') this.invalidate(token);
         else if (spec.auth instanceof GliaVisitor) await this.renewVisitorToken(spec.auth);
+        // A streamed body is gone: the next try is the caller's, with the renewed token.
+        if (streamed)
+          throw this.error(spec, 'http', status, gliaErrorMessage(json), undefined, token);
         attempt--;
         continue;
       }
       if (status === 429) {
         const wait = retryAfterMs(outcome.headers.get('retry-after'), this.now());
         const seconds = wait === undefined ? undefined : Math.ceil(wait / 1000);
-        if (!lastAttempt && (wait ?? 0) <= this.retry.maxRetryAfterMs) {
+        if (!lastAttempt && !streamed && (wait ?? 0) <= this.retry.maxRetryAfterMs) {
           await this.sleep(wait ?? this.backoff(attempt));
           continue;
         }

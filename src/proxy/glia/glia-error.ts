@@ -24,6 +24,8 @@ export const GLIA_STEPS = [
   'operator',
   'engagement',
   'transcript',
+  'upload-file',
+  'download-file',
 ] as const;
 export type GliaStep = (typeof GLIA_STEPS)[number];
 
@@ -42,6 +44,8 @@ export const GLIA_STEP_LABELS: Record<GliaStep, string> = {
   operator: "Read the operator's name (GET /operators/{id})",
   engagement: 'Read who serves the visitor (GET /engagements/{id})',
   transcript: 'Read the chat transcript (GET /engagements/{id}/chat_transcript)',
+  'upload-file': "Upload the visitor's file (POST /engagements/{id}/files)",
+  'download-file': "Fetch an agent's file (GET /engagements/{id}/files/{file_id})",
 };
 
 /** How a call failed: Glia answered with an error status, did not answer, or answered nonsense. */
@@ -181,6 +185,12 @@ export function gliaHint(context: HintContext): string {
   if (status === 422 && step === 'queue-ticket') {
     return 'Glia refused the queue ticket: check that the queue is open and serves text chat.';
   }
+  if (status === 413 && step === 'upload-file') {
+    return "Glia refused the file as too large: set FILE_MAX_BYTES no higher than Glia's limit.";
+  }
+  if (status === 422 && step === 'upload-file') {
+    return "Glia refused the file (its type, or the engagement is over): check FILE_CONTENT_TYPES against the site's file settings in Glia Hub.";
+  }
   if (status === 422 && (step === 'send-message' || step === 'typing' || step === 'end')) {
     return 'The engagement is over or not ready: start a new conversation.';
   }
@@ -257,5 +267,7 @@ export function toHandoffStep(step: GliaStep): HandoffStep {
   if (step === 'engagement') return 'operator';
   // Reading what Glia holds of the conversation, like the operator's name: never the browser's step.
   if (step === 'transcript') return 'operator';
+  // Files travel with messages: the browser knows them as part of sending and showing those.
+  if (step === 'upload-file' || step === 'download-file') return 'send-message';
   return step;
 }

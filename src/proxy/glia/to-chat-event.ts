@@ -6,8 +6,9 @@
  */
 import {hash} from 'node:crypto';
 import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
-import type {ChatEvent, EndedBy} from '../../wire/handoff/index.js';
-import {LIMITS, cleanText} from '../../wire/handoff/index.js';
+import {fileIdFromUrl, readAttachment} from '../../wire/glia/index.js';
+import type {ChatEvent, Choice, EndedBy, MessageFile} from '../../wire/handoff/index.js';
+import {LIMITS, cleanLine, cleanText} from '../../wire/handoff/index.js';
 
 /** Shown when Glia does not tell us the operator's name (or the lookup fails). */
 export const GENERIC_OPERATOR_NAME = 'Support agent';
@@ -108,4 +109,69 @@ export function endedBy(endReason: string | undefined): EndedBy {
   if (endReason === 'visitor_left' || endReason === 'visitor_hung_up') return 'visitor';
   if (endReason === 'error') return 'system';
   return 'operator';
+}
+
+/** An agent's file as the session keeps it: the browser's opaque id and where Glia holds it. */
+export interface AgentFileRef {
+  id: string;
+  fileId: string;
+  engagementId: string;
+  name: string;
+  contentType: string;
+}
+
+/** What an agent's message carries besides its text, as the browser sees it and the session keeps it. */
+export interface AgentAttachment {
+  files?: MessageFile[];
+  refs: AgentFileRef[];
+  choice?: Choice;
+}
+
+/**
+ * The opaque id the browser fetches an agent's file by: derived from the session and Glia's file
+ * id (so a webhook and the transcript give the same), telling nothing of either.
+ */
+export const agentFileId = (sessionId: string, fileId: string): string =>
+  `f${hash('sha256', `${sessionId}\n${fileId}`, 'hex').slice(0, 32)}`;
+
+/**
+ * An agent's attachment (files, or a single-choice question) read loosely: a file is known by the
+ * id at the end of its URL only (the URL itself is never fetched, nor shown); one without a
+ * readable id, an option that is not text, an attachment of a kind we do not know are left out.
+ */
+export function agentAttachment(
+  raw: unknown,
+  sessionId: string,
+  engagementId: string
+): AgentAttachment {
+  const attachment = readAttachment(raw);
+  if (attachment?.type === 'files') {
+    const files: MessageFile[] = [];
+    const refs: AgentFileRef[] = [];
+    for (const file of attachment.files.slice(0, LIMITS.filesPerMessage)) {
+      const fileId = fileIdFromUrl(file.url);
+      if (!fileId) continue;
+      const id = agentFileId(sessionId, fileId);
+      const name = cleanLine(file.name ?? '').slice(0, 255) || 'file';
+      const contentType = (file.content_type ?? '').slice(0, 200) || 'application/octet-stream';
+      const size = file.size;
+      files.push({
+        id,
+        name,
+        contentType,
+        ...(typeof size === 'number' && Number.isInteger(size) && size >= 0 ? {size} : {}),
+        ...(file.deleted === true ? {deleted: true} : {}),
+      });
+      refs.push({id, fileId, engagementId, name, contentType});
+    }
+    return files.length > 0 ? {files, refs} : {refs};
+  }
+  if (attachment?.type === 'single_choice') {
+    const options = attachment.options
+      .map((option) => ({text: cleanLine(option.text).slice(0, 200), value: option.value}))
+      .filter((option) => option.text !== '' && option.value !== '' && option.value.length <= 200)
+      .slice(0, 20);
+    return options.length > 0 ? {refs: [], choice: {options}} : {refs: []};
+  }
+  return {refs: []};
 }

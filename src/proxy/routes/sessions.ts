@@ -6,7 +6,13 @@ import type {Context} from 'hono';
 import {Hono} from 'hono';
 import {GliaId} from '../../wire/glia/index.js';
 import type {SessionSnapshot, StartSessionResponse} from '../../wire/handoff/index.js';
-import {SendMessageRequest, StartSessionRequest, TypingRequest} from '../../wire/handoff/index.js';
+import {
+  FileName,
+  SendMessageRequest,
+  StartSessionRequest,
+  TypingRequest,
+} from '../../wire/handoff/index.js';
+import {bareType, servedInline} from '../files/file-types.js';
 import {GliaError} from '../glia/glia-error.js';
 import type {Handoff} from '../handoff.js';
 import {HandoffError} from '../handoff.js';
@@ -29,6 +35,35 @@ export interface SessionRoutesDeps {
   maxQueued: {total: number; perAddress: number};
   /** The queue's average wait, shown to a queued visitor as an estimate. */
   queueWait: QueueWait;
+  /** The content types the proxy serves an agent's file as (FILE_CONTENT_TYPES); others are downloads of bytes. */
+  fileTypes: readonly string[];
+}
+
+/**
+ * The file name of `X-File-Name` (percent-encoded UTF-8) as kept: no directories, no control
+ * characters, 1–255 characters; `undefined` when there is none left.
+ */
+export function readFileName(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(header);
+  } catch {
+    return undefined;
+  }
+  // eslint-disable-next-line no-control-regex
+  name = (name.split(/[\\/]/).at(-1) ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return FileName.safeParse(name).success ? name : undefined;
+}
+
+/** `Content-Disposition` for a file served back: a plain ASCII name and the exact one (RFC 6266, RFC 8187). */
+export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const exact = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`
+  );
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
 
 /** The session this request's bearer token opens (and marks active), or the 401/404 to answer. */
@@ -201,18 +236,91 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
     if (!allowed.ok) return limited(c, metrics, 'messages', allowed.retryAfterSeconds, 'messages');
     const body = await readJson(c, SendMessageRequest);
     if (!body.ok) return body.response;
-    if (body.data.files || body.data.answer) {
-      return errorResponse(c, 400, {
-        code: 'validation',
-        message: 'This proxy does not take files or answers to questions yet.',
-      });
-    }
     try {
-      const {message, created} = await handoff.sendMessage(session, messageId, body.data.text);
+      const {message, created} = await handoff.sendMessage(session, messageId, body.data);
       return c.json({message}, created ? 201 : 200);
     } catch (error) {
       c.var.log.warn('message send failed', {session: session.id, error});
       return handoffErrorResponse(c, error, 'Sending the message');
+    }
+  });
+
+  // The one route whose body may exceed 64 KB: streamed to Glia as it arrives (app.ts exempts it).
+  app.put('/:id/uploads/:uploadId', async (c) => {
+    const body = c.req.raw.body;
+    const drop = () => body?.cancel().catch(() => undefined);
+    const session = await authenticate(c, store, now);
+    if (session instanceof Response) {
+      await drop();
+      return session;
+    }
+    const uploadId = c.req.param('uploadId');
+    if (!GliaId.safeParse(uploadId).success) {
+      await drop();
+      return validationResponse(
+        c,
+        'uploadId (in the path) must be a UUID v4 chosen by the browser'
+      );
+    }
+    const allowed = await store.limits.take('uploadsPerSession', session.id);
+    if (!allowed.ok) {
+      await drop();
+      return limited(c, metrics, 'uploads', allowed.retryAfterSeconds, 'uploads');
+    }
+    const name = readFileName(c.req.header('x-file-name'));
+    if (!name) {
+      await drop();
+      return validationResponse(
+        c,
+        "X-File-Name must be the file's name, percent-encoded UTF-8, 1–255 characters"
+      );
+    }
+    const length = c.req.header('content-length');
+    if (length !== undefined && !/^\d+$/.test(length)) {
+      await drop();
+      return validationResponse(c, 'Content-Length must be the number of bytes of the file');
+    }
+    try {
+      const {upload, created} = await handoff.upload(session, {
+        id: uploadId,
+        name,
+        contentType: bareType(c.req.header('content-type')),
+        ...(length === undefined ? {} : {size: Number(length)}),
+        body,
+      });
+      return c.json({upload}, created ? 201 : 200);
+    } catch (error) {
+      await drop();
+      c.var.log.warn('upload failed', {session: session.id, error});
+      return handoffErrorResponse(c, error, 'Uploading the file');
+    }
+  });
+
+  app.get('/:id/files/:fileId', async (c) => {
+    const session = await authenticate(c, store, now);
+    if (session instanceof Response) return session;
+    try {
+      const {file, response} = await handoff.agentFile(session, c.req.param('fileId'));
+      const declared = bareType(file.contentType);
+      const type = deps.fileTypes.includes(declared) ? declared : 'application/octet-stream';
+      const size = response.headers.get('content-length');
+      const headers: Record<string, string> = {
+        'Content-Type': type,
+        'Content-Disposition': contentDisposition(
+          servedInline(type) ? 'inline' : 'attachment',
+          file.name
+        ),
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'; sandbox",
+        // Set over the session routes' own `no-store`: never kept by a shared cache.
+        'Cache-Control': 'private, no-store',
+      };
+      if (size && /^\d+$/.test(size)) headers['Content-Length'] = size;
+      for (const [name, value] of Object.entries(headers)) c.header(name, value);
+      return response.body ? c.body(response.body, 200) : c.body(null, 200);
+    } catch (error) {
+      c.var.log.warn('file fetch failed', {session: session.id, error});
+      return handoffErrorResponse(c, error, 'Fetching the file');
     }
   });
 

@@ -6,7 +6,7 @@
  * not know is acknowledged and counted under the fixed label `other`.
  */
 import {Hono} from 'hono';
-import {WEBHOOK_EVENTS, WebhookPayload} from '../../wire/glia/index.js';
+import {WEBHOOK_EVENTS, WebhookPayload, readFileScan} from '../../wire/glia/index.js';
 import type {DriftReporter} from '../glia/drift.js';
 import {webhookDrift, webhookEndpoint} from '../glia/drift.js';
 import type {Handoff} from '../handoff.js';
@@ -22,10 +22,18 @@ export interface WebhookRoutesDeps {
   store: SessionStore;
   metrics: Metrics;
   drift: DriftReporter;
+  /** The configured name of the file-scan event (GLIA_FILE_SCAN_EVENT). */
+  fileScanEvent: string;
 }
 
 /** The route, to mount under `/handoff/webhooks/glia`. */
-export function webhookRoutes({handoff, store, metrics, drift}: WebhookRoutesDeps): Hono<ProxyEnv> {
+export function webhookRoutes({
+  handoff,
+  store,
+  metrics,
+  drift,
+  fileScanEvent,
+}: WebhookRoutesDeps): Hono<ProxyEnv> {
   const app = new Hono<ProxyEnv>();
 
   app.post('/:sessionId', async (c) => {
@@ -53,6 +61,33 @@ export function webhookRoutes({handoff, store, metrics, drift}: WebhookRoutesDep
     }
     const eventType = (raw as {event_type?: unknown} | null)?.event_type;
     const endpoint = webhookEndpoint(eventType);
+    if (eventType === fileScanEvent) {
+      // Its name is configured, and counted under the fixed label `file-scan`.
+      const scan = readFileScan(raw);
+      if (!scan) {
+        count('file-scan', 'invalid');
+        drift.report(endpoint, {kind: 'missing_field', field: 'file.id'});
+        return errorResponse(c, 400, {
+          code: 'validation',
+          message: 'The scan delivery names no file.',
+        });
+      }
+      if (scan.clean === undefined) {
+        // Still scanning: the verdict comes in a later delivery.
+        count('file-scan', 'ignored');
+        return c.body(null, 204);
+      }
+      const outcome = await handoff.receiveFileScan(session.id, {...scan, clean: scan.clean});
+      count('file-scan', outcome === 'gone' ? 'unknown-session' : outcome);
+      if (outcome === 'gone')
+        return errorResponse(c, 404, {code: 'not-found', message: 'No such session.'});
+      if (outcome === 'mismatch')
+        return errorResponse(c, 422, {
+          code: 'mismatch',
+          message: "The delivery is not about this session's engagement.",
+        });
+      return c.body(null, 204);
+    }
     if (!(WEBHOOK_EVENTS as readonly unknown[]).includes(eventType)) {
       // An event Glia added later: acknowledge, so it is not redelivered. Its name is not a label:
       // whoever can reach this route would otherwise mint metrics series at will.

@@ -37,6 +37,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     newSessionsPerAddress: new RateLimiter(options.limits.newSessionsPerAddress, options.now),
     messagesPerSession: new RateLimiter(options.limits.messagesPerSession, options.now),
     typingPerSession: new RateLimiter(options.limits.typingPerSession, options.now),
+    uploadsPerSession: new RateLimiter(options.limits.uploadsPerSession, options.now),
   };
   const locks = new Set<string>();
   const notify = (id: string, event: LoggedEvent | 'gone') => watchers.notify(id, event);

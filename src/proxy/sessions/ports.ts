@@ -71,7 +71,8 @@ export interface IdleIndex {
 }
 
 /** The rate limits of `ProxyLimits`, each a bucket per key. */
-export type LimitName = 'newSessionsPerAddress' | 'messagesPerSession' | 'typingPerSession';
+export type LimitName =
+  'newSessionsPerAddress' | 'messagesPerSession' | 'typingPerSession' | 'uploadsPerSession';
 export type LimitSettings = Record<LimitName, RateLimit>;
 
 export interface RateLimitsPort {

@@ -6,8 +6,8 @@
  */
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {z} from 'zod/mini';
-import type {ChatMessage, SessionSnapshot} from '../../wire/handoff/index.js';
-import {ChatEvent, EndedBy, SessionStatus} from '../../wire/handoff/index.js';
+import type {ChatMessage, SessionSnapshot, Upload} from '../../wire/handoff/index.js';
+import {ChatEvent, EndedBy, FilePolicy, SessionStatus} from '../../wire/handoff/index.js';
 
 /** A webhook delivery kept until its engagement starts here, with what the shell found out about it. */
 export const EarlyDelivery = z.object({
@@ -16,6 +16,45 @@ export const EarlyDelivery = z.object({
   visitorSaid: z.optional(z.boolean()),
 });
 export type EarlyDelivery = z.infer<typeof EarlyDelivery>;
+
+/**
+ * A visitor's upload, by the browser's uuid: `uploading` while its bytes go to Glia (never shown;
+ * a retry meanwhile is told to wait), then where Glia's scan stands. `sent` once a message carried it.
+ */
+export const StoredUpload = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number(),
+  contentType: z.string(),
+  status: z.enum(['uploading', 'scanning', 'ready', 'infected']),
+  /** Glia's `file_id`, once Glia took the bytes. Never shown to the browser. */
+  fileId: z.optional(z.string()),
+  sent: z.boolean(),
+  /** When the upload started, ms: an `uploading` one a crashed instance left may be retried after a while. */
+  at: z.number(),
+});
+export type StoredUpload = z.infer<typeof StoredUpload>;
+
+/** An agent's file: the opaque id the browser fetches it by, and where Glia keeps it. */
+export const AgentFile = z.object({
+  id: z.string(),
+  fileId: z.string(),
+  engagementId: z.string(),
+  name: z.string(),
+  contentType: z.string(),
+});
+export type AgentFile = z.infer<typeof AgentFile>;
+
+/** An agent's single-choice question, by its message id, and the value the visitor answered. */
+export const Question = z.object({
+  messageId: z.string(),
+  options: z.array(z.object({text: z.string(), value: z.string()})),
+  answered: z.optional(z.string()),
+});
+export type Question = z.infer<typeof Question>;
+
+/** A scan verdict that arrived before Glia's answer to the upload was recorded (deliveries are unordered). */
+export const EarlyScan = z.object({fileId: z.string(), clean: z.boolean()});
 
 export const SessionRecord = z.object({
   id: z.string(),
@@ -43,6 +82,13 @@ export const SessionRecord = z.object({
   /** Deliveries about the engagement that arrived before `engagement.start` (delivery is unordered). */
   early: z.array(EarlyDelivery),
   operatorTyping: z.boolean(),
+  /** While engaged: what the visitor may upload (absent: file sending is off). */
+  filePolicy: z.optional(FilePolicy),
+  // Defaults, so a record stored before files existed still reads.
+  uploads: z._default(z.array(StoredUpload), []),
+  agentFiles: z._default(z.array(AgentFile), []),
+  questions: z._default(z.array(Question), []),
+  earlyScans: z._default(z.array(EarlyScan), []),
 });
 export type SessionRecord = z.infer<typeof SessionRecord>;
 
@@ -94,7 +140,18 @@ export function newRecord(fields: {
     endOnStart: false,
     early: [],
     operatorTyping: false,
+    uploads: [],
+    agentFiles: [],
+    questions: [],
+    earlyScans: [],
   };
+}
+
+/** An upload as the browser sees it (`undefined` while its bytes are still on their way to Glia). */
+export function toUpload(stored: StoredUpload): Upload | undefined {
+  if (stored.status === 'uploading') return undefined;
+  const {id, name, size, contentType, status} = stored;
+  return {id, name, size, contentType, status};
 }
 
 /** What `GET /handoff/sessions/:id` answers: the conversation so far, no Glia ids, no secrets. */
@@ -102,6 +159,10 @@ export function toSnapshot(record: SessionRecord, log: readonly LoggedEvent[]): 
   const messages: ChatMessage[] = [];
   for (const {event} of log) if (event.type === 'message') messages.push(event.message);
   const lastId = log.at(-1)?.id;
+  const uploads = record.uploads.flatMap((stored) => {
+    const upload = stored.sent ? undefined : toUpload(stored);
+    return upload ? [upload] : [];
+  });
   return {
     id: record.id,
     status: record.status,
@@ -111,5 +172,7 @@ export function toSnapshot(record: SessionRecord, log: readonly LoggedEvent[]): 
     lastEventId: lastId === undefined ? null : String(lastId),
     ...(record.reason === undefined ? {} : {reason: record.reason}),
     ...(record.endedBy === undefined ? {} : {endedBy: record.endedBy}),
+    ...(record.status === 'engaged' && record.filePolicy ? {filePolicy: record.filePolicy} : {}),
+    ...(uploads.length > 0 ? {uploads} : {}),
   };
 }

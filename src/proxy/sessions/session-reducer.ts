@@ -8,9 +8,11 @@
  */
 import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
 import {WebhookPayload} from '../../wire/glia/index.js';
-import type {ChatMessage, EndedBy} from '../../wire/handoff/index.js';
+import type {ChatMessage, EndedBy, FilePolicy} from '../../wire/handoff/index.js';
+import type {AgentAttachment} from '../glia/to-chat-event.js';
 import {
   GENERIC_OPERATOR_NAME,
+  agentAttachment,
   endedBy,
   failureReason,
   gliaTime,
@@ -19,8 +21,8 @@ import {
   shortened,
   toMessageEvent,
 } from '../glia/to-chat-event.js';
-import type {NewEvent, SessionRecord} from './session-record.js';
-import {isTerminal} from './session-record.js';
+import type {NewEvent, SessionRecord, StoredUpload} from './session-record.js';
+import {isTerminal, toUpload} from './session-record.js';
 
 /** What became of a webhook delivery. `mismatch`: not this session's ticket or engagement. */
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'deferred' | 'mismatch';
@@ -35,6 +37,8 @@ export interface GliaMessageFact {
   text: string;
   /** Glia's time, in any of its forms. */
   at: string;
+  /** The entry's attachment, read with `agentAttachment`. */
+  attachment?: unknown;
 }
 
 export type SessionInput =
@@ -50,6 +54,8 @@ export type SessionInput =
       operator?: {id?: string; name: string};
       /** An agent message that names neither target nor sender has a text the visitor sent. */
       visitorSaid?: boolean;
+      /** With `engagement.start`: what the visitor may upload (absent: file sending is off). */
+      filePolicy?: FilePolicy;
       /** Now, ms: the time of a message Glia sent without one. */
       at: number;
     }
@@ -61,6 +67,17 @@ export type SessionInput =
       /** Who wrote the message Glia holds under the id, as its answer to the PUT says (once sent). */
       gliaSender?: string;
     }
+  /**
+   * The visitor's upload starts (its bytes go to Glia next). Kept unless the id is known already:
+   * an `uploading` one older than `staleBefore` (ms) was left by an instance that died and is replaced.
+   */
+  | {type: 'upload-started'; upload: StoredUpload; staleBefore: number}
+  /** Glia took the upload's bytes; `scanning`: its scan must report before it can be sent. */
+  | {type: 'upload-stored'; id: string; at: number; size: number; fileId: string; scanning: boolean}
+  /** The upload (started at `at`) did not reach Glia: forgotten, so a retry starts afresh. */
+  | {type: 'upload-failed'; id: string; at: number}
+  /** Glia's scan of file `fileId` reported. */
+  | {type: 'file-scanned'; fileId: string; clean: boolean; engagementId?: string}
   | {type: 'transcript'; messages: GliaMessageFact[]}
   /** The visitor (or the system) left; Glia was told. `endOnStart`: the ticket could not be cancelled. */
   | {type: 'left'; by: Extract<EndedBy, 'visitor' | 'system'>; endOnStart: boolean};
@@ -77,6 +94,10 @@ export interface Reduction {
 
 /** Early deliveries kept per session while the engagement is not known yet. */
 const MAX_EARLY = 50;
+/** Uploads, agent files and questions a session remembers at most (the oldest go first). */
+const MAX_UPLOADS = 100;
+const MAX_AGENT_FILES = 500;
+const MAX_QUESTIONS = 100;
 
 /**
  * The keys under which a Glia message counts as already shown: its key (Glia's id, or the one
@@ -118,19 +139,73 @@ function step(out: Reduction, input: SessionInput): Outcome {
       // A closed queue fails the ticket at once; the webhook may or may not have said so already.
       if (input.failed && r.status === 'queued') fail(out, failureReason(undefined));
       return 'applied';
-    case 'visitor-message':
+    case 'visitor-message': {
       // Ids are visible on the stream: an agent's id must not make the visitor's text look sent.
       if (
         input.logged.some((from) => from !== 'visitor') ||
         (input.gliaSender !== undefined && input.gliaSender !== 'visitor')
       )
         return 'taken';
+      const {message} = input;
+      for (const file of message.files ?? []) {
+        const upload = r.uploads.find((u) => u.id === file.id);
+        if (upload) upload.sent = true;
+      }
+      const question =
+        message.answer && r.questions.find((q) => q.messageId === message.answer?.messageId);
+      if (question && message.answer) question.answered = message.answer.value;
       out.events.push({
-        event: {type: 'message', message: input.message},
+        event: {type: 'message', message},
         // An agent's message with the same id would be the same message.
-        onceKeys: [`visitor:${input.message.id}`, `id:${input.message.id}`],
+        onceKeys: [`visitor:${message.id}`, `id:${message.id}`],
       });
       return 'applied';
+    }
+    case 'upload-started': {
+      const known = r.uploads.find((u) => u.id === input.upload.id);
+      if (known && (known.status !== 'uploading' || known.at >= input.staleBefore))
+        return 'duplicate';
+      r.uploads = [...r.uploads.filter((u) => u.id !== input.upload.id), input.upload].slice(
+        -MAX_UPLOADS
+      );
+      return 'applied';
+    }
+    case 'upload-stored': {
+      const upload = r.uploads.find((u) => u.id === input.id);
+      if (!upload || upload.status !== 'uploading' || upload.at !== input.at) return 'ignored';
+      upload.fileId = input.fileId;
+      upload.size = input.size;
+      upload.status = input.scanning ? 'scanning' : 'ready';
+      const early = r.earlyScans.find((scan) => scan.fileId === input.fileId);
+      if (early && input.scanning) upload.status = early.clean ? 'ready' : 'infected';
+      r.earlyScans = r.earlyScans.filter((scan) => scan.fileId !== input.fileId);
+      return 'applied';
+    }
+    case 'upload-failed': {
+      const before = r.uploads.length;
+      r.uploads = r.uploads.filter(
+        (u) => !(u.id === input.id && u.status === 'uploading' && u.at === input.at)
+      );
+      return r.uploads.length === before ? 'ignored' : 'applied';
+    }
+    case 'file-scanned': {
+      if (input.engagementId && r.engagementId && input.engagementId !== r.engagementId)
+        return 'mismatch';
+      const upload = r.uploads.find((u) => u.fileId === input.fileId);
+      if (!upload) {
+        // Glia's answer to the upload may not be recorded yet: keep the verdict for it.
+        if (!r.earlyScans.some((scan) => scan.fileId === input.fileId))
+          r.earlyScans = [...r.earlyScans, {fileId: input.fileId, clean: input.clean}].slice(
+            -MAX_EARLY
+          );
+        return 'deferred';
+      }
+      if (upload.status !== 'scanning') return 'duplicate';
+      upload.status = input.clean ? 'ready' : 'infected';
+      const shown = toUpload(upload);
+      if (shown) out.events.push({event: {type: 'upload', upload: shown}});
+      return 'applied';
+    }
     case 'transcript': {
       if (!r.engagementId || r.status !== 'engaged') return 'ignored';
       for (const message of input.messages) {
@@ -140,6 +215,9 @@ function step(out: Reduction, input: SessionInput): Outcome {
           {id: message.id, content: message.text, timestamp: message.at} as GliaChatMessage,
           r.engagementId
         );
+        const extra = keep(r, key, agentAttachment(message.attachment, r.id, r.engagementId));
+        // Only an attachment we do not understand: nothing to show.
+        if (message.text === '' && !extra.files && !extra.choice) continue;
         out.events.push({
           event: {
             type: 'message',
@@ -148,9 +226,13 @@ function step(out: Reduction, input: SessionInput): Outcome {
               from: message.from,
               text: shortened(message.text),
               at: gliaTime(message.at) ?? message.at,
+              ...extra,
             },
           },
-          onceKeys: messageKeys(r.engagementId, key, message),
+          onceKeys: messageKeys(r.engagementId, key, {
+            ...message,
+            text: saidText(message.text, extra),
+          }),
         });
       }
       if (out.events.length > 0) r.operatorTyping = false;
@@ -170,6 +252,34 @@ function step(out: Reduction, input: SessionInput): Outcome {
       return applyWebhook(out, input);
   }
 }
+
+/**
+ * Remembers an agent message's files (to serve them by their opaque ids) and question (to check
+ * the answer); returns what the message shows of them.
+ */
+function keep(
+  r: SessionRecord,
+  messageId: string,
+  attachment: AgentAttachment
+): Pick<ChatMessage, 'files' | 'choice'> {
+  for (const ref of attachment.refs) {
+    if (!r.agentFiles.some((file) => file.id === ref.id))
+      r.agentFiles = [...r.agentFiles, ref].slice(-MAX_AGENT_FILES);
+  }
+  if (attachment.choice && !r.questions.some((q) => q.messageId === messageId)) {
+    r.questions = [...r.questions, {messageId, options: attachment.choice.options}].slice(
+      -MAX_QUESTIONS
+    );
+  }
+  return {
+    ...(attachment.files ? {files: attachment.files} : {}),
+    ...(attachment.choice ? {choice: attachment.choice} : {}),
+  };
+}
+
+/** What a message says, for its de-duplication key: its files too, so two files-only messages differ. */
+const saidText = (text: string, extra: Pick<ChatMessage, 'files'>): string =>
+  extra.files ? `${text}\u0000${extra.files.map((file) => file.id).join(',')}` : text;
 
 function fail(out: Reduction, reason: string): void {
   out.record.status = 'failed';
@@ -225,9 +335,16 @@ function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
         name,
       };
       r.status = 'engaged';
+      if (input.filePolicy) r.filePolicy = input.filePolicy;
       out.events.push(
         {event: {type: 'operator', operator: {name}, change: 'joined'}},
-        {event: {type: 'status', status: 'engaged'}}
+        {
+          event: {
+            type: 'status',
+            status: 'engaged',
+            ...(input.filePolicy ? {filePolicy: input.filePolicy} : {}),
+          },
+        }
       );
       const early = r.early;
       r.early = [];
@@ -288,12 +405,15 @@ function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
       const key = messageKey(message, r.engagementId);
       const event = toMessageEvent(message, key, input.at);
       if (event.type !== 'message') return 'ignored';
+      const extra = keep(r, key, agentAttachment(message.attachment, r.id, r.engagementId));
+      if (message.content === '' && !extra.files && !extra.choice) return 'ignored';
+      Object.assign(event.message, extra);
       r.operatorTyping = false;
       out.events.push({
         event,
         onceKeys: messageKeys(r.engagementId, key, {
           from: event.message.from,
-          text: message.content,
+          text: saidText(message.content, extra),
           at: message.timestamp ?? event.message.at,
         }),
       });

@@ -96,6 +96,9 @@ export const Engagement = tolerantObject({
   created_at: maybe(z.string()),
   ended_at: maybe(z.string()),
   operators: maybe(z.array(Href)),
+  // [SIM-CHOICE] the file permissions (files.ts, EngagementFilePermissions); absent: allowed.
+  allow_file_sending: maybe(z.boolean()),
+  allowed_file_content_types: maybe(z.array(z.unknown())),
   legs: maybe(
     z.array(
       z.looseObject({

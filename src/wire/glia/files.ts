@@ -106,10 +106,13 @@ export const FileScanEvent = z.looseObject({
   result: z.optional(z.string()),
 });
 
-/** The file and verdict of a scan delivery, or `undefined` when it names no file. */
+/**
+ * The file and verdict of a scan delivery, or `undefined` when it names no file. `clean` is
+ * `undefined` while the scan says it is still running.
+ */
 export function readFileScan(
   raw: unknown
-): {fileId: string; clean: boolean; engagementId?: string} | undefined {
+): {fileId: string; clean: boolean | undefined; engagementId?: string} | undefined {
   const parsed = FileScanEvent.safeParse(raw);
   if (!parsed.success) return undefined;
   const {file, file_id, result} = parsed.data;
@@ -118,10 +121,14 @@ export function readFileScan(
   const verdict = (file?.security_scan_result ?? file?.status ?? result ?? '').toLowerCase();
   return {
     fileId,
-    clean: verdict === 'clean' || verdict === 'passed' || verdict === 'ok',
+    // A scan still running says nothing yet; any verdict but a clean one keeps the file unsent.
+    clean: STILL_SCANNING.has(verdict) ? undefined : CLEAN.has(verdict),
     ...(file?.engagement_id ? {engagementId: file.engagement_id} : {}),
   };
 }
+
+const CLEAN = new Set(['clean', 'passed', 'ok']);
+const STILL_SCANNING = new Set(['', 'pending', 'scanning', 'in_progress', 'queued', 'started']);
 
 /**
  * [SIM-CHOICE] The engagement's file permissions. The JS SDK names them `allowFileSending` and
