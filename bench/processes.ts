@@ -157,7 +157,7 @@ export interface ProxyProcess {
 export async function startProxy(
   root: string,
   simUrl: string,
-  options: {logLevel: string}
+  options: {logLevel: string; env?: Record<string, string>}
 ): Promise<ProxyProcess> {
   const {child, ready} = await forkTs(
     join(root, 'bench/proxy-main.ts'),
@@ -168,6 +168,7 @@ export async function startProxy(
       GLIA_API_KEY_ID: SEED.serviceCredential.apiKeyId,
       GLIA_API_KEY_SECRET: SEED.serviceCredential.apiKeySecret,
       BENCH_LOG_LEVEL: options.logLevel,
+      ...options.env,
     },
     ['--expose-gc']
   );

@@ -13,7 +13,7 @@ import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {writeHeapSnapshot} from 'node:v8';
 import {createServer} from 'node:net';
 import {serve} from '@hono/node-server';
-import {createProxyApp} from '../src/proxy/app.js';
+import {DEFAULT_LIMITS, createConfiguredStore, createProxyApp} from '../src/proxy/app.js';
 import {loadConfig} from '../src/proxy/config.js';
 import type {LogLevel} from '../src/proxy/logger.js';
 import type {ProxyCommand, ProxyStats} from './protocol.js';
@@ -43,11 +43,17 @@ const config = loadConfig({
   HOST: '127.0.0.1',
   PUBLIC_URL: `http://127.0.0.1:${port}`,
 });
+const limits = {
+  ...DEFAULT_LIMITS,
+  newSessionsPerAddress: {capacity: 1_000_000, refillPerSecond: 1_000_000},
+};
 const app = createProxyApp({
   config,
+  // In memory, or in Redis when the bench sets REDIS_URL, as `glia-handoff proxy` chooses.
+  store: await createConfiguredStore(config, limits),
   fetch: nodeGliaFetch,
   logLevel: (process.env.BENCH_LOG_LEVEL ?? 'info') as LogLevel,
-  limits: {newSessionsPerAddress: {capacity: 1_000_000, refillPerSecond: 1_000_000}},
+  limits,
 });
 const server = serve({fetch: app.fetch, port, hostname: '127.0.0.1'});
 await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -16,6 +16,7 @@
  * a profile with `npx tsx bench/profile-summary.ts <file>`).
  */
 import {execSync} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {cpus, release, totalmem} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -28,6 +29,7 @@ import type {ProxyProcess} from './processes.js';
 import {PROFILE_DIR, startLoad, startProxy, startRelay, startSim} from './processes.js';
 import {round} from './stats.js';
 import {measureWidget} from './widget-size.js';
+import {redisSkip, startRedis} from '../test/proxy/redis-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const {values: options} = parseArgs({
@@ -177,9 +179,11 @@ async function relayCost() {
   };
   const measure = async (
     mode: 'relay' | 'proxy',
-    target: Pick<ProxyProcess, 'stats'>
+    target: Pick<ProxyProcess, 'stats'>,
+    via = load,
+    label: string = mode
   ): Promise<CostWindow> => {
-    const opened = await load.ask<'open'>({
+    const opened = await via.ask<'open'>({
       type: 'open',
       mode,
       total: COST.visitors,
@@ -191,7 +195,7 @@ async function relayCost() {
     const profiled = options.profile && mode === 'proxy';
     const before = await target.stats(false);
     if (profiled) await proxy.startProfile();
-    const traffic = await load.ask<'traffic'>({type: 'traffic', mode, ...window});
+    const traffic = await via.ask<'traffic'>({type: 'traffic', mode, ...window});
     if (profiled) await proxy.stopProfile(join(PROFILE_DIR, 'proxy-cost.cpuprofile'));
     const after = await target.stats(false);
     if (traffic.type !== 'traffic') throw new Error('unexpected answer');
@@ -206,7 +210,7 @@ async function relayCost() {
       errors: traffic.errors,
     };
     log(
-      `cost, ${mode}: ${result.cpuUsPerMessage} µs CPU per message over ${result.messages} ` +
+      `cost, ${label}: ${result.cpuUsPerMessage} µs CPU per message over ${result.messages} ` +
         `messages, e2e p99 ${result.e2eP99Ms} ms, lost ${result.lost} dup ${result.duplicated}`
     );
     return result;
@@ -214,19 +218,50 @@ async function relayCost() {
   try {
     const bare = await measure('relay', relay);
     const through = await measure('proxy', proxy);
+    const onRedis = await redisCost(sim.url, (target, via) =>
+      measure('proxy', target, via, 'proxy on Redis')
+    );
     return {
       ...COST,
       bareCpuUsPerMessage: bare.cpuUsPerMessage,
       proxyCpuUsPerMessage: through.cpuUsPerMessage,
-      redisCpuUsPerMessage: null as number | null,
+      redisCpuUsPerMessage: onRedis?.cpuUsPerMessage ?? null,
       proxyToBare: round(through.cpuUsPerMessage / bare.cpuUsPerMessage, 2),
-      windows: {bare, proxy: through},
+      redisToBare: onRedis ? round(onRedis.cpuUsPerMessage / bare.cpuUsPerMessage, 2) : null,
+      windows: {bare, proxy: through, ...(onRedis ? {redis: onRedis} : {})},
     };
   } finally {
     await load.stop();
     await relay.stop();
     await proxy.stop();
     await sim.stop();
+  }
+}
+
+/**
+ * The same window through a second proxy whose sessions are in Redis (Debian's redis-server on a
+ * free port, no persistence), with its own load generator; `undefined` when redis-server is missing.
+ */
+async function redisCost(
+  simUrl: string,
+  measure: (target: ProxyProcess, via: Awaited<ReturnType<typeof startLoad>>) => Promise<CostWindow>
+): Promise<CostWindow | undefined> {
+  if (redisSkip()) {
+    log('cost on Redis: skipped, no redis-server');
+    return undefined;
+  }
+  const redis = await startRedis();
+  const proxy = await startProxy(root, simUrl, {
+    logLevel,
+    env: {REDIS_URL: redis.url, SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64')},
+  });
+  const load = await startLoad(root, simUrl, proxy.url);
+  try {
+    return await measure(proxy, load);
+  } finally {
+    await load.stop();
+    await proxy.stop();
+    await redis.stop();
   }
 }
 
@@ -545,7 +580,7 @@ const results = {
       rssPerStreamKB:
         '(proxy RSS after a full GC − RSS before any session) / open streams; each stream has its session and its event log',
       relay:
-        'CPU per relayed agent message: process.cpuUsage() of the bare relay (bench/bare-relay.ts: node:http, webhook POST → JSON.parse → one SSE frame) or of the proxy over a traffic window (warm-up, measure and drain) / the messages that reached the visitors in it; same simulator, same visitors, same rate, visitor side quiet',
+        'CPU per relayed agent message: process.cpuUsage() of the bare relay (bench/bare-relay.ts: node:http, webhook POST → JSON.parse → one SSE frame) or of the proxy over a traffic window (warm-up, measure and drain) / the messages that reached the visitors in it; same simulator, same visitors, same rate, visitor side quiet; on Redis: a second proxy with REDIS_URL (redis-server on loopback, no persistence) and its own visitors',
       percentiles: 'nearest rank over every sample after the warm-up',
     },
   },
@@ -570,7 +605,8 @@ for (const s of sessions.steps)
 console.log(
   `\nCPU per relayed agent message, ${relay.visitors} visitors, ${relay.operatorPerSecond} msg/s: ` +
     `bare relay ${relay.bareCpuUsPerMessage} µs, proxy ${relay.proxyCpuUsPerMessage} µs ` +
-    `(${relay.proxyToBare}× the bare relay; goal ≤ 2×)`
+    `(${relay.proxyToBare}× the bare relay; goal ≤ 2×), on Redis ${relay.redisCpuUsPerMessage ?? '–'} µs ` +
+    `(${relay.redisToBare ?? '–'}×; goal ≤ 3×)`
 );
 console.log(`\nProxy under load (ms; stopped: ${load.stoppedBecause}):`);
 printTable(load.rows);
