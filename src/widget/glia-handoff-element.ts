@@ -73,6 +73,14 @@ const CUSTOM_STATES = [
  * The time waited, as calm as the wait is long: `m:ss` for the first ten minutes, then whole
  * minutes and hours in the locale's words ("20 min", "2 hr 5 min"), with no seconds ticking.
  */
+/** Proxy error codes the widget words itself, whatever the proxy said. */
+const OWN_WORDS: Record<string, 'tooManyTries' | 'serviceBusy'> = {
+  'rate-limited': 'tooManyTries',
+  'glia-rate-limited': 'serviceBusy',
+  'glia-unavailable': 'serviceBusy',
+  'store-unavailable': 'serviceBusy',
+};
+
 /**
  * A sentence about someone (`format(name)`, from the strings) with the name in a `<bdi>`: a name
  * in another script, or with characters that reorder text, cannot turn the sentence around it.
@@ -568,7 +576,18 @@ export class GliaHandoffElement extends LitElement {
       : '';
   }
 
+  /**
+   * The proxy speaks English. In another language, the refusals a person can only wait out are
+   * said in the widget's own words (and the proxy's English hint left out); the proxy's words are
+   * kept for the rest, which name what to change.
+   */
+  #ownWords(problem: Problem): 'tooManyTries' | 'serviceBusy' | undefined {
+    return this.locale && !/^en\b/i.test(this.locale) ? OWN_WORDS[problem.code] : undefined;
+  }
+
   #problemText(problem: Problem, s: Strings): string {
+    const own = this.#ownWords(problem);
+    if (own) return s[own];
     if (problem.message) return problem.message;
     if (problem.code === 'network') return s.networkProblem;
     if (problem.code === 'session-failed') return s.failedBody;
@@ -582,7 +601,7 @@ export class GliaHandoffElement extends LitElement {
       ${icons.alert}
       <p>
         ${this.#problemText(problem, s)}
-        ${problem.hint ? html`<span class="hint">${problem.hint}</span>` : nothing}
+        ${problem.hint && !this.#ownWords(problem) ? html`<span class="hint">${problem.hint}</span>` : nothing}
       </p>
       <button
         class="icon-button"
@@ -962,7 +981,7 @@ export class GliaHandoffElement extends LitElement {
     return html`<div class="card error" part="error">
       <h3>${icons.alert} ${title}</h3>
       <p>${this.#problemText(problem, s)}</p>
-      ${problem.hint ? html`<p class="hint">${problem.hint}</p>` : nothing}
+      ${problem.hint && !this.#ownWords(problem) ? html`<p class="hint">${problem.hint}</p>` : nothing}
       ${wait > 0 ? html`<p class="hint">${s.rateLimited(wait)}</p>` : nothing}
       <div class="actions">
         ${

@@ -66,6 +66,10 @@ export interface Strings {
   lostBody: string;
   networkProblem: string;
   genericProblem: string;
+  /** The proxy refused for now (429): too many tries in a short time. */
+  tooManyTries: string;
+  /** The chat service, or Glia behind it, is overloaded or down for a moment (503). */
+  serviceBusy: string;
   rateLimited: (seconds: number) => string;
   tryAgain: string;
   editQuestion: string;
@@ -155,6 +159,8 @@ export const english: Strings = {
     'The support service lost this conversation. Start a new chat; anything you had not sent is kept for it.',
   networkProblem: 'The support service cannot be reached. Check your connection and try again.',
   genericProblem: 'The support service had a problem.',
+  tooManyTries: 'Too many tries in a short time.',
+  serviceBusy: 'The support service is busy for a moment.',
   rateLimited: (s) => `You can try again in ${s} s.`,
   tryAgain: 'Try again',
   editQuestion: 'Edit your question',

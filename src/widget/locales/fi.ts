@@ -64,6 +64,8 @@ const table: Partial<Strings> = {
     'Tukipalvelu kadotti tämän keskustelun. Aloita uusi chat; lähettämättömät tekstisi säilyvät siinä.',
   networkProblem: 'Tukipalveluun ei saada yhteyttä. Tarkista yhteys ja yritä uudelleen.',
   genericProblem: 'Tukipalvelussa oli ongelma.',
+  tooManyTries: 'Liian monta yritystä lyhyessä ajassa.',
+  serviceBusy: 'Tukipalvelu on hetken ruuhkautunut.',
   rateLimited: (s) => `Voit yrittää uudelleen ${s} s kuluttua.`,
   tryAgain: 'Yritä uudelleen',
   editQuestion: 'Muokkaa kysymystä',

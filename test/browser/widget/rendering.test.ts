@@ -139,6 +139,33 @@ describe('<glia-handoff> rendering', () => {
       await expect(chat.element).to.be.accessible();
     });
 
+    it("says a 429 in the widget's language, not in the proxy's English", async () => {
+      worker.use(
+        http.post(
+          SESSIONS,
+          () =>
+            HttpResponse.json(
+              {
+                error: {
+                  code: 'rate-limited',
+                  message: 'Too many chats started from here.',
+                  hint: 'Wait a minute, then try again.',
+                },
+              },
+              {status: 429, headers: {'Retry-After': '30'}}
+            ),
+          {once: true}
+        )
+      );
+      const chat = await GliaHandoffHarness.mount({locale: 'fi'});
+      await chat.start('Apua');
+      const card = chat.text('[part="error"]');
+      expect(card).to.contain('Liian monta yritystä lyhyessä ajassa.');
+      expect(card).not.to.contain('Too many');
+      expect(card).not.to.contain('Wait a minute');
+      expect(chat.alertText()).to.equal('Liian monta yritystä lyhyessä ajassa.');
+    });
+
     it('says the service cannot be reached, and tries again with the same question', async () => {
       worker.use(http.post(SESSIONS, () => HttpResponse.error(), {once: true}));
       const chat = await GliaHandoffHarness.mount();
