@@ -11,6 +11,7 @@ import http from 'node:http';
 import type {ServerResponse} from 'node:http';
 import {sseFrame} from '../src/kit/sse.js';
 import type {ProxyCommand, ProxyStats} from './protocol.js';
+import {processStats} from './stats.js';
 
 const streams = new Map<string, ServerResponse>();
 const sequence = new Map<string, number>();
@@ -67,16 +68,10 @@ server.listen(0, '127.0.0.1', () => {
 
 process.on('message', (command: ProxyCommand) => {
   if (command.type !== 'stats') return;
-  if (command.gc !== false) (globalThis as {gc?: () => void}).gc?.();
-  const memory = process.memoryUsage();
-  const cpu = process.cpuUsage();
   const stats: ProxyStats = {
     id: command.id,
     type: 'stats',
-    rssBytes: memory.rss,
-    heapUsedBytes: memory.heapUsed,
-    cpuUserMs: cpu.user / 1000,
-    cpuSystemMs: cpu.system / 1000,
+    ...processStats(command.gc),
     loopDelayP99Ms: 0,
     sessions: streams.size,
     openStreams: streams.size,

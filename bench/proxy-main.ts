@@ -17,6 +17,7 @@ import {DEFAULT_LIMITS, createConfiguredStore, createProxyApp} from '../src/prox
 import {loadConfig} from '../src/proxy/config.js';
 import type {LogLevel} from '../src/proxy/logger.js';
 import type {ProxyCommand, ProxyStats} from './protocol.js';
+import {processStats} from './stats.js';
 import {nodeGliaFetch} from '../src/proxy/glia/node-fetch.js';
 
 /** A port free right now on 127.0.0.1 (PUBLIC_URL must name it before the app exists). */
@@ -93,17 +94,11 @@ process.on('message', async (command: ProxyCommand) => {
     return;
   }
   if (command.type !== 'stats') return;
-  if (command.gc !== false) (globalThis as {gc?: () => void}).gc?.();
-  const memory = process.memoryUsage();
-  const cpu = process.cpuUsage();
   const sessions = await app.store.sessions.ids();
   const stats: ProxyStats = {
     id: command.id,
     type: 'stats',
-    rssBytes: memory.rss,
-    heapUsedBytes: memory.heapUsed,
-    cpuUserMs: cpu.user / 1000,
-    cpuSystemMs: cpu.system / 1000,
+    ...processStats(command.gc),
     loopDelayP99Ms: loop.percentile(99) / 1e6,
     sessions: sessions.length,
     openStreams: app.streams.total,

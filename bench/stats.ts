@@ -1,4 +1,4 @@
-/** @module Percentiles from every sample (nearest rank), no histogram buckets, no sampling. */
+/** @module Percentiles from every sample (nearest rank), no histogram buckets, no sampling; and what a bench process reports of itself. */
 
 /** A latency distribution in ms. */
 export interface Summary {
@@ -35,3 +35,19 @@ export function summarize(samples: readonly number[]): Summary {
 /** Rounds to `digits` decimals (NaN stays NaN, so JSON shows null). */
 export const round = (value: number, digits = 2): number =>
   Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN;
+
+/**
+ * What a bench process says of itself when asked for `stats`: memory (after a full GC, unless
+ * `gc` is false; run with --expose-gc) and CPU so far.
+ */
+export function processStats(gc: boolean | undefined) {
+  if (gc !== false) (globalThis as {gc?: () => void}).gc?.();
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return {
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+  };
+}

@@ -109,7 +109,8 @@ describe('<glia-handoff> rendering', () => {
   });
 
   describe('error views', () => {
-    it("shows a 429 in the proxy's words and counts down before trying again", async () => {
+    /** The next start is refused with the proxy's 429, in its English words. */
+    const refuseOnce429 = () =>
       worker.use(
         http.post(
           SESSIONS,
@@ -127,6 +128,9 @@ describe('<glia-handoff> rendering', () => {
           {once: true}
         )
       );
+
+    it("shows a 429 in the proxy's words and counts down before trying again", async () => {
+      refuseOnce429();
       const chat = await GliaHandoffHarness.mount();
       await chat.start('Help');
       expect(chat.status()).to.equal('failed');
@@ -140,23 +144,7 @@ describe('<glia-handoff> rendering', () => {
     });
 
     it("says a 429 in the widget's language, not in the proxy's English", async () => {
-      worker.use(
-        http.post(
-          SESSIONS,
-          () =>
-            HttpResponse.json(
-              {
-                error: {
-                  code: 'rate-limited',
-                  message: 'Too many chats started from here.',
-                  hint: 'Wait a minute, then try again.',
-                },
-              },
-              {status: 429, headers: {'Retry-After': '30'}}
-            ),
-          {once: true}
-        )
-      );
+      refuseOnce429();
       const chat = await GliaHandoffHarness.mount({locale: 'fi'});
       await chat.start('Apua');
       const card = chat.text('[part="error"]');
