@@ -84,6 +84,8 @@ describe('files and choices, end to end in Chromium', {timeout: 240_000}, () => 
   let browser: Browser;
   let visitor: Page;
   let operator: Page;
+  /** Errors either page logged: a script error, or an image or fetch the CSP blocked. */
+  const pageErrors: string[] = [];
   const screenshot = (page: Page, name: string) => keepScreenshot(page, `files-${name}`);
 
   const widget = () => visitor.locator('glia-handoff');
@@ -98,6 +100,13 @@ describe('files and choices, end to end in Chromium', {timeout: 240_000}, () => 
     browser = await launchChromium();
     visitor = await (await browser.newContext({viewport: {width: 1280, height: 800}})).newPage();
     operator = await (await browser.newContext({viewport: {width: 1280, height: 800}})).newPage();
+    for (const [who, page] of [
+      ['visitor', visitor],
+      ['operator', operator],
+    ] as const) {
+      page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${who}: ${m.text()}`));
+      page.on('pageerror', (error) => pageErrors.push(`${who}: ${String(error)}`));
+    }
     // A person escalates from the assistant and an operator accepts, as in demo.test.ts.
     await visitor.goto(demo.pageUrl);
     await visitor.getByRole('button', {name: 'VPN keeps disconnecting'}).click();
@@ -168,6 +177,27 @@ describe('files and choices, end to end in Chromium', {timeout: 240_000}, () => 
     await screenshot(operator, '02-console-visitor-file');
   });
 
+  it('a screenshot pasted into the message field goes the same way', async () => {
+    await widget()
+      .getByRole('textbox', {name: /message/i})
+      .evaluate(
+        (field, bytes) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(bytes)], 'pasted.png', {type: 'image/png'}));
+          const init = {clipboardData: transfer, bubbles: true, composed: true, cancelable: true};
+          field.dispatchEvent(new ClipboardEvent('paste', init));
+        },
+        [...png(48, 32, [0x30, 0xa0, 0x40])]
+      );
+    const delivered = transcript().locator('li.msg.visitor[data-delivery="sent"]', {
+      hasText: 'pasted.png',
+    });
+    await expect(delivered).toBeVisible({timeout: 30_000});
+    const thumb = consoleMessages().locator('.message-visitor img[alt="pasted.png"]');
+    await expect(thumb).toBeVisible({timeout: 20_000});
+    assert.equal(await loaded(thumb), true, 'the pasted image loads in the console');
+  });
+
   it('the agent sends an image from the console; the widget shows a thumbnail that opens full size', async () => {
     const diagram = png(120, 80, [0x20, 0x60, 0xd0]);
     await operator
@@ -230,6 +260,20 @@ describe('files and choices, end to end in Chromium', {timeout: 240_000}, () => 
     await screenshot(visitor, '07-visitor-choice-after');
   });
 
+  it('after a reload the agent’s image loads again and the answered question stays frozen', async () => {
+    await visitor.reload();
+    const thumb = transcript().locator('a.thumb img[alt="gateway-settings.png"]');
+    await expect(thumb).toBeVisible({timeout: 20_000});
+    assert.equal(await loaded(thumb), true, 'the thumbnail loads after a reload');
+    const options = transcript().getByRole('group', {name: /answer/i});
+    await expect(options.getByRole('button', {disabled: true})).toHaveCount(3, {timeout: 20_000});
+    assert.equal(
+      await options.getByRole('button', {name: 'Europe-West'}).getAttribute('aria-pressed'),
+      'true'
+    );
+    await expect(transcript().getByText('vpn-error.png')).toBeVisible();
+  });
+
   it('a file over the limit is refused with the reason, and nothing reaches Glia', async () => {
     const since = new Date().toISOString();
     const messagesBefore = (await gliaMessages(demo.simUrl)).length;
@@ -261,5 +305,9 @@ describe('files and choices, end to end in Chromium', {timeout: 240_000}, () => 
     );
     assert.deepEqual(uploads, [], 'no upload reached Glia');
     assert.equal((await gliaMessages(demo.simUrl)).length, messagesBefore);
+  });
+
+  it('neither page logged an error (no script error, nothing blocked by a CSP)', () => {
+    assert.deepEqual(pageErrors, []);
   });
 });
