@@ -323,6 +323,7 @@ for (const shapes of SHAPES) {
           await expect(held.getByText(/virus was found/i)).toBeVisible({timeout: 20_000});
           const remove = held.getByRole('button', {name: /remove invoice\.png/i});
           await expect(remove).toBeVisible();
+          await expect(held.getByText(/Not sent/)).toBeVisible();
           await screenshot(visitor, '08-visitor-infected');
           const sent = (await gliaMessages(demo.simUrl)).filter((m) =>
             m.attachment?.files?.some((f) => f.name === 'invoice.png')
