@@ -749,6 +749,8 @@ export class GliaHandoffElement extends LitElement {
               const from =
                 'from' in line ? (line.from === 'operator' ? 'agent' : line.from) : 'visitor';
               const own = from === 'visitor';
+              // A message held by an infected file will not go: it is not "Sending…".
+              const held = line.files?.some((f) => 'stage' in f && f.stage === 'infected');
               return html`<li
                 class="msg ${from} ${own ? delivery : ''}"
                 part="message ${from}-message"
@@ -767,7 +769,7 @@ export class GliaHandoffElement extends LitElement {
                 }
                 <span class="meta">
                   <time datetime=${line.at}>${time.format(new Date(line.at))}</time>
-                  ${own ? html`<span>· ${s[delivery]}</span>` : nothing}
+                  ${own ? html`<span>· ${held ? s.failed : s[delivery]}</span>` : nothing}
                   ${
                     delivery === 'failed'
                       ? html`<button

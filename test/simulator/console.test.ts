@@ -232,7 +232,8 @@ describe(
         visitor.access_token,
         {content: 'pay \u202e0001'}
       );
-      await page.waitForSelector('#messages .message-visitor');
+      // The visitor's note shows as a question first: wait for the message itself.
+      await page.waitForSelector('#messages .message-visitor:not(.question)');
       const isolation: Record<string, string[]> = {};
       for (const [where, selector] of Object.entries({
         name: '#visitor-name',
@@ -251,6 +252,55 @@ describe(
         assert.ok(values.length > 0, `${where}: nothing found`);
         for (const value of values) assert.equal(value, 'isolate', where);
       }
+      assert.deepEqual(pageErrors, []);
+    });
+
+    it("shows a visitor's answer in the words of the option chosen, and a file on the chat's card", async () => {
+      await page.goto(`${base}/operator`);
+      await page.waitForSelector('#connection[data-state="live"]');
+      await page.fill('#operator-name', 'Morgan Lee');
+      const {token} = await glia('POST', '/operator_authentication/tokens', undefined, {
+        api_key_id: SEED.serviceCredential.apiKeyId,
+        api_key_secret: SEED.serviceCredential.apiKeySecret,
+      });
+      const visitor = await glia('POST', '/visitors', token, {});
+      await glia('PATCH', `/sites/${SEED.siteId}/visitors/${visitor.id}`, token, {
+        name: 'Kim Park',
+      });
+      await glia('POST', '/queue_tickets', visitor.access_token, {
+        site_id: SEED.siteId,
+        media: 'text',
+        queue_ids: [SEED.openQueue.id],
+      });
+      await page.waitForSelector('#waiting .card >> text=Kim Park');
+      await page.click('#waiting .card >> text=Kim Park');
+      await page.click('#accept');
+      await page.waitForSelector('#composer:not([hidden])');
+      const engagementId = (await simState()).engagements.at(-1)?.id ?? '';
+
+      // Glia's answer names the option by its value only; the agent reads its words.
+      await page.fill('#message', 'Which laptop?');
+      await page.fill('#choice-options', 'Windows | Mac');
+      await page.click('#choice-form button');
+      await page.waitForSelector('#messages .message-operator .choice >> text=Mac');
+      await glia(
+        'PUT',
+        `/engagements/${engagementId}/chat_messages/${randomUUID()}`,
+        visitor.access_token,
+        {content: 'Mac', attachment: {type: 'single_choice_response', selected_option: 'option_2'}}
+      );
+      await page.waitForSelector('#messages .choice.chosen');
+      assert.equal(await page.textContent('#messages .choice.chosen'), 'Chose: Mac');
+
+      // A message that is only a file shows the file's name on the chat's card.
+      await page.setInputFiles('#console-file', {
+        name: 'steps.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('1. Restart\n'),
+      });
+      await page.waitForSelector('#messages .message-operator >> text=steps.txt');
+      const card = page.locator('#active .card', {hasText: 'Kim Park'});
+      assert.equal(await card.locator('.card-line').textContent(), 'You: steps.txt');
       assert.deepEqual(pageErrors, []);
     });
   }

@@ -254,8 +254,11 @@ function engagementCard(engagement) {
   if (active && engagement.visitor_typing) name.append(el('span', 'badge', 'typing…'));
   top.append(name, userText('span', 'card-time', engagement.operator?.name ?? ''));
   const last = engagement.messages.at(-1);
+  // A message that is only files (its text may be empty) is told by their names.
+  const files = last?.attachment?.type === 'files' ? last.attachment.files : [];
+  const text = last?.content || files.map((/** @type {any} */ f) => f.name).join(', ');
   const line = last
-    ? `${last.sender === 'operator' ? 'You: ' : ''}${last.content}`
+    ? `${last.sender === 'operator' ? 'You: ' : ''}${text}`
     : active
       ? 'No messages yet'
       : 'Ended';
@@ -386,6 +389,9 @@ function renderMessages(engagement, waiting, visitor) {
     items.push(el('li', 'system-line', `Chat started ${clock(engagement.created_at)}`));
     // Transfers (every leg after the first) sit between the messages, by time.
     const transfers = (engagement.legs ?? []).slice(1);
+    // An answer names only its option's value: its words are the latest question's.
+    /** @type {{text: string, value: string}[]} */
+    let asked = [];
     for (const message of engagement.messages) {
       while (transfers[0] && transfers[0].accepted_at <= message.at)
         items.push(transferItem(transfers.shift()));
@@ -395,7 +401,8 @@ function renderMessages(engagement, waiting, visitor) {
           ? (message.sender_name ?? 'Operator')
           : (message.sender_name ?? 'Visitor');
       const bubble = userText('div', 'bubble', message.content);
-      if (message.attachment) bubble.append(attachmentView(message.attachment));
+      if (message.attachment?.type === 'single_choice') asked = message.attachment.options;
+      if (message.attachment) bubble.append(attachmentView(message.attachment, asked));
       const meta = el('span', 'message-meta');
       meta.append(bdi(who), ` · ${clock(message.at)}`);
       li.append(bubble, meta);
@@ -412,10 +419,12 @@ function renderMessages(engagement, waiting, visitor) {
 }
 
 /**
- * A message's files (thumbnails for images, links for the rest), a choice's options, or the answer.
+ * A message's files (thumbnails for images, links for the rest), a choice's options, or the answer
+ * in the words of the option it chose (from `asked`, the question's options).
  * @param {any} attachment
+ * @param {{text: string, value: string}[]} asked
  */
-function attachmentView(attachment) {
+function attachmentView(attachment, asked) {
   const box = el('div', 'attachment');
   if (attachment.type === 'files') {
     for (const file of attachment.files) {
@@ -439,7 +448,8 @@ function attachmentView(attachment) {
   } else if (attachment.type === 'single_choice') {
     box.append(...attachment.options.map((/** @type {any} */ o) => el('span', 'choice', o.text)));
   } else if (attachment.type === 'single_choice_response') {
-    box.append(el('span', 'choice chosen', `Chose: ${attachment.selected_option}`));
+    const chosen = asked.find((option) => option.value === attachment.selected_option);
+    box.append(el('span', 'choice chosen', `Chose: ${chosen?.text ?? attachment.selected_option}`));
   }
   return box;
 }

@@ -224,6 +224,10 @@ describe('<glia-handoff> files and choices', () => {
       operator.scan(fakeProxy.uploadRequests[0]!.id, 'infected');
       await chat.waitFor(() => chat.ownFiles()[0]?.includes('virus') ?? false, 'the verdict');
       expect(chat.fileNews()).to.equal('screen.png: A virus was found in it; it cannot be sent.');
+      // The message waits for nothing: it says it is not sent, not "Sending…".
+      expect(chat.root.querySelector('.msg.visitor:last-child .meta')?.textContent).to.match(
+        /· Not sent/
+      );
       await chat.click(chat.button('Remove screen.png'));
       await chat.waitFor(() => chat.ownFiles().length === 0, 'the file to go');
       expect(fakeProxy.visitorMessages()).to.deep.equal([]);
