@@ -916,6 +916,7 @@ export class GliaHandoffElement extends LitElement {
                 type="file"
                 multiple
                 tabindex="-1"
+                aria-hidden="true"
                 aria-label=${s.attach}
                 accept=${policy.contentTypes.join(',')}
                 @change=${this.#handlePick}
