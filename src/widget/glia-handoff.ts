@@ -152,15 +152,6 @@ export class GliaHandoffElement extends LitElement {
     return this.#panel?.status ?? this.#record?.session.status ?? 'idle';
   }
 
-  /**
-   * Resolves once the panel is loaded and its stored conversation read (and starts loading it).
-   * The element does this by itself when the person opens it, hovers or focuses the launcher,
-   * or when a conversation is open; a page or a test that needs the panel now can await it.
-   */
-  get panelReady(): Promise<void> {
-    return this.#load().then(() => undefined);
-  }
-
   /** Open the panel and move focus into it. */
   open(): void {
     this.#withPanel((panel) => panel.setOpen(true));
