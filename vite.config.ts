@@ -1,5 +1,6 @@
-// The widget's production build: one ES module, dist/widget/widget.js (lit, idb-keyval and
-// zod/mini bundled in, minified), any split chunks hashed under dist/widget/assets. The proxy
+// The widget's production build: the entry dist/widget/widget.js (Lit, idb-keyval and the
+// launcher, minified) and, hashed under dist/widget/assets, the panel (zod/mini and the rest of
+// the widget) and the locales, loaded by dynamic import() relative to the entry's URL. The proxy
 // serves it at /handoff/widget.js; npm consumers import it through package.json `exports`.
 import ts from 'typescript';
 import {defineConfig, type Plugin} from 'vite';
@@ -82,6 +83,10 @@ export default defineConfig({
       fileName: () => 'widget.js',
     },
     rolldownOptions: {
+      // The panel chunk (behind a dynamic import) uses what the entry already has (Lit, the
+      // launcher, idb-keyval) from the entry itself: 'strict' would move it all to a third chunk,
+      // a second request before the launcher can paint.
+      preserveEntrySignatures: 'allow-extension',
       // The wire schemas are built by zod calls at module top level; marking them pure lets the
       // bundle drop every schema the widget does not parse (the request schemas, email, uuid…).
       // Library mode leaves ES output unminified by default; the widget ships to pages as is.

@@ -3,15 +3,21 @@
  * `npm run build`, into a temporary folder so dist/ is left alone) and a one-element Lit bundle
  * with the same settings (the floor); compresses every emitted file with gzip (level 9) and brotli
  * (quality 11), as a server would precompress static files. "First load" is the entry file and
- * the chunks it imports statically; chunks behind a dynamic import() (the locales) load only when
- * asked for.
+ * the chunks it imports statically; chunks behind a dynamic import() (the panel, the locales) load
+ * only when asked for. The first load is also measured in Chromium, as a page that never opens the
+ * chat: the built files served gzip-compressed from another origin than the page's, as the proxy
+ * serves `/handoff/widget.js` to an intranet page, and the JavaScript bytes the browser fetched.
  */
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {createServer} from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {join, resolve, sep} from 'node:path';
 import {brotliCompressSync, constants, gzipSync} from 'node:zlib';
+import {chromium} from 'playwright-core';
 import type {Rolldown} from 'vite';
 import {build} from 'vite';
+import {CHROMIUM_ARGS, CHROMIUM_PATH} from '../test/chromium.mjs';
 
 /** One file the widget may load. */
 export interface WidgetFile {
@@ -25,7 +31,14 @@ export interface WidgetFile {
 
 export interface WidgetSize {
   totalGzipBytes: number;
+  /** Measured in Chromium as a page that never opens the chat: the JavaScript bytes fetched. */
   firstLoadGzipBytes: number;
+  /** Measured in Chromium: the JavaScript bytes fetched once the person opened the chat. */
+  openedGzipBytes: number;
+  /** The files Chromium fetched before and after the person opened the chat. */
+  fetched: {firstLoad: string[]; opened: string[]};
+  /** From the build: the entry and its static imports. */
+  builtFirstLoadGzipBytes: number;
   litAloneGzipBytes: number;
   totalBrotliBytes: number;
   firstLoadBrotliBytes: number;
@@ -43,7 +56,11 @@ const brotli = (data: Buffer) =>
   }).length;
 
 /** Builds `entry` (default: the widget's) with vite.config.ts into a temporary folder; its files. */
-async function buildFiles(root: string, entry?: string): Promise<WidgetFile[]> {
+async function buildFiles(
+  root: string,
+  entry?: string,
+  inDir?: (outDir: string) => Promise<void>
+): Promise<WidgetFile[]> {
   const outDir = mkdtempSync(join(tmpdir(), 'glia-handoff-bench-'));
   try {
     const output = await build({
@@ -64,6 +81,7 @@ async function buildFiles(root: string, entry?: string): Promise<WidgetFile[]> {
       if (chunk?.type === 'chunk') for (const imported of chunk.imports) visit(imported);
     };
     for (const chunk of chunks) if (chunk.type === 'chunk' && chunk.isEntry) visit(chunk.fileName);
+    await inDir?.(outDir);
     return chunks
       .filter((c) => !c.fileName.endsWith('.map'))
       .map((c) => {
@@ -85,14 +103,101 @@ async function buildFiles(root: string, entry?: string): Promise<WidgetFile[]> {
 const sum = (files: WidgetFile[], key: 'gzipBytes' | 'brotliBytes') =>
   files.reduce((total, f) => total + f[key], 0);
 
+interface Fetched {
+  gzipBytes: number;
+  files: string[];
+}
+
+/**
+ * Loads a page with `<glia-handoff>` in Chromium, the widget's files in `dir` served at
+ * `/handoff/` (gzip -9) from another origin than the page's; the JavaScript fetched by the page
+ * that never opens the chat, then after the person opened it. Fails if a chunk did not load from
+ * the widget's origin (a chunk URL resolved against the page instead of the entry).
+ */
+async function measureInChromium(dir: string): Promise<{firstLoad: Fetched; opened: Fetched}> {
+  const root = resolve(dir);
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://bench');
+    if (url.pathname === '/') {
+      const widget = `http://localhost:${(server.address() as AddressInfo).port}/handoff/widget.js`;
+      response.setHeader('Content-Type', 'text/html; charset=utf-8');
+      response.end(
+        `<!doctype html><title>An intranet page</title><p>Nobody opens the chat here.</p>` +
+          `<script type="module" src="${widget}"></script>` +
+          `<glia-handoff proxy-url="http://localhost:9/nowhere"></glia-handoff>`
+      );
+      return;
+    }
+    const path = resolve(join(root, url.pathname.replace(/^\/handoff\//, '')));
+    let body: Buffer;
+    try {
+      if (!url.pathname.startsWith('/handoff/') || !path.startsWith(root + sep)) throw new Error();
+      body = readFileSync(path);
+    } catch {
+      response.statusCode = 404;
+      response.end();
+      return;
+    }
+    response.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+    response.setHeader('Content-Encoding', 'gzip');
+    response.setHeader('Access-Control-Allow-Origin', '*');
+    response.end(gzipSync(body, {level: 9}));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const {port} = server.address() as AddressInfo;
+  const browser = await chromium.launch({executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS});
+  try {
+    const page = await browser.newPage();
+    let current: Fetched = {gzipBytes: 0, files: []};
+    const sizes: Promise<void>[] = [];
+    page.on('requestfinished', (request) => {
+      if (request.resourceType() !== 'script') return;
+      const url = new URL(request.url());
+      if (url.origin !== `http://localhost:${port}` || !url.pathname.startsWith('/handoff/')) {
+        throw new Error(`${url.href} did not load from the widget's origin`);
+      }
+      const into = current;
+      into.files.push(url.pathname.replace('/handoff/', ''));
+      sizes.push(
+        request.sizes().then((s) => {
+          into.gzipBytes += s.responseBodySize;
+        })
+      );
+    });
+    page.on('requestfailed', (request) => {
+      throw new Error(`${request.url()} failed: ${request.failure()?.errorText}`);
+    });
+    await page.goto(`http://127.0.0.1:${port}/`, {waitUntil: 'networkidle'});
+    await page.locator('glia-handoff .launcher').waitFor();
+    await Promise.all(sizes.splice(0));
+    const firstLoad = current;
+    current = {gzipBytes: 0, files: []};
+    await page.locator('glia-handoff .launcher').click();
+    await page.locator('glia-handoff .panel').waitFor();
+    await page.waitForLoadState('networkidle');
+    await Promise.all(sizes.splice(0));
+    return {firstLoad, opened: current};
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
 /** Measures the widget and the Lit floor. */
 export async function measureWidget(root: string): Promise<WidgetSize> {
-  const files = await buildFiles(root);
+  let browser: {firstLoad: Fetched; opened: Fetched} | undefined;
+  const files = await buildFiles(root, undefined, async (dir) => {
+    browser = await measureInChromium(dir);
+  });
   const floor = await buildFiles(root, join(root, 'bench/lit-floor/lit-floor.ts'));
   const first = files.filter((f) => f.firstLoad);
+  const {firstLoad, opened} = browser!;
   return {
     totalGzipBytes: sum(files, 'gzipBytes'),
-    firstLoadGzipBytes: sum(first, 'gzipBytes'),
+    firstLoadGzipBytes: firstLoad.gzipBytes,
+    openedGzipBytes: opened.gzipBytes,
+    fetched: {firstLoad: firstLoad.files, opened: opened.files},
+    builtFirstLoadGzipBytes: sum(first, 'gzipBytes'),
     litAloneGzipBytes: sum(floor, 'gzipBytes'),
     totalBrotliBytes: sum(files, 'brotliBytes'),
     firstLoadBrotliBytes: sum(first, 'brotliBytes'),

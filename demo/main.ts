@@ -6,7 +6,7 @@
  * shows the same conversation, the same choices and the same hand-off context for the agent.
  */
 import type {HandoffContext} from '../src/widget/controllers/session-controller.js';
-import type {GliaHandoffElement} from '../src/widget/glia-handoff-element.js';
+import type {GliaHandoffElement} from '../src/widget/glia-handoff.js';
 
 interface Topic {
   label: string;

@@ -4,12 +4,14 @@
  * translation never shows a blank.
  */
 
+import {language} from './launcher-words.js';
 import type {FileRefusal, FileStage} from './store/session-state.js';
 
-/** Every string the widget shows or announces. Functions take the values they interpolate. */
+/**
+ * Every string the panel shows or announces (the launcher's own words are in ./launcher-words.ts,
+ * which loads first). Functions take the values they interpolate.
+ */
 export interface Strings {
-  launcher: string;
-  unread: (count: number) => string;
   title: string;
   close: string;
   describeLabel: string;
@@ -97,8 +99,6 @@ export interface Strings {
 }
 
 export const english: Strings = {
-  launcher: 'Chat with support',
-  unread: (n) => `${n} unread ${n === 1 ? 'message' : 'messages'}`,
   title: 'Support chat',
   close: 'Close chat',
   describeLabel: 'How can we help?',
@@ -200,9 +200,6 @@ const loaders: Record<string, () => Promise<{default: Partial<Strings>}>> = {
 
 /** Languages written right to left; the widget sets `dir="rtl"` for them. */
 const rtl = new Set(['ar', 'fa', 'he', 'ur']);
-
-/** The primary language subtag of a BCP 47 tag: `fi-FI` → `fi`. */
-const language = (locale: string) => locale.toLowerCase().split('-')[0] ?? '';
 
 /**
  * The strings for `locale` (a BCP 47 tag such as `fi` or `ar-EG`); English for the rest, and for

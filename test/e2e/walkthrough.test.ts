@@ -14,6 +14,7 @@ import {createRequire} from 'node:module';
 import {after, before, describe, it} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import type {Browser, BrowserContext, Page} from 'playwright-core';
+import {launcherWords, type LauncherWords} from '../../src/widget/launcher-words.js';
 import {loadStrings, type Strings} from '../../src/widget/strings.js';
 import {expect} from './expect.js';
 import type {Demo} from './support.js';
@@ -88,7 +89,7 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
   }
 
   /** One walk: what the person does, and the checks after each step. */
-  async function walk(page: Page, label: string, s: Strings) {
+  async function walk(page: Page, label: string, s: Strings & LauncherWords) {
     let step = 0;
     const widget = page.locator('glia-handoff');
     const focus = () => page.evaluate(() => window.walkProbe.focus());
@@ -368,7 +369,7 @@ describe('a walk through the demo, keyboard only', {timeout: 600_000}, () => {
             });
             const page = await visitorPage(context);
             try {
-              await walk(page, label, await loadStrings(locale));
+              await walk(page, label, {...(await loadStrings(locale)), ...launcherWords(locale)});
             } catch (error) {
               // What the person saw when it went wrong.
               const path = fileURLToPath(new URL(`${label}-failed.png`, SHOTS));

@@ -218,6 +218,9 @@ export class SessionController implements ReactiveController {
         this.draft = view.draft;
         this.unread = view.open ? 0 : view.unread;
       }
+      // The restored view is what the store knows: an open or close from here on is saved (the
+      // person may have clicked the launcher while the panel was loading).
+      this.#savedOpen = this.#host.isOpen;
       const unsubscribe = session.store.subscribe((previous, next) =>
         this.#handleChange(previous.session, next.session)
       );

@@ -2,8 +2,6 @@
 import type {Strings} from '../strings.js';
 
 const table: Partial<Strings> = {
-  launcher: 'تحدث مع الدعم',
-  unread: (n) => `رسائل غير مقروءة: ${n}`,
   title: 'دردشة الدعم',
   close: 'إغلاق الدردشة',
   describeLabel: 'كيف يمكننا مساعدتك؟',

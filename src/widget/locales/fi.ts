@@ -2,8 +2,6 @@
 import type {Strings} from '../strings.js';
 
 const table: Partial<Strings> = {
-  launcher: 'Keskustele tuen kanssa',
-  unread: (n) => `${n} lukematon${n === 1 ? '' : 'ta'} viesti${n === 1 ? '' : 'ä'}`,
   title: 'Tukichat',
   close: 'Sulje chat',
   describeLabel: 'Miten voimme auttaa?',

@@ -4,27 +4,18 @@
  * and announced to the other tabs over a BroadcastChannel. Each tab keeps a copy in memory to
  * render from; a higher `rev` always wins.
  */
-import {createStore, get, set} from 'idb-keyval';
+import {get, set} from 'idb-keyval';
 import {initialState, type SessionState} from './session-state.js';
+import {
+  channelName,
+  lockName,
+  sessionDatabase,
+  withLock,
+  type SessionRecord,
+} from './stored-session.js';
 
-/** What is remembered about the panel, for a reload to draw it as it was. */
-export interface ViewState {
-  open: boolean;
-  /** The unsent text of the description field or the composer. */
-  draft: string;
-  unread: number;
-}
-
-export interface SessionRecord {
-  /** Incremented on every write; a copy with a higher rev is newer. */
-  rev: number;
-  session: SessionState;
-  view: ViewState;
-}
-
-/** Database and object store names; tests clear them between cases. */
-export const DB_NAME = 'glia-handoff';
-export const STORE_NAME = 'sessions';
+export {DB_NAME, STORE_NAME, withLock} from './stored-session.js';
+export type {SessionRecord, ViewState} from './stored-session.js';
 
 /** `listener(previous, next)` runs after every change, local or from another tab. */
 export type StoreListener = (previous: SessionRecord, next: SessionRecord) => void;
@@ -34,16 +25,6 @@ const emptyRecord = (): SessionRecord => ({
   session: initialState,
   view: {open: false, draft: '', unread: 0},
 });
-
-let database: ReturnType<typeof createStore> | undefined;
-
-/**
- * Run `task` holding the Web Lock `name`, so one tab at a time does it. Where Web Locks are
- * missing (very old browsers, some embedded views) the task just runs: one tab still works.
- */
-export async function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
-  return navigator.locks ? await navigator.locks.request(name, task) : task();
-}
 
 /** A shared, persistent, observable record of one proxy's session. */
 export class SessionStore {
@@ -59,9 +40,9 @@ export class SessionStore {
 
   constructor(key: string) {
     this.key = key;
-    this.#lockName = `glia-handoff:state:${key}`;
+    this.#lockName = lockName(key);
     this.#channel =
-      typeof BroadcastChannel === 'function' ? new BroadcastChannel(`glia-handoff:${key}`) : null;
+      typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName(key)) : null;
     if (this.#channel)
       this.#channel.onmessage = (e: MessageEvent<SessionRecord>) => this.#accept(e.data);
   }
@@ -69,8 +50,7 @@ export class SessionStore {
   /** Read the stored record (a reload, or a re-check inside a lock). Missing storage = empty. */
   async load(): Promise<SessionRecord> {
     try {
-      database ??= createStore(DB_NAME, STORE_NAME);
-      const stored = await get<SessionRecord>(this.key, database);
+      const stored = await get<SessionRecord>(this.key, sessionDatabase());
       if (stored) this.#accept(stored);
     } catch {
       // Storage can be unavailable (private modes, blocked by policy): the chat works in memory.
@@ -91,7 +71,7 @@ export class SessionStore {
       if (next === current) return current;
       const written = {...next, rev: current.rev + 1};
       try {
-        await set(this.key, written, database);
+        await set(this.key, written, sessionDatabase());
       } catch {
         // See load(): keep going in memory.
       }

@@ -21,6 +21,7 @@ import {
   type SessionEvent,
 } from '../store/session-state.js';
 import {SessionStore, withLock, type ViewState} from '../store/session-store.js';
+import {sessionKey} from '../store/stored-session.js';
 import {EventStream, backoffMs} from './event-stream.js';
 import {ProxyClient, ProxyError} from './proxy-client.js';
 
@@ -104,7 +105,7 @@ export class ChatSession {
   #draft: string | null = null;
 
   constructor(options: ChatSessionOptions) {
-    const key = new URL(options.proxyUrl || '/', location.href).href.replace(/\/+$/, '');
+    const key = sessionKey(options.proxyUrl);
     this.store = new SessionStore(key);
     this.#client = new ProxyClient(options.proxyUrl, options.fetcher);
     this.#fetcher = options.fetcher;

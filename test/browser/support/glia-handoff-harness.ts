@@ -5,7 +5,7 @@
 import {fixture, html, waitUntil} from '@open-wc/testing';
 import {ifDefined} from 'lit/directives/if-defined.js';
 import type {HandoffContext} from '../../../src/widget/controllers/session-controller.js';
-import type {GliaHandoffElement} from '../../../src/widget/glia-handoff-element.js';
+import type {GliaHandoffElement} from '../../../src/widget/glia-handoff.js';
 import '../../../src/widget/glia-handoff.js';
 import {fakeProxy} from './fake-proxy-setup.js';
 import {PROXY} from './proxy-handlers.js';

@@ -1,12 +1,20 @@
-import {LitElement, html, nothing, svg, type TemplateResult} from 'lit';
+/**
+ * @module The panel, loaded by `<glia-handoff>` on first open, on hover or focus of the
+ * launcher, or at once when a conversation is open: the views, the session's controllers, the
+ * transport, the state machine, the wire schemas and the locales all come with it, as one chunk.
+ */
+import {html, nothing, svg} from 'lit';
 import {repeat} from 'lit/directives/repeat.js';
+import {config} from 'zod/mini';
 import {LIMITS, type ChatMessage, type MessageFile} from '../wire/handoff/index.js';
 import {ClockController} from './controllers/clock-controller.js';
 import {FileController} from './controllers/file-controller.js';
 import {LocaleController} from './controllers/locale-controller.js';
-import {SessionController, type HandoffContext} from './controllers/session-controller.js';
+import {SessionController} from './controllers/session-controller.js';
 import {GliaOpenChangeEvent} from './events.js';
-import {styles} from './glia-handoff.styles.js';
+import type {GliaHandoffElement} from './glia-handoff.js';
+import {showStates} from './custom-states.js';
+import {icon} from './launcher.js';
 import {linkify} from './linkify.js';
 import {
   IMAGE_TYPES,
@@ -28,12 +36,8 @@ import {
 import {directionOf, type Strings} from './strings.js';
 import {speakers} from './transcript-text.js';
 
-const icon = (path: TemplateResult) =>
-  html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">${path}</svg>`;
 const icons = {
-  chat: icon(svg`<path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12z"/>`),
   close: icon(svg`<path d="M6 6l12 12M18 6L6 18"/>`),
-  down: icon(svg`<path d="M6 9l6 6 6-6"/>`),
   send: icon(svg`<path class="flip" d="M4 12l16-8-6 16-2.5-6.5z"/>`),
   alert: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/>`),
   clock: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>`),
@@ -56,18 +60,6 @@ function sizeText(bytes: number, locale: string): string {
 
 /** File stages worth announcing as they are reached. */
 const NEWS: FileStage[] = ['scanning', 'ready', 'infected', 'failed'];
-
-/** The custom states the element exposes, for `:state(…)` selectors. */
-const CUSTOM_STATES = [
-  'idle',
-  'starting',
-  'queued',
-  'engaged',
-  'ended',
-  'failed',
-  'offline',
-  'reconnecting',
-];
 
 /**
  * The time waited, as calm as the wait is long: `m:ss` for the first ten minutes, then whole
@@ -103,122 +95,82 @@ function waitedText(ms: number, locale: string): string {
 }
 
 /**
- * Hands a person on an intranet page over to a live agent on Glia: a launcher, a pre-chat form,
- * a visible queue, the chat, and the end, through reloads, network loss and several tabs.
- * It talks only to the glia-handoff proxy at `proxy-url`; the proxy holds every credential.
- *
- * @summary Live-agent chat that survives reloads, offline spells and multiple tabs.
- *
- * @fires {GliaStatusChangeEvent} glia-status-change - The session moved to another status (`status`, `previous`).
- * @fires {GliaMessageEvent} glia-message - A message joined the conversation (`message`): the agent's, or the visitor's once the proxy accepted it.
- * @fires {GliaOperatorChangeEvent} glia-operator-change - An agent joined, or the chat was transferred (`operator.name`).
- * @fires {GliaErrorEvent} glia-error - Something failed (`problem.code`, `problem.message`, `problem.hint`).
- * @fires {GliaOpenChangeEvent} glia-open-change - The person opened or closed the panel (`open`).
- * @fires {GliaUnreadChangeEvent} glia-unread-change - The count of agent messages not yet seen changed (`unread`).
- *
- * @csspart launcher - The round button that opens and closes the panel.
- * @csspart badge - The unread count on the launcher.
- * @csspart panel - The chat window.
- * @csspart header - The panel's title bar.
- * @csspart close-button - The close button in the header.
- * @csspart prechat - The form that asks what the person needs.
- * @csspart queue - The waiting view.
- * @csspart transcript - The conversation (a `role="log"`).
- * @csspart message - Every message; also `agent-message`, `visitor-message` or `system-message`.
- * @csspart notice - A line such as "Sam joined the chat".
- * @csspart status - The polite status line (typing, offline).
- * @csspart composer - The message form.
- * @csspart input - The message field.
- * @csspart send-button - The send button.
- * @csspart ended - The card shown when the chat has ended.
- * @csspart error - The card that explains a failure and what to do next.
- *
- * @cssprop [--glia-handoff-accent=#0b5cad] - Brand colour: launcher, header, buttons, own messages.
- * @cssprop [--glia-handoff-on-accent=#fff] - Text on the accent colour.
- * @cssprop [--glia-handoff-surface=#fff] - Panel background.
- * @cssprop [--glia-handoff-raised=#f3f5f8] - Cards and notes on the panel.
- * @cssprop [--glia-handoff-text=#1b1f24] - Text colour.
- * @cssprop [--glia-handoff-muted=#57606a] - Secondary text.
- * @cssprop [--glia-handoff-border=#d0d7de] - Borders.
- * @cssprop [--glia-handoff-agent-bubble=#eef1f5] - Background of the agent's messages.
- * @cssprop [--glia-handoff-visitor-bubble=var(--glia-handoff-accent)] - Background of own messages.
- * @cssprop [--glia-handoff-on-visitor-bubble=var(--glia-handoff-on-accent)] - Text of own messages.
- * @cssprop [--glia-handoff-danger=#b42318] - Errors and failed messages.
- * @cssprop [--glia-handoff-badge=#c62828] - The unread badge (white text).
- * @cssprop [--glia-handoff-danger-surface=#fdecea] - Background of error cards.
- * @cssprop [--glia-handoff-font=system-ui] - Font family.
- * @cssprop [--glia-handoff-radius=14px] - Panel corner radius.
- * @cssprop [--glia-handoff-offset=20px] - Distance from the viewport corner.
- * @cssprop [--glia-handoff-width=380px] - Panel width (phones under 480px get the full screen).
- * @cssprop [--glia-handoff-height=600px] - Panel height.
- * @cssprop [--glia-handoff-shadow] - Shadow of the launcher and panel.
- * @cssprop [--glia-handoff-z-index=2147483000] - Stacking order on the page.
- * Dark defaults apply under `prefers-color-scheme: dark`; set the properties inside your own
- * media query to theme both.
- *
- * @cssstate idle - No conversation yet: the pre-chat form.
- * @cssstate starting - The ticket is being filed.
- * @cssstate queued - Waiting for an agent.
- * @cssstate engaged - Chatting with an agent.
- * @cssstate ended - The chat ended.
- * @cssstate failed - The session could not start or was lost.
- * @cssstate offline - The visitor's network is down; messages wait in the outbox.
- * @cssstate reconnecting - The network is fine but the chat service does not answer; messages wait.
+ * The panel of `<glia-handoff>` and everything behind it: the pre-chat form, the queue, the chat
+ * and the end, the session (its controllers), focus and the custom states. Loaded on demand by
+ * the element (./glia-handoff.ts), which stays the one custom element: the panel renders into the
+ * element's shadow root and keeps its reactive properties there; it reads them through the
+ * accessors below.
  */
-export class GliaHandoffElement extends LitElement {
-  static override styles = styles;
+export class GliaHandoffPanel {
+  readonly #host: GliaHandoffElement;
+  #confirmingEnd = false;
 
-  // Declared as static properties, not decorators: the same reactive properties without the
-  // decorator runtime in the bundle (useDefineForClassFields is off, so the field initialisers
-  // below go through Lit's accessors).
-  static override properties = {
-    proxyUrl: {attribute: 'proxy-url'},
-    queue: {},
-    locale: {},
-    direction: {attribute: 'dir'},
-    isOpen: {type: Boolean, reflect: true, attribute: 'open'},
-    name: {attribute: false},
-    email: {attribute: false},
-    context: {attribute: false},
-    confirmingEnd: {state: true, attribute: false},
-  };
-
-  /** Base URL of the glia-handoff proxy (`""` = this page's origin). Required. */
-  proxyUrl: string | null = null;
-
-  /** A Glia queue id other than the proxy's default. */
-  queue: string | null = null;
-
-  /** BCP 47 language of the widget's words (`en` default; `fi`, `ar` included). RTL languages turn the panel right-to-left unless `dir` is set. */
-  locale = '';
-
-  /** Writing direction (`ltr`/`rtl`; the standard `dir` attribute). Unset: right-to-left for RTL locales, else inherited from the page. */
-  direction: string | null = null;
-
-  /** Whether the panel is open (attribute `open`). Use `open()`/`close()` to also move focus. */
-  isOpen = false;
-
-  /** The person's name, when the page knows it (prefills the pre-chat form). */
-  name = '';
-
-  /** The person's email, when the page knows it (prefills the pre-chat form). */
-  email = '';
-
-  /** What the agent should see with the ticket: the bot conversation so far (`transcript`) and page facts (`attributes`). */
-  context: HandoffContext | null = null;
-
-  // Reactive state needs Lit's accessor on a named property, so this one cannot be #private.
-  private confirmingEnd = false;
-
-  readonly #session = new SessionController(this);
-  readonly #files = new FileController(this, (id) => this.#session.fileBlob(id));
+  readonly #session: SessionController;
+  readonly #files: FileController;
   /** The stage each own file had at the last render, to announce what changed. */
   readonly #fileStages = new Map<string, FileStage>();
   /** What the polite region says about files (uploaded, checked, failed). */
   #fileNews = '';
-  readonly #clock = new ClockController(this, () => this.#needsClock());
-  readonly #i18n = new LocaleController(this);
-  readonly #internals = this.attachInternals();
+  readonly #clock: ClockController;
+  readonly #i18n: LocaleController;
+  readonly #internals: ElementInternals;
+
+  constructor(host: GliaHandoffElement, internals: ElementInternals) {
+    this.#host = host;
+    this.#internals = internals;
+    this.#session = new SessionController(host);
+    this.#files = new FileController(host, (id) => this.#session.fileBlob(id));
+    this.#clock = new ClockController(host, () => this.#needsClock());
+    this.#i18n = new LocaleController(host);
+  }
+
+  // The host's properties, read (and `isOpen` written) as the element's own were.
+  get isOpen() {
+    return this.#host.isOpen;
+  }
+  set isOpen(open: boolean) {
+    this.#host.isOpen = open;
+  }
+  get locale() {
+    return this.#host.locale;
+  }
+  get direction() {
+    return this.#host.direction;
+  }
+  get name() {
+    return this.#host.name;
+  }
+  get email() {
+    return this.#host.email;
+  }
+  get context() {
+    return this.#host.context;
+  }
+  get renderRoot() {
+    return this.#host.renderRoot;
+  }
+  get shadowRoot() {
+    return this.#host.shadowRoot;
+  }
+  get updateComplete() {
+    return this.#host.updateComplete;
+  }
+  dispatchEvent(event: Event) {
+    return this.#host.dispatchEvent(event);
+  }
+  close() {
+    this.setOpen(false);
+  }
+
+  /** The "End this conversation?" question is showing (re-renders the host when it changes). */
+  private get confirmingEnd() {
+    return this.#confirmingEnd;
+  }
+  private set confirmingEnd(open: boolean) {
+    if (open === this.#confirmingEnd) return;
+    this.#confirmingEnd = open;
+    this.#host.requestUpdate();
+  }
   /** Set by a person's open/close, so focus follows only their actions. */
   #focusPending = false;
   /** The status the last render showed. */
@@ -231,20 +183,9 @@ export class GliaHandoffElement extends LitElement {
     return this.#session.state.status;
   }
 
-  /** Open the panel and move focus into it. */
-  open(): void {
-    this.#setOpen(true);
-  }
-
-  /** Close the panel and return focus to the launcher. */
-  close(): void {
-    this.#setOpen(false);
-  }
-
   /**
-   * Ask for an agent with `description` (what the person needs), the page's `name`, `email` and
-   * `context`. Does nothing if a session is already running here or in another tab.
-   * Resolves when the proxy answered (the status is then `queued`, `engaged` or `failed`).
+   * Ask for an agent with `description` (the element's `start()`). Resolves when the proxy
+   * answered.
    */
   async start(description: string): Promise<void> {
     await this.#session.ready;
@@ -257,20 +198,27 @@ export class GliaHandoffElement extends LitElement {
     await this.#session.end();
   }
 
-  // Render nothing until the stored conversation (and the locale's words) are loaded, so a
-  // reload paints the conversation at once.
-  protected override async scheduleUpdate(): Promise<void> {
-    await Promise.all([this.#session.ready, this.#i18n.ready]);
-    super.scheduleUpdate();
+  /**
+   * Resolves when the stored conversation (and the locale's words) are loaded: the element
+   * renders the panel only then, so a reload paints the conversation at once.
+   */
+  get ready(): Promise<unknown> {
+    return Promise.all([this.#session.ready, this.#i18n.ready]);
   }
 
-  protected override willUpdate(): void {
+  /** Agent messages that arrived while the panel was closed (the launcher's badge). */
+  get unread(): number {
+    return this.#session.unread;
+  }
+
+  /** Before each render of the host. */
+  willUpdate(): void {
     const {state} = this.#session;
     const active = new Set<string>([state.status]);
     const link = chatOf(state)?.link;
     if (link === 'offline') active.add('offline');
     if (link === 'down') active.add('reconnecting');
-    for (const name of CUSTOM_STATES) this.#setCustomState(name, active.has(name));
+    showStates(this.#internals, active);
     if (state.status !== 'engaged') this.confirmingEnd = false;
     this.#gatherFileNews(chatOf(state));
   }
@@ -291,7 +239,8 @@ export class GliaHandoffElement extends LitElement {
     if (news.length) this.#fileNews = news.join(' ');
   }
 
-  protected override updated(): void {
+  /** After each render of the host: scroll, focus. */
+  updated(): void {
     const log = this.renderRoot.querySelector('.log');
     if (log) log.scrollTop = log.scrollHeight;
     if (this.#focusNext) {
@@ -318,18 +267,6 @@ export class GliaHandoffElement extends LitElement {
     target?.focus();
   }
 
-  #setCustomState(name: string, on: boolean): void {
-    const {states} = this.#internals;
-    try {
-      if (on) states.add(name);
-      else states.delete(name);
-    } catch {
-      // Chromium before 125 accepted only dashed names (`:state(--queued)`).
-      if (on) states.add(`--${name}`);
-      else states.delete(`--${name}`);
-    }
-  }
-
   #needsClock(): boolean {
     const {state} = this.#session;
     if (!this.isOpen) return false;
@@ -337,7 +274,8 @@ export class GliaHandoffElement extends LitElement {
     return state.status === 'failed' && (state.problem.retryAt ?? 0) > Date.now();
   }
 
-  #setOpen(open: boolean): void {
+  /** Open or close the panel as the person did: focus follows, `glia-open-change` fires. */
+  setOpen(open: boolean): void {
     if (open === this.isOpen) return;
     this.isOpen = open;
     this.#focusPending = true;
@@ -349,13 +287,14 @@ export class GliaHandoffElement extends LitElement {
     return this.#i18n.strings;
   }
 
-  #handleKeydown(event: KeyboardEvent): void {
+  /** Keys anywhere in the widget (the host's root listens): Escape closes, Tab stays inside. */
+  readonly handleKeydown = (event: KeyboardEvent): void => {
     if (event.key === 'Tab') this.#keepFocusInside(event);
     if (event.key !== 'Escape' || !this.isOpen) return;
     event.stopPropagation();
     if (this.confirmingEnd) this.#confirmEnd(false);
     else this.close();
-  }
+  };
 
   /**
    * Where the panel covers the whole screen (phones), Tab goes round inside it, as in a dialog:
@@ -388,7 +327,7 @@ export class GliaHandoffElement extends LitElement {
     this.#focusNext = open ? '.confirm [data-focus]' : '.end-chat';
   }
 
-  #handleStart(event: SubmitEvent): void {
+  readonly #handleStart = (event: SubmitEvent): void => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
     const description = String(form.get('description') ?? '').trim();
@@ -397,21 +336,21 @@ export class GliaHandoffElement extends LitElement {
       name: String(form.get('name') ?? ''),
       email: String(form.get('email') ?? ''),
     });
-  }
+  };
 
-  #handleSend(event: Event): void {
+  readonly #handleSend = (event: Event): void => {
     event.preventDefault();
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('.composer textarea');
     const text = input?.value.trim();
     if (!input || !text) return;
     input.value = '';
     void this.#session.send(text);
-  }
+  };
 
-  #handleComposerKey(event: KeyboardEvent): void {
+  readonly #handleComposerKey = (event: KeyboardEvent): void => {
     // Enter sends, Shift+Enter breaks the line; never while an IME is composing a character.
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) this.#handleSend(event);
-  }
+  };
 
   /** Whether the person may attach files now: engaged, with the conversation's file policy. */
   get #canAttach(): boolean {
@@ -436,39 +375,39 @@ export class GliaHandoffElement extends LitElement {
     this.#session.raise({code: 'file-refused', message});
   }
 
-  #handlePick(event: Event): void {
+  readonly #handlePick = (event: Event): void => {
     const input = event.target as HTMLInputElement;
     const files = [...(input.files ?? [])];
     input.value = '';
     void this.#attach(files);
-  }
+  };
 
-  #handlePaste(event: ClipboardEvent): void {
+  readonly #handlePaste = (event: ClipboardEvent): void => {
     const files = [...(event.clipboardData?.files ?? [])];
     if (!files.length || !this.#canAttach) return;
     event.preventDefault();
     void this.#attach(files);
-  }
+  };
 
   /** Files dragged over the panel: taken when they may be sent, else refused (never opened). */
-  #handleDragOver(event: DragEvent): void {
+  readonly #handleDragOver = (event: DragEvent): void => {
     const transfer = event.dataTransfer;
     if (!transfer?.types.includes('Files')) return;
     event.preventDefault();
     transfer.dropEffect = this.#canAttach ? 'copy' : 'none';
-  }
+  };
 
-  #handleDrop(event: DragEvent): void {
+  readonly #handleDrop = (event: DragEvent): void => {
     const files = [...(event.dataTransfer?.files ?? [])];
     if (!files.length) return;
     event.preventDefault();
     void this.#attach(files);
-  }
+  };
 
-  #handleDraft(event: InputEvent): void {
+  readonly #handleDraft = (event: InputEvent): void => {
     const field = event.target as HTMLTextAreaElement;
     this.#session.setDraft(field.value, field.name === 'message');
-  }
+  };
 
   #handleRestart(draft = ''): void {
     this.#session.setDraft(draft);
@@ -485,34 +424,13 @@ export class GliaHandoffElement extends LitElement {
     this.#handleRestart(unsent.filter((text) => text.trim()).join('\n'));
   }
 
-  override render() {
+  /** The open panel (the host renders it before the launcher), or nothing. */
+  render() {
     const s = this.#strings;
     const dir = this.direction || (this.locale ? directionOf(this.locale) : undefined);
-    const unread = this.#session.unread;
     // The panel sits in the page's direction (its corner follows the host); only its content
     // takes the locale's direction.
-    return html`<div
-      class=${this.isOpen ? 'root open' : 'root'}
-      lang=${this.locale || nothing}
-      @keydown=${this.#handleKeydown}
-    >
-      ${this.isOpen ? this.#renderPanel(s, dir) : nothing}
-      <button
-        class="launcher"
-        part="launcher"
-        aria-expanded=${this.isOpen ? 'true' : 'false'}
-        aria-controls=${this.isOpen ? 'panel' : nothing}
-        aria-label=${unread ? `${s.launcher}, ${s.unread(unread)}` : s.launcher}
-        @click=${() => this.#setOpen(!this.isOpen)}
-      >
-        ${this.isOpen ? icons.down : icons.chat}
-        ${
-          unread
-            ? html`<span class="badge" part="badge" aria-hidden="true">${unread}</span>`
-            : nothing
-        }
-      </button>
-    </div>`;
+    return this.isOpen ? this.#renderPanel(s, dir) : nothing;
   }
 
   #renderPanel(s: Strings, dir: string | undefined) {
@@ -1016,8 +934,9 @@ export class GliaHandoffElement extends LitElement {
   }
 }
 
-declare global {
-  interface HTMLElementTagNameMap {
-    'glia-handoff': GliaHandoffElement;
-  }
-}
+/** The panel's styles, adopted by the host next to the launcher's. */
+export {styles} from './glia-handoff.styles.js';
+
+// zod compiles fast parsers with `new Function` unless told not to; a page with a strict CSP
+// (no 'unsafe-eval') would log a violation for the probe. The widget's schemas are small.
+config({jitless: true});
