@@ -88,9 +88,11 @@ export class Ledger {
     if (record) record.echoes++;
   }
 
-  /** The visitor messages Glia accepted: uuid and the sender's index. */
-  acceptedVisitorMessages(): {id: string; index: number}[] {
-    return [...this.visitor].filter(([, r]) => r.accepted).map(([id, r]) => ({id, index: r.index}));
+  /** The visitor messages Glia accepted: uuid, text (unique in the run) and the sender's index. */
+  acceptedVisitorMessages(): {id: string; text: string; index: number}[] {
+    return [...this.visitor]
+      .filter(([, r]) => r.accepted)
+      .map(([id, r]) => ({id, text: r.text, index: r.index}));
   }
 
   /** Everything accepted has arrived (once or more). */

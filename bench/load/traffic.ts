@@ -139,7 +139,10 @@ export async function runTraffic(
   };
 }
 
-/** Every visitor message Glia accepted is in its engagement's transcript exactly once. */
+/**
+ * Every visitor message Glia accepted is in its engagement's transcript exactly once. Glia's
+ * transcript entries carry no id, so each is known by its text, which is unique in the run.
+ */
 async function checkTranscripts(
   ctx: LoadContext,
   visitors: BenchVisitor[],
@@ -147,7 +150,7 @@ async function checkTranscripts(
 ): Promise<void> {
   const accepted = ledger.acceptedVisitorMessages();
   if (accepted.length === 0) return;
-  const wanted = new Set(accepted.map((m) => m.id));
+  const wanted = new Set(accepted.map((m) => m.text));
   const byIndex = new Map(visitors.map((v) => [v.index, v]));
   const engagements = new Set<string>();
   for (const {index} of accepted) {
@@ -160,8 +163,8 @@ async function checkTranscripts(
     for (let engagementId = queue.pop(); engagementId; engagementId = queue.pop()) {
       try {
         for (const message of await transcriptOf(ctx, engagementId))
-          if (message.sender.type === 'visitor' && wanted.has(message.id))
-            seen.set(message.id, (seen.get(message.id) ?? 0) + 1);
+          if (message.sender.type === 'visitor' && wanted.has(message.message))
+            seen.set(message.message, (seen.get(message.message) ?? 0) + 1);
       } catch (error) {
         ledger.error(`transcript: ${(error as Error).message}`);
       }

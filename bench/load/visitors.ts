@@ -287,9 +287,9 @@ export async function sendVisitorMessage(
 export async function transcriptOf(
   ctx: LoadContext,
   engagementId: string
-): Promise<{id: string; sender: {type: string}}[]> {
+): Promise<{message: string; sender: {type: string}}[]> {
   const token = await directServiceToken(ctx.simUrl);
-  const {data} = await requestJson<{id: string; sender: {type: string}}[]>(
+  const {data} = await requestJson<{message: string; sender: {type: string}}[]>(
     `${ctx.simUrl}/engagements/${engagementId}/chat_transcript`,
     {method: 'GET', headers: glia(token)},
     [200]
