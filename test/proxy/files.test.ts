@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
 import type {AddressInfo} from 'node:net';
 import {describe, it} from 'node:test';
-import {serve} from '@hono/node-server';
 import {createProxyApp} from '../../src/proxy/app.js';
 import {loadConfig} from '../../src/proxy/config.js';
 import {nodeGliaFetch} from '../../src/proxy/glia/node-fetch.js';
@@ -19,7 +18,15 @@ import {reduce} from '../../src/proxy/sessions/session-reducer.js';
 import {hashSecret, newRecord} from '../../src/proxy/sessions/session-record.js';
 import type {ChatEvent, SessionSnapshot, Upload} from '../../src/wire/handoff/index.js';
 import type {Harness, SetupOptions} from './support.js';
-import {GLIA_BASE, PAGE_ORIGIN, newMessageId, setup as baseSetup, simEnv} from './support.js';
+import {
+  GLIA_BASE,
+  PAGE_ORIGIN,
+  listenOnSocket,
+  newMessageId,
+  setup as baseSetup,
+  simEnv,
+  stopSocket,
+} from './support.js';
 
 const PNG = new Uint8Array([
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4,
@@ -580,18 +587,8 @@ describe('the session reducer: files', () => {
 
 describe('proxy: uploads over real sockets', () => {
   it('streams a file from the socket to Glia over HTTP, byte for byte', async (t) => {
-    type Server = ReturnType<typeof serve>;
-    const listen = (fetch: Parameters<typeof serve>[0]['fetch']) =>
-      new Promise<{server: Server; url: string}>((resolve) => {
-        const server = serve({fetch, port: 0, hostname: '127.0.0.1'}, (info: AddressInfo) =>
-          resolve({server, url: `http://127.0.0.1:${info.port}`})
-        );
-      });
-    const stop = (server: Server) =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as {closeAllConnections?: () => void}).closeAllConnections?.();
-      });
+    const listen = listenOnSocket;
+    const stop = stopSocket;
     const simulator = createSimulator({fileScan: {delayMs: 0, result: 'clean'}});
     const sim = await listen(simulator.app.fetch);
     const late: {app?: ReturnType<typeof createProxyApp>} = {};

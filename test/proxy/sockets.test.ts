@@ -6,11 +6,9 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {connect} from 'node:net';
-import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {fileURLToPath} from 'node:url';
 import {after, before, describe, it} from 'node:test';
-import {serve} from '@hono/node-server';
 import type {Listening} from '../../src/cli/command.js';
 import {listen as listenFor} from '../../src/cli/command.js';
 import type {ProxyApp} from '../../src/proxy/app.js';
@@ -19,25 +17,19 @@ import {loadConfig} from '../../src/proxy/config.js';
 import {createSimulator} from '../../src/simulator/app.js';
 import type {ErrorBody, StartSessionResponse} from '../../src/wire/handoff/index.js';
 import {LIMITS} from '../../src/wire/handoff/index.js';
-import {PAGE_ORIGIN, SITE_KEY_ENV, metricValue, newMessageId, simEnv} from './support.js';
+import {
+  PAGE_ORIGIN,
+  SITE_KEY_ENV,
+  type SocketServer,
+  listenOnSocket,
+  metricValue,
+  newMessageId,
+  simEnv,
+  stopSocket,
+} from './support.js';
 
-type Server = ReturnType<typeof serve>;
-
-function listen(
-  fetch: (request: Request) => Response | Promise<Response>
-): Promise<{server: Server; url: string}> {
-  return new Promise((resolve) => {
-    const server = serve({fetch, port: 0, hostname: '127.0.0.1'}, (info: AddressInfo) =>
-      resolve({server, url: `http://127.0.0.1:${info.port}`})
-    );
-  });
-}
-
-const stop = (server: Server) =>
-  new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    (server as {closeAllConnections?: () => void}).closeAllConnections?.();
-  });
+const listen = listenOnSocket;
+const stop = stopSocket;
 
 /** Reads SSE frames from a fetch response body. */
 function frames(response: Response) {
@@ -70,8 +62,8 @@ for (const [label, env] of [
 ] as const) {
   describe(`over real sockets with ${label}`, () => {
     const simulator = createSimulator();
-    let sim: {server: Server; url: string};
-    let proxy: {server: Server; url: string};
+    let sim: {server: SocketServer; url: string};
+    let proxy: {server: SocketServer; url: string};
     let app: ProxyApp | undefined;
 
     before(async () => {

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
+import type {AddressInfo} from 'node:net';
+import {serve} from '@hono/node-server';
 import type {ProxyApp, ProxyDeps} from '../../src/proxy/app.js';
 import {createProxyApp} from '../../src/proxy/app.js';
 import {loadConfig} from '../../src/proxy/config.js';
@@ -379,3 +381,24 @@ export class FakeClock {
     await settle();
   }
 }
+
+/** A server on a real socket (127.0.0.1, a free port), for the suites that need one. */
+export type SocketServer = ReturnType<typeof serve>;
+
+/** Serves `fetch` on a free port of 127.0.0.1; resolves once it listens. */
+export function listenOnSocket(
+  fetch: Parameters<typeof serve>[0]['fetch']
+): Promise<{server: SocketServer; url: string}> {
+  return new Promise((resolve) => {
+    const server = serve({fetch, port: 0, hostname: '127.0.0.1'}, (info: AddressInfo) =>
+      resolve({server, url: `http://127.0.0.1:${info.port}`})
+    );
+  });
+}
+
+/** Closes a server from `listenOnSocket`, its open connections too. */
+export const stopSocket = (server: SocketServer) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    (server as {closeAllConnections?: () => void}).closeAllConnections?.();
+  });

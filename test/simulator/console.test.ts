@@ -68,6 +68,32 @@ describe(
       return text ? JSON.parse(text) : undefined;
     }
 
+    /**
+     * Opens the console as Morgan Lee, then makes a visitor with `details` wait in the open queue
+     * (with `webhooks` on the ticket); the visitor's id and Glia token.
+     */
+    async function openConsoleWithWaitingVisitor(
+      details: Record<string, unknown>,
+      webhooks?: unknown[]
+    ): Promise<{id: string; access_token: string}> {
+      await page.goto(`${base}/operator`);
+      await page.waitForSelector('#connection[data-state="live"]');
+      await page.fill('#operator-name', 'Morgan Lee');
+      const {token} = await glia('POST', '/operator_authentication/tokens', undefined, {
+        api_key_id: SEED.serviceCredential.apiKeyId,
+        api_key_secret: SEED.serviceCredential.apiKeySecret,
+      });
+      const visitor = await glia('POST', '/visitors', token, {});
+      await glia('PATCH', `/sites/${SEED.siteId}/visitors/${visitor.id}`, token, details);
+      await glia('POST', '/queue_tickets', visitor.access_token, {
+        site_id: SEED.siteId,
+        media: 'text',
+        queue_ids: [SEED.openQueue.id],
+        ...(webhooks ? {webhooks} : {}),
+      });
+      return visitor;
+    }
+
     async function simState() {
       return (await glia('GET', '/__sim/state')) as {
         engagements: {
@@ -100,25 +126,13 @@ describe(
     });
 
     it('lets an agent accept a live ticket, chat, see typing, transfer and end, without CSP errors', async () => {
-      await page.goto(`${base}/operator`);
-      await page.waitForSelector('#connection[data-state="live"]');
-      await page.fill('#operator-name', 'Morgan Lee');
-
-      const {token} = await glia('POST', '/operator_authentication/tokens', undefined, {
-        api_key_id: SEED.serviceCredential.apiKeyId,
-        api_key_secret: SEED.serviceCredential.apiKeySecret,
-      });
-      const visitor = await glia('POST', '/visitors', token, {});
-      await glia('PATCH', `/sites/${SEED.siteId}/visitors/${visitor.id}`, token, {
-        name: 'Dana Cruz',
-        note: 'VPN drops every hour',
-        custom_attributes: {bot_transcript: 'User: my vpn drops'},
-      });
-      await glia('POST', '/queue_tickets', visitor.access_token, {
-        site_id: SEED.siteId,
-        media: 'text',
-        queue_ids: [SEED.openQueue.id],
-        webhooks: [
+      const visitor = await openConsoleWithWaitingVisitor(
+        {
+          name: 'Dana Cruz',
+          note: 'VPN drops every hour',
+          custom_attributes: {bot_transcript: 'User: my vpn drops'},
+        },
+        [
           {
             url: 'http://127.0.0.1:9/hook',
             method: 'POST',
@@ -130,8 +144,8 @@ describe(
               'engagement.end',
             ],
           },
-        ],
-      });
+        ]
+      );
 
       // The ticket appears without a reload, with the visitor's description and bot transcript.
       await page.waitForSelector('#waiting .card >> text=Dana Cruz');
@@ -202,24 +216,11 @@ describe(
     });
 
     it("isolates what visitors wrote, so reordering characters in it cannot turn the console's text around", async () => {
-      await page.goto(`${base}/operator`);
-      await page.waitForSelector('#connection[data-state="live"]');
-      await page.fill('#operator-name', 'Morgan Lee');
-      const {token} = await glia('POST', '/operator_authentication/tokens', undefined, {
-        api_key_id: SEED.serviceCredential.apiKeyId,
-        api_key_secret: SEED.serviceCredential.apiKeySecret,
-      });
-      const visitor = await glia('POST', '/visitors', token, {});
       // The simulator stores what it is sent: a proxy cleans it, other clients may not.
-      await glia('PATCH', `/sites/${SEED.siteId}/visitors/${visitor.id}`, token, {
+      const visitor = await openConsoleWithWaitingVisitor({
         name: 'Eve\u202e nimdA',
         note: 'Open \u202etxt.exe',
         custom_attributes: {page: '\u2067https://intranet.test'},
-      });
-      await glia('POST', '/queue_tickets', visitor.access_token, {
-        site_id: SEED.siteId,
-        media: 'text',
-        queue_ids: [SEED.openQueue.id],
       });
       await page.waitForSelector('#waiting .card >> text=Eve');
       await page.click('#waiting .card >> text=Eve');
@@ -256,22 +257,7 @@ describe(
     });
 
     it("shows a visitor's answer in the words of the option chosen, and a file on the chat's card", async () => {
-      await page.goto(`${base}/operator`);
-      await page.waitForSelector('#connection[data-state="live"]');
-      await page.fill('#operator-name', 'Morgan Lee');
-      const {token} = await glia('POST', '/operator_authentication/tokens', undefined, {
-        api_key_id: SEED.serviceCredential.apiKeyId,
-        api_key_secret: SEED.serviceCredential.apiKeySecret,
-      });
-      const visitor = await glia('POST', '/visitors', token, {});
-      await glia('PATCH', `/sites/${SEED.siteId}/visitors/${visitor.id}`, token, {
-        name: 'Kim Park',
-      });
-      await glia('POST', '/queue_tickets', visitor.access_token, {
-        site_id: SEED.siteId,
-        media: 'text',
-        queue_ids: [SEED.openQueue.id],
-      });
+      const visitor = await openConsoleWithWaitingVisitor({name: 'Kim Park'});
       await page.waitForSelector('#waiting .card >> text=Kim Park');
       await page.click('#waiting .card >> text=Kim Park');
       await page.click('#accept');
