@@ -3,6 +3,7 @@
  * (bench/run.ts) asks, the load generator (bench/load/load-main.ts) and the proxy
  * (bench/proxy-main.ts) answer. Every request carries an `id`; the answer echoes it.
  */
+import type {Residence} from './residence.js';
 import type {Summary} from './stats.js';
 
 /**
@@ -116,4 +117,6 @@ export interface ProxyStats {
   tokenExchanges: number;
   /** The bare relay: frames written so far. */
   relayed?: number;
+  /** The proxy: webhook in → frame written, since the last `stats` (bench/residence.ts). */
+  residence?: Residence;
 }

@@ -4,7 +4,8 @@
  * new-session limit and the caps on streams and waiting conversations are lifted (every bench
  * visitor comes from 127.0.0.1) and the log level is the
  * bench's `BENCH_LOG_LEVEL` (default `info`, the CLI's). Forked with an IPC channel: it says where
- * it listens, and answers `stats` (memory after a full GC, CPU, event-loop delay).
+ * it listens, and answers `stats` (memory after a full GC, CPU, event-loop delay, and the proxy's
+ * own time per relayed event since the last `stats`, from the relay probe: bench/residence.ts).
  * Run with --expose-gc.
  */
 import {writeFileSync} from 'node:fs';
@@ -12,13 +13,14 @@ import {Session} from 'node:inspector/promises';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {writeHeapSnapshot} from 'node:v8';
 import {createServer} from 'node:net';
-import {serve} from '@hono/node-server';
 import {DEFAULT_LIMITS, createConfiguredStore, createProxyApp} from '../src/proxy/app.js';
 import {loadConfig} from '../src/proxy/config.js';
 import type {LogLevel} from '../src/proxy/logger.js';
 import type {ProxyCommand, ProxyStats} from './protocol.js';
 import {processStats} from './stats.js';
 import {nodeGliaFetch} from '../src/proxy/glia/node-fetch.js';
+import {listen} from '../src/cli/command.js';
+import {residenceProbe} from './residence.js';
 
 /** A port free right now on 127.0.0.1 (PUBLIC_URL must name it before the app exists). */
 function freePort(): Promise<number> {
@@ -48,6 +50,7 @@ const limits = {
   ...DEFAULT_LIMITS,
   newSessionsPerAddress: {capacity: 1_000_000, refillPerSecond: 1_000_000},
 };
+const probe = residenceProbe();
 const app = createProxyApp({
   config,
   // In memory, or in Redis when the bench sets REDIS_URL, as `glia-handoff proxy` chooses.
@@ -55,9 +58,10 @@ const app = createProxyApp({
   fetch: nodeGliaFetch,
   logLevel: (process.env.BENCH_LOG_LEVEL ?? 'info') as LogLevel,
   limits,
+  probe,
 });
-const server = serve({fetch: app.fetch, port, hostname: '127.0.0.1'});
-await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+// As `glia-handoff proxy` listens: its timeouts, and the webhook fast path.
+await listen(app.fetch, port, '127.0.0.1', undefined, app.fastPath);
 
 const loop = monitorEventLoopDelay({resolution: 10});
 loop.enable();
@@ -103,8 +107,10 @@ process.on('message', async (command: ProxyCommand) => {
     sessions: sessions.length,
     openStreams: app.streams.total,
     tokenExchanges: tokenExchanges(),
+    residence: probe.read(),
   };
   loop.reset();
+  probe.reset();
   process.send?.(stats);
 });
 // A clean exit on SIGTERM, so that --cpu-prof writes its profile.

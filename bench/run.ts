@@ -46,6 +46,7 @@ const quick = options.quick;
 const maxVisitors = Number(options.max);
 const logLevel = options['log-level'];
 const outDir = quick ? '/tmp/glia-handoff-bench' : join(root, 'bench');
+if (options.profile) mkdirSync(PROFILE_DIR, {recursive: true});
 
 /** The simulator's answer delay for the session-creation step: a realistic Glia round trip. */
 const GLIA_DELAY_MS = 50;
@@ -153,6 +154,8 @@ const COST = quick
 
 interface CostWindow {
   cpuUsPerMessage: number;
+  /** The proxy's own time per message, webhook in → frame written, p99 (none for the bare relay). */
+  residenceP99Ms?: number;
   messages: number;
   e2eP50Ms: number;
   e2eP99Ms: number;
@@ -179,7 +182,7 @@ async function relayCost() {
   };
   const measure = async (
     mode: 'relay' | 'proxy',
-    target: Pick<ProxyProcess, 'stats'>,
+    target: Pick<ProxyProcess, 'stats'> & Partial<ProxyProcess>,
     via = load,
     label: string = mode
   ): Promise<CostWindow> => {
@@ -192,16 +195,20 @@ async function relayCost() {
     });
     if (opened.type !== 'open' || opened.engaged < COST.visitors)
       throw new Error(`only ${opened.engaged} ${mode} visitors engaged: ${opened.firstError}`);
-    const profiled = options.profile && mode === 'proxy';
+    const profiled = options.profile && target.startProfile && target.stopProfile;
     const before = await target.stats(false);
-    if (profiled) await proxy.startProfile();
+    if (profiled) await target.startProfile?.();
     const traffic = await via.ask<'traffic'>({type: 'traffic', mode, ...window});
-    if (profiled) await proxy.stopProfile(join(PROFILE_DIR, 'proxy-cost.cpuprofile'));
+    if (profiled)
+      await target.stopProfile?.(
+        join(PROFILE_DIR, `cost-${label.replaceAll(' ', '-')}.cpuprofile`)
+      );
     const after = await target.stats(false);
     if (traffic.type !== 'traffic') throw new Error('unexpected answer');
     const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
     const result = {
       cpuUsPerMessage: round((cpuMs * 1000) / Math.max(1, traffic.arrived), 1),
+      ...(after.residence ? {residenceP99Ms: round(after.residence.p99Ms, 2)} : {}),
       messages: traffic.arrived,
       e2eP50Ms: round(traffic.e2e.p50),
       e2eP99Ms: round(traffic.e2e.p99),
@@ -211,7 +218,9 @@ async function relayCost() {
     };
     log(
       `cost, ${label}: ${result.cpuUsPerMessage} µs CPU per message over ${result.messages} ` +
-        `messages, e2e p99 ${result.e2eP99Ms} ms, lost ${result.lost} dup ${result.duplicated}`
+        `messages, e2e p99 ${result.e2eP99Ms} ms` +
+        `${result.residenceP99Ms === undefined ? '' : `, residence p99 ${result.residenceP99Ms} ms`}` +
+        `, lost ${result.lost} dup ${result.duplicated}`
     );
     return result;
   };
@@ -277,6 +286,10 @@ interface ProxyRow {
   sendP50Ms: number;
   sendP95Ms: number;
   sendP99Ms: number;
+  /** The proxy's own time per relayed event, webhook in → frame written (bench/residence.ts). */
+  residenceP50Ms: number;
+  residenceP99Ms: number;
+  residenceSamples: number;
   rssPerStreamKB: number;
   lost: number;
   duplicated: number;
@@ -327,6 +340,9 @@ function toRow(
     sendP50Ms: round(proxy.send.p50),
     sendP95Ms: round(proxy.send.p95),
     sendP99Ms: round(proxy.send.p99),
+    residenceP50Ms: round(stats.residence?.p50Ms ?? 0, 2),
+    residenceP99Ms: round(stats.residence?.p99Ms ?? 0, 2),
+    residenceSamples: stats.residence?.count ?? 0,
     rssPerStreamKB: round((stats.rssBytes - baseline.rssBytes) / stats.openStreams / 1024, 1),
     lost: proxy.lost,
     duplicated: proxy.duplicated,
@@ -421,7 +437,7 @@ async function underLoad() {
       rows.push(row);
       log(
         `${visitors}: e2e p50/p99 ${row.e2eP50Ms}/${row.e2eP99Ms} ms (direct ${row.direct.e2eP50Ms}/` +
-          `${row.direct.e2eP99Ms}), overhead p99 ${row.overheadP99Ms} ms, send p99 ${row.sendP99Ms} ms, ` +
+          `${row.direct.e2eP99Ms}), overhead p99 ${row.overheadP99Ms} ms, residence p99 ${row.residenceP99Ms} ms, send p99 ${row.sendP99Ms} ms, ` +
           `RSS ${row.rssMB} MB (${row.rssPerStreamKB} KB/stream), proxy CPU ${row.proxyCpuPercent}%, ` +
           `lost ${row.lost}+${row.direct.lost} dup ${row.duplicated}+${row.direct.duplicated} ` +
           `errors ${row.errors}+${row.direct.errors}`
@@ -468,6 +484,7 @@ function printTable(rows: ProxyRow[]): void {
     'overhead p99',
     'send p99',
     'direct send p99',
+    'residence p99',
     'RSS MB',
     'KB/stream',
     'proxy CPU %',
@@ -488,6 +505,7 @@ function printTable(rows: ProxyRow[]): void {
       r.overheadP99Ms,
       r.sendP99Ms,
       r.direct.sendP99Ms,
+      r.residenceP99Ms,
       r.rssMB,
       r.rssPerStreamKB,
       r.proxyCpuPercent,
@@ -577,6 +595,8 @@ const results = {
       send: 'visitor message: PUT /handoff/sessions/:id/messages/:uuid → its answer (through the proxy), or PUT /engagements/:id/chat_messages/:uuid → its answer (direct)',
       overhead:
         'difference of the percentiles through the proxy and direct, same simulator, same traffic, same run',
+      residence:
+        "the proxy's own time per relayed event, taken inside it (bench/residence.ts): performance.now() when a webhook delivery reaches the proxy's request handler → when its event's SSE frame is handed to the visitor's socket; paired by session and event id, percentiles of every pair in the window",
       rssPerStreamKB:
         '(proxy RSS after a full GC − RSS before any session) / open streams; each stream has its session and its event log',
       relay:

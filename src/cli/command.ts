@@ -3,7 +3,10 @@ import {existsSync} from 'node:fs';
 import type {ParseArgsConfig} from 'node:util';
 import {parseArgs} from 'node:util';
 import type {ServerType} from '@hono/node-server';
-import {serve} from '@hono/node-server';
+import {getRequestListener} from '@hono/node-server';
+import {createServer} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import type {NodeFastPath} from '../proxy/webhook-fast-path.js';
 import type {Shapes} from '../simulator/deps.js';
 import {SHAPES} from '../simulator/deps.js';
 
@@ -83,13 +86,15 @@ export const SERVER_TIMEOUTS: ServerTimeouts = {headersMs: 15_000, requestMs: 30
 
 /**
  * Listens on `host:port` (0 = any free port); rejects with a readable error when it cannot.
- * `timeouts` (default `SERVER_TIMEOUTS`) are small in tests.
+ * `timeouts` (default `SERVER_TIMEOUTS`) are small in tests. A `fastPath` (the proxy's webhook
+ * deliveries) sees each request first and takes the ones it handles past Hono.
  */
 export function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: Parameters<typeof getRequestListener>[0],
   port: number,
   host: string,
-  timeouts: ServerTimeouts = SERVER_TIMEOUTS
+  timeouts: ServerTimeouts = SERVER_TIMEOUTS,
+  fastPath?: NodeFastPath
 ): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const serverOptions = {
@@ -98,15 +103,22 @@ export function listen(
       // Node looks for overdue requests this often (30 s by default, which would double the limit).
       connectionsCheckingInterval: Math.max(10, Math.min(1000, timeouts.headersMs / 4)),
     };
-    const server = serve({fetch, port, hostname: host, serverOptions}, (info) => {
+    const viaHono = getRequestListener(fetch, {hostname: host});
+    const server = createServer(
+      serverOptions,
+      fastPath
+        ? (request, response) => fastPath(request, response) || void viaHono(request, response)
+        : viaHono
+    );
+    server.listen(port, host, () => {
       const name = host.includes(':') ? `[${host}]` : host;
       resolve({
         server,
-        url: `http://${name}:${info.port}`,
+        url: `http://${name}:${(server.address() as AddressInfo).port}`,
         close: () =>
           new Promise((done) => {
             // Open event streams would hold close() forever: end them.
-            if ('closeAllConnections' in server) server.closeAllConnections();
+            server.closeAllConnections();
             server.close(() => done());
           }),
       });

@@ -137,7 +137,13 @@ export async function run(args: string[]): Promise<number> {
       // address is the limit for everyone at once: a presenter's tabs, or the walk-through suite.
       limits: {newSessionsPerAddress: {capacity: 60, refillPerSecond: 1}},
     });
-    const page = await listen(pageServer(proxy).fetch, port as number, host);
+    const page = await listen(
+      pageServer(proxy).fetch,
+      port as number,
+      host,
+      undefined,
+      proxy.fastPath
+    );
     stops.push(() => page.close());
     // Stops run last first: the proxy ends the chats and tells the visitors before the page's
     // server (which carries their event streams) closes.

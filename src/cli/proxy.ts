@@ -75,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
   });
   let server;
   try {
-    server = await listen(app.fetch, config.port, config.host);
+    server = await listen(app.fetch, config.port, config.host, undefined, app.fastPath);
   } catch (error) {
     console.error(`glia-handoff proxy: ${(error as Error).message}`);
     await app.close();

@@ -5,6 +5,7 @@
  */
 import {getConnInfo} from '@hono/node-server/conninfo';
 import type {Context} from 'hono';
+import type {ContentfulStatusCode} from 'hono/utils/http-status';
 import {Hono} from 'hono';
 import {cors} from 'hono/cors';
 import {requestId} from 'hono/request-id';
@@ -19,14 +20,14 @@ import type {Timers} from './handoff.js';
 import {Handoff} from './handoff.js';
 import type {ProxyEnv} from './http.js';
 import {NO_STORE, clientAddress as addressOf, errorResponse} from './http.js';
-import type {LogLevel} from './logger.js';
+import type {LogLevel, Logger} from './logger.js';
 import {SecretRegistry, createLogger} from './logger.js';
 import {Metrics} from './metrics.js';
 import type {RateLimit} from './rate-limit.js';
 import {healthRoutes} from './routes/health.js';
 import {sessionEventRoutes} from './routes/session-events.js';
 import {sessionRoutes} from './routes/sessions.js';
-import {webhookRoutes} from './routes/webhooks.js';
+import {webhookReceiver, webhookRoutes} from './routes/webhooks.js';
 import {widgetRoutes} from './routes/widget-assets.js';
 import {createMemoryStore} from './sessions/memory-store.js';
 import {createRedisStore} from './sessions/redis-store.js';
@@ -34,6 +35,9 @@ import {OpenStreams} from './sessions/open-streams.js';
 import type {SessionStore} from './sessions/ports.js';
 import {StoreUnavailableError} from './sessions/ports.js';
 import {isTerminal} from './sessions/session-record.js';
+import type {RelayProbe} from './relay-probe.js';
+import type {FailureAnswer, NodeFastPath} from './webhook-fast-path.js';
+import {webhookFastPath} from './webhook-fast-path.js';
 
 /** The rate limits, each a token bucket. */
 export interface ProxyLimits {
@@ -108,6 +112,8 @@ export interface ProxyDeps {
   clientAddress?: (c: Context) => string;
   /** The widget's build directory, served at /handoff/widget.js and /handoff/assets/. */
   widgetDir?: string;
+  /** The bench's measure of the proxy's own time per relayed event (absent in production). */
+  probe?: RelayProbe;
 }
 
 /** The parts of a running proxy that its owner (the CLI, a test, the demo) may reach. */
@@ -117,6 +123,12 @@ export interface ProxyControls {
   readonly streams: OpenStreams;
   readonly metrics: Metrics;
   readonly glia: GliaClient;
+  /**
+   * Glia's webhook deliveries straight off Node's request, past Hono (webhook-fast-path.ts); give
+   * it to `listen` on @hono/node-server. Every other request, and every request through `fetch`,
+   * takes the Hono routes, which answer deliveries the same way.
+   */
+  readonly fastPath: NodeFastPath;
   /** Ends and forgets idle sessions now; returns how many. */
   sweep(): Promise<number>;
   /** Catches up every engaged session from Glia's transcript (done once at start). */
@@ -136,6 +148,30 @@ const defaultTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/** The answer to a request that failed in the proxy: a store that is down, or a bug. */
+function failureAnswer(error: unknown, log: Logger, path: string): FailureAnswer {
+  if (error instanceof StoreUnavailableError) {
+    // Nothing was half-written: each change is one atomic commit, which did not happen.
+    log.warn('session store unreachable', {path});
+    return {
+      status: 503,
+      body: {
+        error: {
+          code: 'store-unavailable',
+          message: 'The chat service is briefly unavailable. Trying again shortly will work.',
+        },
+      },
+      headers: {'Retry-After': '2'},
+    };
+  }
+  const {name, message} = error instanceof Error ? error : new Error(String(error));
+  log.error('unhandled error', {error: {name, message}});
+  return {
+    status: 500,
+    body: {error: {code: 'internal', message: 'Something went wrong in the proxy.'}},
+  };
+}
 
 /** Builds the proxy. Starts no server; starts the idle sweep timer unless `sweepIntervalMs` is 0. */
 export function createProxyApp(deps: ProxyDeps): ProxyApp {
@@ -179,6 +215,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     now,
     timers,
     typingIntervalMs: deps.typingIntervalMs ?? 3000,
+    probe: deps.probe,
   });
   const clientAddress =
     deps.clientAddress ??
@@ -223,23 +260,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     });
   });
   app.onError((error, c) => {
-    if (error instanceof StoreUnavailableError) {
-      // Nothing was half-written: each change is one atomic commit, which did not happen.
-      (c.var.log ?? logger).warn('session store unreachable', {path: c.req.path});
-      return errorResponse(
-        c,
-        503,
-        {
-          code: 'store-unavailable',
-          message: 'The chat service is briefly unavailable. Trying again shortly will work.',
-        },
-        {'Retry-After': '2'}
-      );
-    }
-    (c.var.log ?? logger).error('unhandled error', {
-      error: {name: error.name, message: error.message},
-    });
-    return errorResponse(c, 500, {code: 'internal', message: 'Something went wrong in the proxy.'});
+    const {status, body, headers} = failureAnswer(error, c.var.log ?? logger, c.req.path);
+    return c.json(body, status as ContentfulStatusCode, {...NO_STORE, ...headers});
   });
   app.notFound((c) => errorResponse(c, 404, {code: 'not-found', message: 'No such route.'}));
 
@@ -310,12 +332,25 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       heartbeatMs: deps.heartbeatMs ?? 15_000,
       maxStreams: config.maxEventStreams,
       replayLimit: deps.replayLimit,
+      probe: deps.probe,
     })
   );
-  app.route(
-    '/handoff/webhooks/glia',
-    webhookRoutes({handoff, store, metrics, drift, fileScanEvent: config.files.scanEvent})
-  );
+  const receiveWebhook = webhookReceiver({
+    handoff,
+    store,
+    metrics,
+    drift,
+    fileScanEvent: config.files.scanEvent,
+  });
+  app.route('/handoff/webhooks/glia', webhookRoutes(receiveWebhook));
+  const fastPath = webhookFastPath({
+    receive: receiveWebhook,
+    logger,
+    randomUUID: deps.randomUUID ?? (() => crypto.randomUUID()),
+    now,
+    maxBodyBytes: LIMITS.bodyBytes,
+    failure: failureAnswer,
+  });
   app.route('/handoff', widgetRoutes(deps.widgetDir));
 
   const sweepIntervalMs = deps.sweepIntervalMs ?? 60_000;
@@ -362,5 +397,15 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     if (ownStore) await store.close();
   };
 
-  return Object.assign(app, {handoff, store, streams, metrics, glia, sweep, catchUp, close});
+  return Object.assign(app, {
+    handoff,
+    store,
+    streams,
+    metrics,
+    glia,
+    fastPath,
+    sweep,
+    catchUp,
+    close,
+  });
 }

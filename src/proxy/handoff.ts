@@ -27,6 +27,7 @@ import {GliaError} from './glia/glia-error.js';
 import {GENERIC_OPERATOR_NAME, messageAudience} from './glia/to-chat-event.js';
 import type {Logger, SecretRegistry} from './logger.js';
 import type {Metrics} from './metrics.js';
+import type {RelayProbe} from './relay-probe.js';
 import type {Committed, SessionStore} from './sessions/ports.js';
 import type {
   GliaMessageFact,
@@ -131,6 +132,8 @@ export interface HandoffDeps {
   /** At most one typing update to Glia per this many ms (docs/glia.md: ~3 s). */
   typingIntervalMs: number;
   randomUUID?: () => string;
+  /** The bench's measure of the proxy's own time per relayed event (absent in production). */
+  probe?: RelayProbe;
 }
 
 /** What the proxy sends to Glia for the visitor's typing on this instance, and when it last did. */
@@ -238,7 +241,11 @@ export class Handoff {
   }
 
   /** Applies one webhook delivery, after any earlier one of the session on this instance. */
-  receiveWebhook(id: string, payload: WebhookPayload): Promise<WebhookOutcome | 'gone'> {
+  receiveWebhook(
+    id: string,
+    payload: WebhookPayload,
+    receivedAt?: number
+  ): Promise<WebhookOutcome | 'gone'> {
     return this.serially(id, async () => {
       const done = await this.update(id, async (record): Promise<SessionInput> => {
         const input: SessionInput = {type: 'webhook', payload, at: this.deps.now()};
@@ -287,6 +294,10 @@ export class Handoff {
       if (isTerminal(done.record)) this.stopTyping(id);
       const {outcome, events} = done.reduction;
       const shown = done.appended.some((logged) => logged !== null);
+      if (shown && receivedAt !== undefined && this.deps.probe) {
+        const ids = done.appended.flatMap((logged) => (logged ? [logged.id] : []));
+        this.deps.probe.appended(id, ids, receivedAt);
+      }
       if (outcome === 'taken') return 'ignored';
       return outcome === 'applied' && events.length > 0 && !shown ? 'duplicate' : outcome;
     });

@@ -68,10 +68,17 @@ for (const [label, env] of [
 
     before(async () => {
       sim = await listen(simulator.app.fetch);
-      proxy = await listen((request) => {
-        assert.ok(app);
-        return app.fetch(request);
-      });
+      // Glia's deliveries come over the socket, on the webhook fast path as in production.
+      proxy = await listen(
+        (request) => {
+          assert.ok(app);
+          return app.fetch(request);
+        },
+        (request, response) => {
+          assert.ok(app);
+          return app.fastPath(request, response);
+        }
+      );
       const config = loadConfig(simEnv({...env, GLIA_API_BASE: sim.url, PUBLIC_URL: proxy.url}));
       app = createProxyApp({
         config,

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
-import type {AddressInfo} from 'node:net';
-import {serve} from '@hono/node-server';
+import type {Listening} from '../../src/cli/command.js';
+import {listen} from '../../src/cli/command.js';
 import type {ProxyApp, ProxyDeps} from '../../src/proxy/app.js';
 import {createProxyApp} from '../../src/proxy/app.js';
+import type {NodeFastPath} from '../../src/proxy/webhook-fast-path.js';
 import {loadConfig} from '../../src/proxy/config.js';
 import type {GliaFetch} from '../../src/proxy/glia/glia-client.js';
 import {createSimulator} from '../../src/simulator/app.js';
@@ -383,17 +384,18 @@ export class FakeClock {
 }
 
 /** A server on a real socket (127.0.0.1, a free port), for the suites that need one. */
-export type SocketServer = ReturnType<typeof serve>;
+export type SocketServer = Listening['server'];
 
-/** Serves `fetch` on a free port of 127.0.0.1; resolves once it listens. */
-export function listenOnSocket(
-  fetch: Parameters<typeof serve>[0]['fetch']
+/**
+ * Serves `fetch` on a free port of 127.0.0.1 as the CLI does (`listen`), with the proxy's webhook
+ * fast path when given one; resolves once it listens.
+ */
+export async function listenOnSocket(
+  fetch: Parameters<typeof listen>[0],
+  fastPath?: NodeFastPath
 ): Promise<{server: SocketServer; url: string}> {
-  return new Promise((resolve) => {
-    const server = serve({fetch, port: 0, hostname: '127.0.0.1'}, (info: AddressInfo) =>
-      resolve({server, url: `http://127.0.0.1:${info.port}`})
-    );
-  });
+  const {server, url} = await listen(fetch, 0, '127.0.0.1', undefined, fastPath);
+  return {server, url};
 }
 
 /** Closes a server from `listenOnSocket`, its open connections too. */

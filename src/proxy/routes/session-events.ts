@@ -20,6 +20,7 @@ import type {ChatEvent} from '../../wire/handoff/index.js';
 import type {Handoff, Timers} from '../handoff.js';
 import type {ProxyEnv} from '../http.js';
 import {errorResponse, validationResponse} from '../http.js';
+import type {RelayProbe} from '../relay-probe.js';
 import type {OpenStreams} from '../sessions/open-streams.js';
 import type {SessionStore} from '../sessions/ports.js';
 import type {LoggedEvent} from '../sessions/session-record.js';
@@ -38,6 +39,8 @@ export interface SessionEventsDeps {
   maxStreams: number;
   /** Events a stream that is behind gets before it ends and is resumed (default 200). */
   replayLimit?: number;
+  /** The bench's measure of the proxy's own time per relayed event (absent in production). */
+  probe?: RelayProbe;
 }
 
 /** Open streams of one session at most (on this instance): tabs share one, so this only stops a flood. */
@@ -52,7 +55,7 @@ const isLast = (event: ChatEvent) =>
 
 /** The route, to mount under `/handoff/sessions`. */
 export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
-  const {store, handoff, streams, now, timers, heartbeatMs, maxStreams} = deps;
+  const {store, handoff, streams, now, timers, heartbeatMs, maxStreams, probe} = deps;
   const replayLimit = deps.replayLimit ?? 200;
   const app = new Hono<ProxyEnv>();
 
@@ -150,7 +153,9 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
           if (eventId <= cursor || stream.closed) continue;
           if (sent >= replayLimit) return true;
           writing = true;
-          await stream.write(sseFrame(eventId, event.type, JSON.stringify(event)));
+          const written = stream.write(sseFrame(eventId, event.type, JSON.stringify(event)));
+          probe?.written(id, eventId);
+          await written;
           writing = false;
           cursor = eventId;
           sent++;
