@@ -43,18 +43,31 @@ export default tseslint.config(
   {
     files: ['src/widget/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           // `paths` match whole specifiers: a `patterns` entry 'zod' would also forbid 'zod/mini'.
-          paths: ['zod', 'zod/v4'].map((name) => ({
+          paths: ['zod', 'zod/v4', 'zod/mini'].map((name) => ({
             name,
-            message: 'Use zod/mini in the browser (full zod costs ~25 KB gzip).',
+            message:
+              'No zod in the browser: parse with src/wire/handoff/checks.generated.ts (docs/architecture.md, "Parsing in the browser").',
           })),
           patterns: [
             {
               group: ['**/proxy/**', '**/simulator/**', '**/wire/glia/**', 'node:*'],
               message: 'The widget runs in the browser and speaks only wire/handoff.',
+            },
+            {
+              // The schema modules build zod schemas: types only. Values come from limits.js and
+              // checks.generated.js, which hold no zod.
+              group: [
+                '**/wire/handoff/*',
+                '!**/wire/handoff/limits.js',
+                '!**/wire/handoff/checks.generated.js',
+              ],
+              allowTypeImports: true,
+              message:
+                'The widget takes only types from the zod schemas; parse with checks.generated.js (npm run build:checks).',
             },
           ],
         },

@@ -1,7 +1,9 @@
 // The widget's production build: the entry dist/widget/widget.js (Lit, idb-keyval and the
-// launcher, minified) and, hashed under dist/widget/assets, the panel (zod/mini and the rest of
-// the widget) and the locales, loaded by dynamic import() relative to the entry's URL. The proxy
-// serves it at /handoff/widget.js; npm consumers import it through package.json `exports`.
+// launcher, minified) and, hashed under dist/widget/assets, the panel (the rest of the widget,
+// with the wire checks compiled from the zod/mini schemas but no zod: docs/architecture.md,
+// "Parsing in the browser") and the locales, loaded by dynamic import() relative to the entry's
+// URL. The proxy serves it at /handoff/widget.js; npm consumers import it through package.json
+// `exports`.
 import ts from 'typescript';
 import {defineConfig, type Plugin} from 'vite';
 
@@ -59,19 +61,8 @@ function minifyLitTemplates(): Plugin {
   };
 }
 
-function pureSchemas(): Plugin {
-  return {
-    name: 'pure',
-    enforce: 'pre',
-    transform(code, id) {
-      if (!/\/src\/wire\/handoff\/.+\.ts$/.test(id)) return null;
-      return {code: code.replace(/\bz(\s*)\.(?=\w+\()/g, '/* @__PURE__ */ z$1.'), map: null};
-    },
-  };
-}
-
 export default defineConfig({
-  plugins: [minifyLitTemplates(), pureSchemas()],
+  plugins: [minifyLitTemplates()],
   build: {
     outDir: 'dist/widget',
     emptyOutDir: true,
@@ -87,11 +78,8 @@ export default defineConfig({
       // launcher, idb-keyval) from the entry itself: 'strict' would move it all to a third chunk,
       // a second request before the launcher can paint.
       preserveEntrySignatures: 'allow-extension',
-      // The wire schemas are built by zod calls at module top level; marking them pure lets the
-      // bundle drop every schema the widget does not parse (the request schemas, email, uuid…).
       // Library mode leaves ES output unminified by default; the widget ships to pages as is.
-      // Tree-shaking is done by then, so the /* @__PURE__ */ annotations (about 130 of them, lit's
-      // and zod's) would only be weight: -0.2 KB gzip.
+      // Tree-shaking is done by then, so lit's /* @__PURE__ */ annotations would only be weight.
       output: {
         chunkFileNames: 'assets/[name]-[hash].js',
         minify: true,

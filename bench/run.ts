@@ -564,7 +564,7 @@ log(
 );
 const widget = await measureWidget(root);
 log(
-  `widget: ${widget.totalGzipBytes} B gzip in all, ${widget.firstLoadGzipBytes} B first load in Chromium (${widget.openedGzipBytes} B more on open), Lit alone ${widget.litAloneGzipBytes} B`
+  `widget: ${widget.totalGzipBytes} B gzip with the chat open (locale ${widget.locale}, in Chromium), ${widget.firstLoadGzipBytes} B of it the first load, zod ${widget.zodGzipBytes} B, Lit alone ${widget.litAloneGzipBytes} B`
 );
 const sessions = await sessionCreation();
 const relay = await relayCost();
@@ -611,7 +611,7 @@ writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}
 await writeChart(outDir, load.rows, machineInfo);
 
 console.log(
-  `\nWidget: ${widget.totalGzipBytes} B gzip in all (${widget.totalBrotliBytes} B brotli), first load ${widget.firstLoadGzipBytes} B gzip in Chromium (a page that never opens the chat; ${widget.builtFirstLoadGzipBytes} B by the build), ${widget.openedGzipBytes} B more when the chat opens; Lit alone ${widget.litAloneGzipBytes} B gzip`
+  `\nWidget: ${widget.totalGzipBytes} B gzip with the chat open in the heaviest language, ${widget.locale} (${widget.totalBrotliBytes} B brotli; every built file ${widget.allFilesGzipBytes} B gzip; zod ${widget.zodGzipBytes} B), first load ${widget.firstLoadGzipBytes} B gzip in Chromium (a page that never opens the chat; ${widget.builtFirstLoadGzipBytes} B by the build), ${widget.openedGzipBytes} B more when the chat opens; Lit alone ${widget.litAloneGzipBytes} B gzip`
 );
 for (const f of widget.files)
   console.log(

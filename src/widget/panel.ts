@@ -5,8 +5,8 @@
  */
 import {html, nothing, svg} from 'lit';
 import {repeat} from 'lit/directives/repeat.js';
-import {config} from 'zod/mini';
-import {LIMITS, type ChatMessage, type MessageFile} from '../wire/handoff/index.js';
+import type {ChatMessage, MessageFile} from '../wire/handoff/index.js';
+import {LIMITS} from '../wire/handoff/limits.js';
 import {ClockController} from './controllers/clock-controller.js';
 import {FileController} from './controllers/file-controller.js';
 import {LocaleController} from './controllers/locale-controller.js';
@@ -936,7 +936,3 @@ export class GliaHandoffPanel {
 
 /** The panel's styles, adopted by the host next to the launcher's. */
 export {styles} from './glia-handoff.styles.js';
-
-// zod compiles fast parsers with `new Function` unless told not to; a page with a strict CSP
-// (no 'unsafe-eval') would log a violation for the probe. The widget's schemas are small.
-config({jitless: true});

@@ -5,12 +5,14 @@
  * after the last event id (`Last-Event-ID`). A silent connection (no byte, not even the 15 s
  * heartbeat, for `silenceMs`) is treated as dead: proxies that buffer or drop idle streams would
  * otherwise leave a chat that looks healthy and is stale (docs/architecture.md, "Why the boundaries are where they are").
- * Every frame is safe-parsed with ChatEvent; a bad frame is reported, never thrown.
+ * Every frame is checked against ChatEvent (src/wire/handoff/checks.generated.ts); a bad frame is
+ * reported, never thrown.
  */
 import {backoffMs as backoff} from '../../kit/backoff.js';
 import type {Frame} from '../../kit/sse.js';
 import {createFrameParser} from '../../kit/sse.js';
-import {ChatEvent} from '../../wire/handoff/index.js';
+import * as checks from '../../wire/handoff/checks.generated.js';
+import type {ChatEvent} from '../../wire/handoff/index.js';
 import type {Link} from '../store/session-state.js';
 
 export type {Frame} from '../../kit/sse.js';
@@ -28,7 +30,7 @@ export function parseFrame(frame: Frame): FrameResult {
   } catch {
     return {ok: false, id: frame.id, data: frame.data, error: 'not JSON'};
   }
-  const parsed = ChatEvent.safeParse(json);
+  const parsed = checks.ChatEvent.safeParse(json);
   return parsed.success
     ? {ok: true, id: frame.id, event: parsed.data}
     : {ok: false, id: frame.id, data: frame.data, error: 'not a ChatEvent'};

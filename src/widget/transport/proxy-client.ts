@@ -1,30 +1,19 @@
 /**
  * @module The proxy's REST routes over fetch (docs/contract.md, "Browser ⇄ proxy"). Every
- * answer is parsed with the wire schemas; every failure becomes one ProxyError that says whether
+ * answer is parsed with the wire schemas (their checks compiled without zod,
+ * src/wire/handoff/checks.generated.ts); every failure becomes one ProxyError that says whether
  * the network, the proxy or the answer was at fault.
  */
 import {retryAfterMs} from '../../kit/retry-after.js';
-import {z} from 'zod/mini';
-import {
-  ErrorBody,
-  SendMessageResponse,
+import * as checks from '../../wire/handoff/checks.generated.js';
+import type {
+  ChatMessage,
+  SendMessageRequest,
   SessionSnapshot,
-  UploadResponse,
-  type ChatMessage,
-  type SendMessageRequest,
-  type StartSessionRequest,
-  type Upload,
+  StartSessionRequest,
+  Upload,
 } from '../../wire/handoff/index.js';
 import type {StartedSession} from '../store/session-state.js';
-
-/**
- * StartSessionResponse as the browser checks it: every field, but not the token's minimum
- * length. That is the proxy's promise about the tokens it makes, nothing the browser could act
- * on, and checking it would bring zod's length checks into the bundle (0.3 KB gzip).
- */
-const StartSessionAnswer = z.strictObject({
-  session: z.strictObject({...SessionSnapshot.shape, token: z.string()}),
-});
 
 /** What went wrong with a request that did not succeed. */
 export interface ProxyErrorDetail {
@@ -59,7 +48,7 @@ function retryAfterSeconds(value: string | null): number | undefined {
   return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
-type Schema<T> = {safeParse(data: unknown): {success: true; data: T} | {success: false}};
+type Schema<T> = {safeParse(data: unknown): checks.Result<T>};
 
 /** A success whose body broke the contract. */
 const invalid = (status: number) =>
@@ -67,7 +56,7 @@ const invalid = (status: number) =>
 
 /** The ProxyError for an error status and its (maybe ErrorBody) JSON. */
 function httpError(status: number, json: unknown, retryAfter: string | null): ProxyError {
-  const parsed = ErrorBody.safeParse(json);
+  const parsed = checks.ErrorBody.safeParse(json);
   const error = parsed.success ? parsed.data.error : undefined;
   return new ProxyError({
     kind: 'http',
@@ -105,13 +94,19 @@ export class ProxyClient {
 
   /** POST /handoff/sessions: file the ticket. */
   async start(request: StartSessionRequest): Promise<StartedSession> {
-    const body = await this.#call('', 'POST', undefined, request, StartSessionAnswer);
+    const body = await this.#call('', 'POST', undefined, request, checks.StartSessionResponse);
     return body.session;
   }
 
   /** GET /handoff/sessions/:id: everything so far (the catch-up after a reconnect). */
   snapshot(id: string, token: string): Promise<SessionSnapshot> {
-    return this.#call(`/${encodeURIComponent(id)}`, 'GET', token, undefined, SessionSnapshot);
+    return this.#call(
+      `/${encodeURIComponent(id)}`,
+      'GET',
+      token,
+      undefined,
+      checks.SessionSnapshot
+    );
   }
 
   /** PUT /handoff/sessions/:id/messages/:uuid: idempotent on `messageId`, so retries are safe. */
@@ -122,7 +117,7 @@ export class ProxyClient {
     request: SendMessageRequest
   ): Promise<ChatMessage> {
     const path = `/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`;
-    const body = await this.#call(path, 'PUT', token, request, SendMessageResponse);
+    const body = await this.#call(path, 'PUT', token, request, checks.SendMessageResponse);
     return body.message;
   }
 
@@ -157,7 +152,7 @@ export class ProxyClient {
           reject(httpError(xhr.status, json, xhr.getResponseHeader('Retry-After')));
           return;
         }
-        const parsed = UploadResponse.safeParse(json);
+        const parsed = checks.UploadResponse.safeParse(json);
         if (parsed.success) resolve(parsed.data.upload);
         else reject(invalid(xhr.status));
       };
@@ -191,7 +186,13 @@ export class ProxyClient {
 
   /** DELETE /handoff/sessions/:id: cancel the wait or end the chat; idempotent. */
   end(id: string, token: string): Promise<SessionSnapshot> {
-    return this.#call(`/${encodeURIComponent(id)}`, 'DELETE', token, undefined, SessionSnapshot);
+    return this.#call(
+      `/${encodeURIComponent(id)}`,
+      'DELETE',
+      token,
+      undefined,
+      checks.SessionSnapshot
+    );
   }
 
   async #call(
