@@ -244,52 +244,61 @@ export class Handoff {
   receiveWebhook(
     id: string,
     payload: WebhookPayload,
-    receivedAt?: number
+    delivery: {receivedAt?: number; record?: SessionRecord} = {}
   ): Promise<WebhookOutcome | 'gone'> {
+    const {receivedAt} = delivery;
+    // The record the delivery was authenticated with, read just now: with no other work of the
+    // session queued on this instance it is as fresh as a second read (the commit checks its
+    // version in any case), and on Redis that read is a round trip and a parse per message.
+    const known = this.queues.has(id) ? undefined : delivery.record;
     return this.serially(id, async () => {
-      const done = await this.update(id, async (record): Promise<SessionInput> => {
-        const input: SessionInput = {type: 'webhook', payload, at: this.deps.now()};
-        if (payload.event_type === 'engagement.start') {
-          const probe = reduce(record, input);
-          if (probe.outcome === 'applied') {
-            // Who serves, and what the visitor may upload: one read of the engagement.
-            const said = payload.engagement.current_sub_engagement?.operator_id;
-            const details = await this.engagementDetails(payload.engagement.id, !said);
-            const operatorId = said ?? details?.operatorId;
-            const name = await this.operatorName(operatorId);
-            const filePolicy = this.filePolicy(details?.fileSending);
-            return {
-              ...input,
-              operator: operatorId ? {id: operatorId, name} : {name},
-              ...(filePolicy ? {filePolicy} : {}),
-            };
+      const done = await this.update(
+        id,
+        async (record): Promise<SessionInput> => {
+          const input: SessionInput = {type: 'webhook', payload, at: this.deps.now()};
+          if (payload.event_type === 'engagement.start') {
+            const probe = reduce(record, input);
+            if (probe.outcome === 'applied') {
+              // Who serves, and what the visitor may upload: one read of the engagement.
+              const said = payload.engagement.current_sub_engagement?.operator_id;
+              const details = await this.engagementDetails(payload.engagement.id, !said);
+              const operatorId = said ?? details?.operatorId;
+              const name = await this.operatorName(operatorId);
+              const filePolicy = this.filePolicy(details?.fileSending);
+              return {
+                ...input,
+                operator: operatorId ? {id: operatorId, name} : {name},
+                ...(filePolicy ? {filePolicy} : {}),
+              };
+            }
+            return input;
+          }
+          if (payload.event_type === 'engagement.transfer') {
+            // Find out who serves (and their name) only when the delivery will be shown or kept.
+            const probe = reduce(record, input);
+            if (probe.outcome === 'applied' || probe.outcome === 'deferred') {
+              const operatorId = await this.servingOperator(payload.engagement);
+              const name = await this.operatorName(operatorId);
+              return {...input, operator: operatorId ? {id: operatorId, name} : {name}};
+            }
+          }
+          if (
+            payload.event_type === 'engagement.chat.message' &&
+            messageAudience(payload.message) === 'unknown'
+          ) {
+            const log = await this.deps.store.events.read(id, 0);
+            const visitorSaid = log.some(
+              ({event}) =>
+                event.type === 'message' &&
+                event.message.from === 'visitor' &&
+                event.message.text === payload.message.content
+            );
+            return {...input, visitorSaid};
           }
           return input;
-        }
-        if (payload.event_type === 'engagement.transfer') {
-          // Find out who serves (and their name) only when the delivery will be shown or kept.
-          const probe = reduce(record, input);
-          if (probe.outcome === 'applied' || probe.outcome === 'deferred') {
-            const operatorId = await this.servingOperator(payload.engagement);
-            const name = await this.operatorName(operatorId);
-            return {...input, operator: operatorId ? {id: operatorId, name} : {name}};
-          }
-        }
-        if (
-          payload.event_type === 'engagement.chat.message' &&
-          messageAudience(payload.message) === 'unknown'
-        ) {
-          const log = await this.deps.store.events.read(id, 0);
-          const visitorSaid = log.some(
-            ({event}) =>
-              event.type === 'message' &&
-              event.message.from === 'visitor' &&
-              event.message.text === payload.message.content
-          );
-          return {...input, visitorSaid};
-        }
-        return input;
-      });
+        },
+        known
+      );
       if (!done) return 'gone';
       if (isTerminal(done.record)) this.stopTyping(id);
       const {outcome, events} = done.reduction;
@@ -715,17 +724,19 @@ export class Handoff {
   }
 
   /**
-   * Reads the record, reduces `input` (or what `prepare` makes of the record), commits under the
-   * version check with the events, then runs the effects. Redone from a fresh read on a conflict.
+   * Reads the record (or starts from `known`), reduces `input` (or what `prepare` makes of the
+   * record), commits under the version check with the events, then runs the effects. Redone from a
+   * fresh read on a conflict.
    * `undefined`: the session is gone.
    */
   private async update(
     id: string,
-    input: SessionInput | ((record: SessionRecord) => Promise<SessionInput>)
+    input: SessionInput | ((record: SessionRecord) => Promise<SessionInput>),
+    known?: SessionRecord
   ): Promise<Update | undefined> {
     const {sessions} = this.deps.store;
     for (let attempt = 0; ; attempt++) {
-      const current = await sessions.get(id);
+      const current = attempt === 0 && known ? known : await sessions.get(id);
       if (!current) return undefined;
       const reduction = reduce(current, typeof input === 'function' ? await input(current) : input);
       if (

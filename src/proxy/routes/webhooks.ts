@@ -139,7 +139,10 @@ export function webhookReceiver({
       return invalid(describeIssues(parsed.error.issues));
     }
     for (const gap of webhookDrift(parsed.data)) drift.report(endpoint, gap);
-    const outcome = await handoff.receiveWebhook(session.id, parsed.data, receivedAt);
+    const outcome = await handoff.receiveWebhook(session.id, parsed.data, {
+      receivedAt,
+      record: session,
+    });
     if (outcome === 'gone') {
       count(parsed.data.event_type, 'unknown-session');
       return NO_SUCH_SESSION;

@@ -6,6 +6,7 @@
  * Nothing here reads a clock, the network or a store, so the same record gives the same answer on
  * any instance.
  */
+import {clonePlain} from '../../kit/clone.js';
 import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
 import {WebhookPayload} from '../../wire/glia/index.js';
 import type {ChatMessage, EndedBy, FilePolicy} from '../../wire/handoff/index.js';
@@ -113,7 +114,7 @@ export function messageKeys(engagementId: string, key: string, message: GliaMess
 /** Applies `input` to `record`. The input record is not changed. */
 export function reduce(record: SessionRecord, input: SessionInput): Reduction {
   const draft: Reduction = {
-    record: structuredClone(record),
+    record: clonePlain(record),
     events: [],
     effects: [],
     outcome: 'applied',
