@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {backoffMs} from '../../src/kit/backoff.js';
-import {clonePlain} from '../../src/kit/clone.js';
 import {retryAfterMs} from '../../src/kit/retry-after.js';
 import {createFrameParser, sseFrame, type Frame} from '../../src/kit/sse.js';
 
@@ -52,37 +51,5 @@ describe('SSE framing', () => {
         {id: '8', event: 'typing', data: '{}'},
       ]);
     }
-  });
-});
-
-describe('clonePlain', () => {
-  it('copies plain data all the way down: changing the copy leaves the original as it was', () => {
-    const record = {
-      id: 's1',
-      version: 3,
-      operator: null,
-      reason: undefined,
-      uploads: [{id: 'u1', sent: false, size: 10}],
-      early: [{payload: {message: {content: 'hi', attachment: {files: [{id: 'f'}]}}}}],
-    };
-    const copy = clonePlain(record);
-    assert.deepEqual(copy, record);
-    assert.ok('reason' in copy, 'an undefined field stays a field');
-    (copy.uploads[0] as {sent: boolean}).sent = true;
-    copy.early[0]!.payload.message.attachment.files.push({id: 'g'});
-    assert.equal(record.uploads[0]?.sent, false);
-    assert.equal(record.early[0]?.payload.message.attachment.files.length, 1);
-  });
-
-  it("keeps a parsed `__proto__` key as data, never as the copy's prototype", () => {
-    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<
-      string,
-      unknown
-    >;
-    const copy = clonePlain(parsed);
-    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
-    assert.equal((copy as {polluted?: boolean}).polluted, undefined);
-    assert.deepEqual(Object.keys(copy), ['__proto__', 'a']);
-    assert.deepEqual(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value, {polluted: true});
   });
 });

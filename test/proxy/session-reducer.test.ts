@@ -70,6 +70,94 @@ describe('the session reducer', () => {
     assert.deepEqual(SessionRecord.parse(JSON.parse(JSON.stringify(ended.record))), ended.record);
   });
 
+  it('leaves a frozen record as it was through uploads, scans, answers and early deliveries', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null) {
+        Object.freeze(value);
+        Object.values(value).forEach(deepFreeze);
+      }
+      return value;
+    };
+    /** Reduces a frozen copy of `record`: a change in place throws, and the input is compared after. */
+    const step = (record: SessionRecord, input: Parameters<typeof reduce>[1]) => {
+      const frozen = deepFreeze(structuredClone(record));
+      const before = structuredClone(record);
+      const out = reduce(frozen, input);
+      assert.deepEqual(frozen, before, input.type);
+      return out.record;
+    };
+    const upload = {
+      id: 'u1',
+      name: 'a.png',
+      size: 1,
+      contentType: 'image/png',
+      status: 'uploading' as const,
+      sent: false,
+      at: 0,
+    };
+    let record = step(engaged().record, {type: 'upload-started', upload, staleBefore: 0});
+    record = step(record, {
+      type: 'upload-stored',
+      id: 'u1',
+      at: 0,
+      size: 1,
+      fileId: 'f1',
+      scanning: true,
+    });
+    record = step(record, {type: 'file-scanned', fileId: 'f1', clean: true});
+    assert.equal(record.uploads[0]?.status, 'ready');
+    record = step(record, {
+      type: 'webhook',
+      payload: {
+        event_type: 'engagement.chat.message',
+        message: {
+          id: 'q1',
+          engagement_id: ENGAGEMENT,
+          content: 'Which one?',
+          target: 'visitor',
+          sender: {type: 'operator'},
+          attachment: {
+            type: 'single_choice',
+            options: [{text: 'A', value: 'a'}],
+          },
+        },
+      },
+      at: 0,
+    });
+    assert.equal(record.questions.length, 1, 'the question is kept');
+    record = step(record, {
+      type: 'visitor-message',
+      message: {
+        id: MESSAGE,
+        from: 'visitor',
+        text: 'A',
+        at: 'now',
+        files: [{id: 'u1', name: 'a.png', contentType: 'image/png'}],
+        answer: {messageId: 'q1', value: 'a'},
+      },
+      logged: [],
+    });
+    assert.equal(record.uploads[0]?.sent, true);
+    assert.equal(record.questions[0]?.answered, 'a');
+    // A delivery for an engagement that has not started here is kept for later.
+    const waiting = newRecord({
+      id: 's2',
+      tokenHash: 'a',
+      webhookSecretHash: 'b',
+      createdAt: 0,
+      queueId: 'q',
+    });
+    const held = step(waiting, {
+      type: 'webhook',
+      payload: {
+        event_type: 'engagement.chat.message',
+        message: {content: 'early', engagement_id: ENGAGEMENT, target: 'visitor'},
+      },
+      at: 0,
+    });
+    assert.equal(held.early.length, 1);
+  });
+
   it('asks for the engagement to end when it starts after the visitor left', () => {
     const record = newRecord({
       id: 's',

@@ -6,7 +6,6 @@
  * Nothing here reads a clock, the network or a store, so the same record gives the same answer on
  * any instance.
  */
-import {clonePlain} from '../../kit/clone.js';
 import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
 import {WebhookPayload} from '../../wire/glia/index.js';
 import type {ChatMessage, EndedBy, FilePolicy} from '../../wire/handoff/index.js';
@@ -111,10 +110,25 @@ export function messageKeys(engagementId: string, key: string, message: GliaMess
   return [`id:${key}`, `said:${engagementId}:${second}:${message.from}:${message.text}`];
 }
 
+/**
+ * The record the reducer changes: a copy of the top level, and of the only parts it changes in
+ * place (an upload's status, a question's answer, the early deliveries). Everything else it
+ * replaces whole, so the rest is shared with `record`, which stays as it was (the memory store
+ * keeps records frozen: a change in place anywhere else would throw).
+ */
+function draftOf(record: SessionRecord): SessionRecord {
+  return {
+    ...record,
+    uploads: record.uploads.map((upload) => ({...upload})),
+    questions: record.questions.map((question) => ({...question})),
+    early: [...record.early],
+  };
+}
+
 /** Applies `input` to `record`. The input record is not changed. */
 export function reduce(record: SessionRecord, input: SessionInput): Reduction {
   const draft: Reduction = {
-    record: clonePlain(record),
+    record: draftOf(record),
     events: [],
     effects: [],
     outcome: 'applied',
