@@ -31,6 +31,9 @@ export interface RedisServer {
   stop(options?: {kill?: boolean; keepData?: boolean}): Promise<void>;
   /** Starts it again on the same port and directory (with AOF on, the data comes back). */
   restart(): Promise<void>;
+  /** Freezes it (SIGSTOP): connected, and answering nothing, until `resume` (SIGCONT). */
+  pause(): void;
+  resume(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -91,5 +94,7 @@ export async function startRedis(options: {appendonly?: boolean} = {}): Promise<
       await stop({keepData: true});
       await launch();
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   };
 }

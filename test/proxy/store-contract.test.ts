@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {createMemoryStore} from '../../src/proxy/sessions/memory-store.js';
 import type {SessionStore} from '../../src/proxy/sessions/ports.js';
+import {StoreUnavailableError} from '../../src/proxy/sessions/ports.js';
 import {createRedisStore} from '../../src/proxy/sessions/redis-store.js';
 import {SecretBox} from '../../src/proxy/sessions/secret-box.js';
 import type {LoggedEvent} from '../../src/proxy/sessions/session-record.js';
@@ -245,3 +246,35 @@ for (const [name, make] of Object.entries(backends)) {
     });
   });
 }
+
+describe('the redis store, when Redis stops answering', {skip: noRedis}, () => {
+  it(
+    'fails each call as unavailable within its command timeout, and works again once Redis answers',
+    {timeout: 15_000},
+    async () => {
+      const frozen = await startRedis();
+      const store = await createRedisStore({
+        url: frozen.url,
+        encryptionKey: KEY,
+        limits: LIMITS,
+        ttlSeconds: 3600,
+        commandTimeoutMs: 300,
+      });
+      try {
+        const kept = record();
+        await store.sessions.create(kept);
+        frozen.pause();
+        const started = performance.now();
+        await assert.rejects(store.sessions.get(kept.id), StoreUnavailableError);
+        const waited = performance.now() - started;
+        assert.ok(waited >= 250 && waited < 3000, `failed after ${Math.round(waited)} ms`);
+        frozen.resume();
+        assert.equal((await store.sessions.get(kept.id))?.id, kept.id);
+      } finally {
+        frozen.resume();
+        await store.close();
+        await frozen.stop();
+      }
+    }
+  );
+});

@@ -34,7 +34,12 @@ export interface RedisStoreOptions {
   ttlSeconds: number;
   /** Key prefix (default `glia-handoff:`), so several deployments or tests can share a server. */
   prefix?: string;
+  /** A command Redis has not answered in this long fails as unavailable (default 5 s). */
+  commandTimeoutMs?: number;
 }
+
+/** node-redis's own default, kept: a Redis that stopped answering is a Redis that is down. */
+const COMMAND_TIMEOUT_MS = 5000;
 
 const COMMIT = `
 local v = redis.call('HGET', KEYS[1], 'v')
@@ -105,6 +110,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     url: options.url,
     // A command while Redis is away fails at once (503) instead of waiting to be written late.
     disableOfflineQueue: true,
+    // Timed out by `call` below instead: node-redis's timeout costs every command an AbortSignal
+    // with its own timer, which fires 5 s later even for a command long answered and builds a
+    // DOMException then (a sixth of the proxy's CPU per relayed message on Redis).
+    commandOptions: {timeout: 0},
     socket: {reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000)},
   });
   const subscriber: Client = client.duplicate();
@@ -142,15 +151,43 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
   await subscriber.subscribe(channel, onMessage);
   subscribedOnce = true;
 
-  /** Runs a command, turning an unreachable Redis into `StoreUnavailableError`. */
-  const call = async <T>(run: () => Promise<T>): Promise<T> => {
-    if (!client.isReady) throw new StoreUnavailableError();
-    try {
-      return await run();
-    } catch (error) {
-      if (!client.isReady || isConnectionError(error)) throw new StoreUnavailableError(error);
-      throw error;
-    }
+  /** Commands in flight, oldest first, each with when it was sent and how to fail it. */
+  const inFlight = new Map<number, {since: number; fail: (error: Error) => void}>();
+  let sent = 0;
+  const commandTimeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
+  // One timer for every command: those Redis has not answered in time fail as unavailable.
+  const watchdog = setInterval(
+    () => {
+      const overdue = performance.now() - commandTimeoutMs;
+      for (const [id, command] of inFlight) {
+        if (command.since > overdue) break;
+        inFlight.delete(id);
+        command.fail(new StoreUnavailableError(new Error('Redis did not answer in time')));
+      }
+    },
+    Math.max(10, Math.min(1000, commandTimeoutMs / 4))
+  );
+  watchdog.unref();
+
+  /** Runs a command, turning an unreachable or unanswering Redis into `StoreUnavailableError`. */
+  const call = <T>(run: () => Promise<T>): Promise<T> => {
+    if (!client.isReady) return Promise.reject(new StoreUnavailableError());
+    return new Promise<T>((resolve, reject) => {
+      const id = ++sent;
+      inFlight.set(id, {since: performance.now(), fail: reject});
+      run().then(
+        (value) => {
+          inFlight.delete(id);
+          resolve(value);
+        },
+        (error: unknown) => {
+          inFlight.delete(id);
+          reject(
+            !client.isReady || isConnectionError(error) ? new StoreUnavailableError(error) : error
+          );
+        }
+      );
+    });
   };
 
   const scripts = new Map<string, string>();
@@ -306,6 +343,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     },
     ready: () => client.isReady && subscriber.isReady,
     async close() {
+      clearInterval(watchdog);
       watchers.clear();
       await Promise.allSettled([subscriber.close(), client.close()]);
     },
