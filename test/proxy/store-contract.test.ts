@@ -268,8 +268,10 @@ describe('the redis store, when Redis stops answering', {skip: noRedis}, () => {
         await assert.rejects(store.sessions.get(kept.id), StoreUnavailableError);
         const waited = performance.now() - started;
         assert.ok(waited >= 250 && waited < 3000, `failed after ${Math.round(waited)} ms`);
+        assert.equal(store.ready(), false, 'not ready while Redis does not answer');
         frozen.resume();
         assert.equal((await store.sessions.get(kept.id))?.id, kept.id);
+        assert.equal(store.ready(), true, 'ready again once Redis answers');
       } finally {
         frozen.resume();
         await store.close();

@@ -154,6 +154,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
   /** Commands in flight, oldest first, each with when it was sent and how to fail it. */
   const inFlight = new Map<number, {since: number; fail: (error: Error) => void}>();
   let sent = 0;
+  /** False from a command Redis left unanswered until the next one it answers: not ready. */
+  let answering = true;
   const commandTimeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
   // One timer for every command: those Redis has not answered in time fail as unavailable.
   const watchdog = setInterval(
@@ -162,6 +164,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
       for (const [id, command] of inFlight) {
         if (command.since > overdue) break;
         inFlight.delete(id);
+        answering = false;
         command.fail(new StoreUnavailableError(new Error('Redis did not answer in time')));
       }
     },
@@ -178,6 +181,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
       run().then(
         (value) => {
           inFlight.delete(id);
+          answering = true;
           resolve(value);
         },
         (error: unknown) => {
@@ -341,7 +345,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
       }
       return true;
     },
-    ready: () => client.isReady && subscriber.isReady,
+    ready: () => client.isReady && subscriber.isReady && answering,
     async close() {
       clearInterval(watchdog);
       watchers.clear();
