@@ -11,6 +11,7 @@ import http from 'node:http';
 import type {ServerResponse} from 'node:http';
 import {sseFrame} from '../src/kit/sse.js';
 import type {ProxyCommand, ProxyStats} from './protocol.js';
+import {handleProfiling} from './profiling.js';
 import {processStats} from './stats.js';
 
 const streams = new Map<string, ServerResponse>();
@@ -66,7 +67,8 @@ server.listen(0, '127.0.0.1', () => {
   process.send?.({id: 0, type: 'ready', url: `http://127.0.0.1:${port}`});
 });
 
-process.on('message', (command: ProxyCommand) => {
+process.on('message', async (command: ProxyCommand) => {
+  if (await handleProfiling(command)) return;
   if (command.type !== 'stats') return;
   const stats: ProxyStats = {
     id: command.id,

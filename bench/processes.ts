@@ -185,15 +185,16 @@ export async function startProxy(
 }
 
 /** Starts the bare relay (bench/bare-relay.ts), the floor the proxy's cost is measured against. */
-export async function startRelay(
-  root: string
-): Promise<Omit<ProxyProcess, `${string}Profile` | 'heapSnapshot'>> {
+export async function startRelay(root: string): Promise<ProxyProcess> {
   const {child, ready} = await forkTs(join(root, 'bench/bare-relay.ts'), {}, ['--expose-gc']);
-  const ipc = new IpcChild<ProxyCommand, ProxyStats>(child);
+  const ipc = new IpcChild<ProxyCommand, ProxyStats | {id: number; type: 'profile'}>(child);
   return {
     url: ready.url ?? '',
     pid: ipc.pid,
-    stats: (gc = true) => ipc.ask({type: 'stats', gc}),
+    stats: async (gc = true) => (await ipc.ask({type: 'stats', gc})) as ProxyStats,
+    startProfile: async () => void (await ipc.ask({type: 'profile-start'})),
+    stopProfile: async (file) => void (await ipc.ask({type: 'profile-stop', file})),
+    heapSnapshot: async (file) => void (await ipc.ask({type: 'heap-snapshot', file})),
     stop: () => ipc.stop(),
   };
 }

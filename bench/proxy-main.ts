@@ -8,10 +8,7 @@
  * own time per relayed event since the last `stats`, from the relay probe: bench/residence.ts).
  * Run with --expose-gc.
  */
-import {writeFileSync} from 'node:fs';
-import {Session} from 'node:inspector/promises';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
-import {writeHeapSnapshot} from 'node:v8';
 import {createServer} from 'node:net';
 import {DEFAULT_LIMITS, createConfiguredStore, createProxyApp} from '../src/proxy/app.js';
 import {loadConfig} from '../src/proxy/config.js';
@@ -20,6 +17,7 @@ import type {ProxyCommand, ProxyStats} from './protocol.js';
 import {processStats} from './stats.js';
 import {nodeGliaFetch} from '../src/proxy/glia/node-fetch.js';
 import {listen} from '../src/cli/command.js';
+import {handleProfiling} from './profiling.js';
 import {residenceProbe} from './residence.js';
 
 /** A port free right now on 127.0.0.1 (PUBLIC_URL must name it before the app exists). */
@@ -75,28 +73,8 @@ function tokenExchanges(): number {
   return total;
 }
 
-let inspector: Session | undefined;
 process.on('message', async (command: ProxyCommand) => {
-  if (command.type === 'profile-start') {
-    inspector = new Session();
-    inspector.connect();
-    await inspector.post('Profiler.enable');
-    await inspector.post('Profiler.start');
-    process.send?.({id: command.id, type: 'profile'});
-    return;
-  }
-  if (command.type === 'profile-stop') {
-    const result = await inspector?.post('Profiler.stop');
-    if (result) writeFileSync(command.file, JSON.stringify(result.profile));
-    inspector?.disconnect();
-    process.send?.({id: command.id, type: 'profile'});
-    return;
-  }
-  if (command.type === 'heap-snapshot') {
-    writeHeapSnapshot(command.file);
-    process.send?.({id: command.id, type: 'profile'});
-    return;
-  }
+  if (await handleProfiling(command)) return;
   if (command.type !== 'stats') return;
   const sessions = await app.store.sessions.ids();
   const stats: ProxyStats = {

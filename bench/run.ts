@@ -29,6 +29,8 @@ import type {ProxyProcess} from './processes.js';
 import {PROFILE_DIR, startLoad, startProxy, startRelay, startSim} from './processes.js';
 import {round} from './stats.js';
 import {measureWidget} from './widget-size.js';
+import type {CpuProfile} from './profile-summary.js';
+import {budget} from './profile-summary.js';
 import {redisSkip, startRedis} from '../test/proxy/redis-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -162,6 +164,8 @@ interface CostWindow {
   lost: number;
   duplicated: number;
   errors: number;
+  /** With --profile: the main thread's busy time per message, by kind (bench/profile-summary.ts). */
+  mainThread?: {kind: string; share: number; usPerMessage: number}[];
 }
 
 async function relayCost() {
@@ -199,10 +203,8 @@ async function relayCost() {
     const before = await target.stats(false);
     if (profiled) await target.startProfile?.();
     const traffic = await via.ask<'traffic'>({type: 'traffic', mode, ...window});
-    if (profiled)
-      await target.stopProfile?.(
-        join(PROFILE_DIR, `cost-${label.replaceAll(' ', '-')}.cpuprofile`)
-      );
+    const profileFile = join(PROFILE_DIR, `cost-${label.replaceAll(' ', '-')}.cpuprofile`);
+    if (profiled) await target.stopProfile?.(profileFile);
     const after = await target.stats(false);
     if (traffic.type !== 'traffic') throw new Error('unexpected answer');
     const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
@@ -215,6 +217,14 @@ async function relayCost() {
       lost: traffic.lost,
       duplicated: traffic.duplicated,
       errors: traffic.errors,
+      ...(profiled
+        ? {
+            mainThread: budget(
+              JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile,
+              Math.max(1, traffic.arrived)
+            ),
+          }
+        : {}),
     };
     log(
       `cost, ${label}: ${result.cpuUsPerMessage} µs CPU per message over ${result.messages} ` +
@@ -222,6 +232,8 @@ async function relayCost() {
         `${result.residenceP99Ms === undefined ? '' : `, residence p99 ${result.residenceP99Ms} ms`}` +
         `, lost ${result.lost} dup ${result.duplicated}`
     );
+    for (const row of result.mainThread?.slice(0, 12) ?? [])
+      log(`  ${row.share.toFixed(1).padStart(5)} % of the main thread's busy time: ${row.kind}`);
     return result;
   };
   try {
