@@ -151,6 +151,8 @@ function main() {
       `\nMain-thread time per message, ${values.messages} messages: ${busy.toFixed(0)} µs busy`
     );
     for (const row of rows.slice(0, top))
-      console.log(`${row.usPerMessage.toFixed(1).padStart(8)} µs  ${row.kind}`);
+      console.log(
+        `${row.share.toFixed(1).padStart(5)} %  ${row.usPerMessage.toFixed(1).padStart(8)} µs  ${row.kind}`
+      );
   }
 }
