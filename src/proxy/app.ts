@@ -125,7 +125,7 @@ export interface ProxyControls {
   readonly glia: GliaClient;
   /**
    * Glia's webhook deliveries straight off Node's request, past Hono (webhook-fast-path.ts); give
-   * it to `listen` on @hono/node-server. Every other request, and every request through `fetch`,
+   * it to `listen` (src/cli/command.ts). Every other request, and every request through `fetch`,
    * takes the Hono routes, which answer deliveries the same way.
    */
   readonly fastPath: NodeFastPath;

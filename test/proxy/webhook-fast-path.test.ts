@@ -8,6 +8,9 @@ import {after, before, describe, it} from 'node:test';
 import type {Listening} from '../../src/cli/command.js';
 import {listen} from '../../src/cli/command.js';
 import {WEBHOOK_SECRET_HEADER} from '../../src/proxy/handoff.js';
+import {DEFAULT_LIMITS} from '../../src/proxy/app.js';
+import {createMemoryStore} from '../../src/proxy/sessions/memory-store.js';
+import {StoreUnavailableError} from '../../src/proxy/sessions/ports.js';
 import {LIMITS} from '../../src/wire/handoff/index.js';
 import {setup} from './support.js';
 
@@ -177,5 +180,40 @@ describe('webhook deliveries on the Node fast path', () => {
     );
     assert.equal(shown.length, 1);
     assert.equal(shown[0]?.from, 'operator');
+  });
+});
+
+describe('a delivery on the fast path while the session store is down', () => {
+  it('is answered 503 with Retry-After, as through Hono, and the proxy keeps serving', async (t) => {
+    let down = false;
+    const store = createMemoryStore({now: Date.now, limits: DEFAULT_LIMITS});
+    const get = store.sessions.get.bind(store.sessions);
+    store.sessions.get = async (id) => {
+      if (down) throw new StoreUnavailableError(new Error('gone away'));
+      return get(id);
+    };
+    const h = setup({proxy: {store}});
+    const server = await listen(h.proxy.fetch, 0, '127.0.0.1', undefined, h.proxy.fastPath);
+    t.after(async () => {
+      await server.close();
+      await h.close();
+      await store.close();
+    });
+    const session = await h.start();
+    const path = `/handoff/webhooks/glia/${session.id}`;
+    const request = {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: '{"event_type":"engagement.hologram"}',
+    };
+    down = true;
+    const viaSocket = await fetch(`${server.url}${path}`, request);
+    const viaHono = await h.proxy.request(path, request);
+    assert.equal(viaSocket.status, 503);
+    assert.equal(viaSocket.headers.get('retry-after'), '2');
+    assert.deepEqual(await read(viaSocket), await read(viaHono));
+    down = false;
+    const after = await fetch(`${server.url}${path}`, request);
+    assert.equal(after.status, 401, 'served again: the delivery carries no secret');
   });
 });
