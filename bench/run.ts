@@ -582,12 +582,19 @@ const sessions = await sessionCreation();
 const relay = await relayCost();
 const load = await underLoad();
 
+const largest = load.rows.reduce<(typeof load.rows)[number] | undefined>(
+  (a, b) => (a === undefined || b.openStreams > a.openStreams ? b : a),
+  undefined
+);
 const best = sessions.steps.reduce((a, b) => (b.sessionsPerSecond > a.sessionsPerSecond ? b : a));
 const results = {
   machine: machineInfo,
   widget,
   relay,
   proxy: load.rows,
+  /** The most event streams one proxy process held open in the run, and its RSS then. */
+  largestOpenStreams: largest?.openStreams ?? 0,
+  largestOpenStreamsRssMB: largest?.rssMB ?? null,
   tokenExchanges: load.tokenExchanges,
   sessionsPerSecond: best.sessionsPerSecond,
   details: {
