@@ -14,8 +14,10 @@ import http from 'node:http';
  */
 export const requestAgent = new http.Agent({
   keepAlive: true,
-  maxSockets: 512,
-  maxFreeSockets: 512,
+  // Per origin (proxy, simulator): at 19,000 streams this process holds 19,000 SSE sockets, and
+  // may hold 20,000 files in all; 256 + 256 + the simulator's 256 webhook connections fit.
+  maxSockets: 256,
+  maxFreeSockets: 256,
   timeout: 4000,
 });
 
