@@ -209,8 +209,9 @@ export interface LoadProcess {
 }
 
 /**
- * Starts bench/load/load-main.ts aimed at the simulator and the proxy; with `profile`, a CPU
- * profile of its whole life goes to PROFILE_DIR (CPU.*.cpuprofile, written when it exits).
+ * Starts bench/load/load-main.ts aimed at the simulator and the proxy; with `profile`, CPU
+ * profiles of its whole life go to PROFILE_DIR/load-generator, written when it exits (one per
+ * thread: the larger is the load generator's, the other tsx's loader).
  */
 export async function startLoad(
   root: string,
@@ -219,13 +220,12 @@ export async function startLoad(
   relayUrl = '',
   profile = false
 ): Promise<LoadProcess> {
-  if (profile) mkdirSync(PROFILE_DIR, {recursive: true});
+  const profileDir = join(PROFILE_DIR, 'load-generator');
+  if (profile) mkdirSync(profileDir, {recursive: true});
   const {child} = await forkTs(
     join(root, 'bench/load/load-main.ts'),
     {BENCH_SIM_URL: simUrl, BENCH_PROXY_URL: proxyUrl, BENCH_RELAY_URL: relayUrl},
-    profile
-      ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-name=load-generator.cpuprofile']
-      : []
+    profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
   );
   const ipc = new IpcChild<LoadCommand, LoadAnswer>(child);
   return {

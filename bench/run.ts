@@ -15,7 +15,7 @@
  * --log-level <debug|info|warn|error> (the proxy's, default info as the CLI), --profile (into
  * /tmp/glia-handoff-bench-profiles, or BENCH_PROFILE_DIR: a CPU profile of the proxy during each
  * traffic window through it, a heap snapshot of the proxy after the last step, CPU profiles of the
- * whole simulator and of the load steps' load generator (load-generator.cpuprofile); read a
+ * whole simulator and of the load steps' load generator (in load-generator/); read a
  * profile with `npx tsx bench/profile-summary.ts <file>`, a heap snapshot with
  * `npx tsx bench/heap-summary.ts <file> --per <streams>`).
  */
