@@ -21,8 +21,9 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** Where CPU profiles and heap snapshots go when the bench runs with --profile. */
-export const PROFILE_DIR = join('/tmp', 'glia-handoff-bench-profiles');
+/** Where CPU profiles and heap snapshots go when the bench runs with --profile (BENCH_PROFILE_DIR, to keep runs apart). */
+export const PROFILE_DIR =
+  process.env.BENCH_PROFILE_DIR ?? join('/tmp', 'glia-handoff-bench-profiles');
 
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -208,18 +209,25 @@ export interface LoadProcess {
   stop(): Promise<void>;
 }
 
-/** Starts bench/load/load-main.ts aimed at the simulator and the proxy. */
+/**
+ * Starts bench/load/load-main.ts aimed at the simulator and the proxy; with `profile`, CPU
+ * profiles of its whole life go to PROFILE_DIR/load-generator, written when it exits (one per
+ * thread: the larger is the load generator's, the other tsx's loader).
+ */
 export async function startLoad(
   root: string,
   simUrl: string,
   proxyUrl: string,
-  relayUrl = ''
+  relayUrl = '',
+  profile = false
 ): Promise<LoadProcess> {
-  const {child} = await forkTs(join(root, 'bench/load/load-main.ts'), {
-    BENCH_SIM_URL: simUrl,
-    BENCH_PROXY_URL: proxyUrl,
-    BENCH_RELAY_URL: relayUrl,
-  });
+  const profileDir = join(PROFILE_DIR, 'load-generator');
+  if (profile) mkdirSync(profileDir, {recursive: true});
+  const {child} = await forkTs(
+    join(root, 'bench/load/load-main.ts'),
+    {BENCH_SIM_URL: simUrl, BENCH_PROXY_URL: proxyUrl, BENCH_RELAY_URL: relayUrl},
+    profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+  );
   const ipc = new IpcChild<LoadCommand, LoadAnswer>(child);
   return {
     pid: ipc.pid,

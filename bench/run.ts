@@ -9,11 +9,15 @@
  * baseline, an integrator whose webhooks go to a trivial receiver in its own process.
  *
  * Options: --quick (small and short, results to /tmp), --chart-only (redraw chart.svg from
- * results.json), --cost-only (only the CPU per relayed message, printed, nothing written), --max <n> (most visitors, default 12500),
+ * results.json), --cost-only (only the CPU per relayed message, printed, nothing written),
+ * --scale-only (only the scale steps of the load, up to the RSS bound whatever the latency, for
+ * the memory per stream; printed, nothing written), --max <n> (most visitors, default 19000),
  * --log-level <debug|info|warn|error> (the proxy's, default info as the CLI), --profile (into
- * /tmp/glia-handoff-bench-profiles: a CPU profile of the proxy during each traffic window through
- * it, a heap snapshot of the proxy after the last step, a CPU profile of the whole simulator; read
- * a profile with `npx tsx bench/profile-summary.ts <file>`).
+ * /tmp/glia-handoff-bench-profiles, or BENCH_PROFILE_DIR: a CPU profile of the proxy during each
+ * traffic window through it, a heap snapshot of the proxy after the last step, CPU profiles of the
+ * whole simulator and of the load steps' load generator (in load-generator/); read a
+ * profile with `npx tsx bench/profile-summary.ts <file>`, a heap snapshot with
+ * `npx tsx bench/heap-summary.ts <file> --per <streams>`).
  */
 import {execSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
@@ -37,11 +41,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const {values: options} = parseArgs({
   options: {
     quick: {type: 'boolean', default: false},
-    max: {type: 'string', default: '12500'},
+    max: {type: 'string', default: '19000'},
     'log-level': {type: 'string', default: 'info'},
     profile: {type: 'boolean', default: false},
     'chart-only': {type: 'boolean', default: false},
     'cost-only': {type: 'boolean', default: false},
+    'scale-only': {type: 'boolean', default: false},
   },
 });
 const quick = options.quick;
@@ -82,6 +87,9 @@ const LOAD_PLAN: {visitors: number; operatorPerSecond: number; phase: Phase}[] =
       {visitors: 7500, operatorPerSecond: 250, phase: 'scale'},
       {visitors: 10_000, operatorPerSecond: 250, phase: 'scale'},
       {visitors: 12_500, operatorPerSecond: 250, phase: 'scale'},
+      {visitors: 15_000, operatorPerSecond: 250, phase: 'scale'},
+      {visitors: 18_000, operatorPerSecond: 250, phase: 'scale'},
+      {visitors: 19_000, operatorPerSecond: 250, phase: 'scale'},
     ];
 
 const MB = 1024 * 1024;
@@ -391,11 +399,13 @@ async function underLoad() {
     token_ttl_seconds: TOKEN_TTL_SECONDS,
   });
   const proxy = await startProxy(root, sim.url, {logLevel});
-  const load = await startLoad(root, sim.url, proxy.url);
+  const load = await startLoad(root, sim.url, proxy.url, '', options.profile);
   const started = Date.now();
   const baseline = await proxy.stats();
   log(`proxy up, RSS ${round(baseline.rssBytes / MB, 1)} MB before any session`);
-  const steps = LOAD_PLAN.filter((step) => step.visitors <= maxVisitors);
+  const steps = LOAD_PLAN.filter(
+    (step) => step.visitors <= maxVisitors && (!options['scale-only'] || step.phase === 'scale')
+  );
   const rows: (ProxyRow & {phase: Phase})[] = [];
   let stoppedBecause = `reached the last step, ${steps.at(-1)?.visitors} visitors`;
   try {
@@ -461,7 +471,7 @@ async function underLoad() {
         break;
       }
       // Saturating the cores is the point of the rate phase; only more streams stop at the bound.
-      if (phase === 'scale' && row.e2eP99Ms > LATENCY_BOUND_MS) {
+      if (phase === 'scale' && row.e2eP99Ms > LATENCY_BOUND_MS && !options['scale-only']) {
         stoppedBecause = `p99 passed ${LATENCY_BOUND_MS} ms at ${visitors} visitors`;
         break;
       }
@@ -566,6 +576,13 @@ if (options['chart-only']) {
 
 if (options['cost-only']) {
   console.log(JSON.stringify(await relayCost(), null, 2));
+  process.exit(0);
+}
+
+if (options['scale-only']) {
+  const scaled = await underLoad();
+  console.log(`\nProxy under load (ms; stopped: ${scaled.stoppedBecause}):`);
+  printTable(scaled.rows);
   process.exit(0);
 }
 

@@ -6,8 +6,20 @@
  */
 import http from 'node:http';
 
-/** Keep-alive connections for requests and answers (SSE streams get their own sockets). */
-export const requestAgent = new http.Agent({keepAlive: true, maxSockets: 512, maxFreeSockets: 512});
+/**
+ * Keep-alive connections for requests and answers (SSE streams get their own sockets). With a
+ * `timeout`, Node lets an idle one go a second before the server's `Keep-Alive: timeout=` hint;
+ * without one it ignores the hint and keeps it until the server closes it, which a busy event
+ * loop notices late: a request then meets the closed socket.
+ */
+export const requestAgent = new http.Agent({
+  keepAlive: true,
+  // Per origin (proxy, simulator): at 19,000 streams this process holds 19,000 SSE sockets, and
+  // may hold 20,000 files in all; 256 + 256 + the simulator's 256 webhook connections fit.
+  maxSockets: 256,
+  maxFreeSockets: 256,
+  timeout: 4000,
+});
 
 /** What one request sends; the body goes as JSON. */
 export interface HttpInit {
@@ -24,19 +36,22 @@ export interface HttpAnswer {
 
 /**
  * One request; rejects on a network error or after `timeoutMs`. A keep-alive connection that the
- * server closed just as it was reused is retried once on a fresh one, as Node's documentation
- * advises (`request.reusedSocket`): the server never read that request.
+ * server closed just as it was reused is retried once on a new connection, as Node's
+ * documentation advises (`request.reusedSocket`): the server never read that request. Not from
+ * the pool: its other idle connections went idle together and may be closing too (the 10,000
+ * step once stopped on such a second "socket hang up").
  */
 export async function request(url: string, init: HttpInit): Promise<HttpAnswer> {
   try {
-    return await requestOnce(url, init);
+    return await requestOnce(url, init, requestAgent);
   } catch (error) {
-    if ((error as {reusedSocketReset?: boolean}).reusedSocketReset) return requestOnce(url, init);
+    if ((error as {reusedSocketReset?: boolean}).reusedSocketReset)
+      return requestOnce(url, init, false);
     throw error;
   }
 }
 
-function requestOnce(url: string, init: HttpInit): Promise<HttpAnswer> {
+function requestOnce(url: string, init: HttpInit, agent: http.Agent | false): Promise<HttpAnswer> {
   const body = init.body === undefined ? undefined : JSON.stringify(init.body);
   const headers: Record<string, string> = {...init.headers};
   if (body !== undefined) {
@@ -44,7 +59,7 @@ function requestOnce(url: string, init: HttpInit): Promise<HttpAnswer> {
     headers['content-length'] = String(Buffer.byteLength(body));
   }
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {method: init.method, headers, agent: requestAgent}, (res) => {
+    const req = http.request(url, {method: init.method, headers, agent}, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
@@ -55,7 +70,7 @@ function requestOnce(url: string, init: HttpInit): Promise<HttpAnswer> {
     req.setTimeout(init.timeoutMs ?? 30_000, () => req.destroy(new Error('timeout')));
     req.on('socket', (socket) => socket.setNoDelay(true));
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (req.reusedSocket && error.code === 'ECONNRESET')
+      if (req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE'))
         Object.assign(error, {reusedSocketReset: true});
       reject(error);
     });

@@ -40,7 +40,7 @@ export function respondWithSse(c: Context, run: (stream: SseStream) => Promise<v
   const head = c.body(null, 200, SSE_HEADERS);
   const outgoing = (c.env as {outgoing?: ServerResponse} | undefined)?.outgoing;
   if (outgoing) {
-    void runToEnd(nodeStream(outgoing, head), run);
+    void runToEnd(new NodeSseStream(outgoing, head), run);
     return RESPONSE_ALREADY_SENT;
   }
   let web: WebSseStream | undefined;
@@ -71,44 +71,64 @@ async function runToEnd(stream: SseStream, run: (stream: SseStream) => Promise<v
   }
 }
 
-function nodeStream(outgoing: ServerResponse, head: Response): SseStream {
-  const listeners: (() => void)[] = [];
-  let closed = false;
-  outgoing.once('close', () => {
-    closed = true;
-    for (const listener of listeners.splice(0)) listener();
-  });
-  outgoing.writeHead(head.status, Object.fromEntries(head.headers));
-  outgoing.flushHeaders();
-  // Frames are small and must leave at once: no Nagle delay.
-  outgoing.socket?.setNoDelay(true);
-  return {
-    get closed() {
-      return closed;
-    },
-    write(text) {
-      if (closed || outgoing.write(text)) return Promise.resolve();
-      return new Promise((resolve) => {
-        const done = () => {
-          outgoing.off('drain', done);
-          outgoing.off('close', done);
-          resolve();
-        };
-        outgoing.once('drain', done);
-        outgoing.once('close', done);
-      });
-    },
-    onClose(listener) {
-      if (closed) listener();
-      else listeners.push(listener);
-    },
-    end() {
-      closed = true;
-      // A reader that stopped would hold the socket open for ever: cut it.
-      if (outgoing.writableNeedDrain) outgoing.destroy();
-      else if (!outgoing.writableEnded) outgoing.end();
-    },
-  };
+/**
+ * A stream on Node's response. A class, not an object of closures: one of these lives as long as
+ * its stream, and at 10,000 streams each closure and each accessor of a literal counts (an object
+ * literal with a getter has a hidden class of its own).
+ */
+class NodeSseStream implements SseStream {
+  closed = false;
+  private readonly outgoing: ServerResponse;
+  /** Who to tell when the client goes: none, one, or (rarely) more. */
+  private listeners: (() => void) | (() => void)[] | undefined;
+
+  constructor(outgoing: ServerResponse, head: Response) {
+    this.outgoing = outgoing;
+    outgoing.once('close', () => this.onGone());
+    const headers: Record<string, string> = {};
+    head.headers.forEach((value, name) => (headers[name] = value));
+    outgoing.writeHead(head.status, headers);
+    outgoing.flushHeaders();
+    // Frames are small and must leave at once: no Nagle delay.
+    outgoing.socket?.setNoDelay(true);
+  }
+
+  write(text: string): Promise<void> {
+    const {outgoing} = this;
+    if (this.closed || outgoing.write(text)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        outgoing.off('drain', done);
+        outgoing.off('close', done);
+        resolve();
+      };
+      outgoing.once('drain', done);
+      outgoing.once('close', done);
+    });
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else if (!this.listeners) this.listeners = listener;
+    else if (typeof this.listeners === 'function') this.listeners = [this.listeners, listener];
+    else this.listeners.push(listener);
+  }
+
+  end(): void {
+    this.closed = true;
+    const {outgoing} = this;
+    // A reader that stopped would hold the socket open for ever: cut it.
+    if (outgoing.writableNeedDrain) outgoing.destroy();
+    else if (!outgoing.writableEnded) outgoing.end();
+  }
+
+  private onGone(): void {
+    this.closed = true;
+    const {listeners} = this;
+    this.listeners = undefined;
+    if (typeof listeners === 'function') listeners();
+    else for (const listener of listeners ?? []) listener();
+  }
 }
 
 interface WebSseStream extends SseStream {

@@ -156,6 +156,8 @@ export class SimulatorStore {
   readonly messages = new Map<string, Message>();
   readonly files = new Map<string, SimFile>();
   readonly sites = new Set<string>();
+  /** Each visitor's tickets, oldest first: `activeTicketOf` without a walk over every ticket. */
+  private readonly ticketsByVisitor = new Map<string, Ticket[]>();
   private readonly listeners = new Set<(change: StateChange) => void>();
 
   constructor() {
@@ -174,6 +176,7 @@ export class SimulatorStore {
       this.engagements,
       this.messages,
       this.files,
+      this.ticketsByVisitor,
     ])
       map.clear();
     this.sites.clear();
@@ -232,10 +235,17 @@ export class SimulatorStore {
     return operator;
   }
 
+  /** Files a new ticket. */
+  addTicket(ticket: Ticket): void {
+    this.tickets.set(ticket.id, ticket);
+    const own = this.ticketsByVisitor.get(ticket.visitorId);
+    if (own) own.push(ticket);
+    else this.ticketsByVisitor.set(ticket.visitorId, [ticket]);
+  }
+
   /** The active (queued, or accepted with a live engagement) ticket of a visitor, if any. */
   activeTicketOf(visitorId: string): Ticket | undefined {
-    for (const ticket of this.tickets.values()) {
-      if (ticket.visitorId !== visitorId) continue;
+    for (const ticket of this.ticketsByVisitor.get(visitorId) ?? []) {
       if (ticket.state === 'queued') return ticket;
       if (ticket.state === 'accepted' && ticket.engagementId) {
         if (this.engagements.get(ticket.engagementId)?.state === 'active') return ticket;

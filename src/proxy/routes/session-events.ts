@@ -25,6 +25,7 @@ import type {OpenStreams} from '../sessions/open-streams.js';
 import type {SessionStore} from '../sessions/ports.js';
 import type {LoggedEvent} from '../sessions/session-record.js';
 import {SSE_HEARTBEAT, sseFrame} from '../../kit/sse.js';
+import type {SseStream} from '../sse.js';
 import {respondWithSse} from '../sse.js';
 import {authenticate} from './sessions.js';
 
@@ -95,109 +96,92 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
     // Watch before reading, so nothing appended in between is missed (repeats are skipped by id).
     const pending: LoggedEvent[] = [];
     let gone = false;
-    let wake: ((why: 'event' | 'heartbeat' | 'abort') => void) | undefined;
-    /** Ends the stream even while a write waits for a reader that stopped. */
-    let cut: (() => void) | undefined;
+    let wake: ((why: Wake) => void) | undefined;
+    let live: SseStream | undefined;
+    const at: Progress = {cursor: 0, sent: 0, writing: false};
     const unwatch = store.events.watch(id, (event) => {
       if (event === 'gone') {
-        // The session was forgotten (idle, shutdown): the stream ends after what it was sent.
+        // The session was forgotten (idle, shutdown): the stream ends after what it was sent,
+        // even while a write waits for a reader that stopped.
         gone = true;
-        cut?.();
+        if (at.writing) live?.end();
       } else pending.push(event);
       wake?.('event');
     });
-    let backlog: LoggedEvent[];
+    // What the stream's closures keep for their whole life is only what they need: not the
+    // Context (`c`, with its request, headers and a dozen closures of its own), not the record,
+    // not the request's logger (its `warn` alone). At 10,000 streams each of these counted.
+    const {warn} = c.var.log;
+    const engaged = session.status === 'engaged';
+    let backlog: LoggedEvent[] | undefined;
     try {
       backlog = await store.events.read(id, 0);
     } catch (error) {
       unwatch();
       throw error;
     }
-    let cursor = Number(position.trim());
-    if (cursor > (backlog.at(-1)?.id ?? 0)) {
+    at.cursor = Number(position.trim());
+    if (at.cursor > (backlog.at(-1)?.id ?? 0)) {
       // The client saw events this log no longer holds: it lost its latest events (Redis restored
       // from an older copy, or a replica that was behind took over). Not a client that is behind:
       // later events are numbered after what it saw, so it takes them, and the transcript
       // catch-up below brings back the agent's lost messages (the widget shows each message once).
-      c.var.log.warn('a stream resumed beyond the end of its log: the store lost events', {
+      warn('a stream resumed beyond the end of its log: the store lost events', {
         session: id,
-        lastEventId: cursor,
+        lastEventId: at.cursor,
         logEnd: backlog.at(-1)?.id ?? 0,
       });
       try {
-        await store.events.continueAfter(id, cursor);
+        await store.events.continueAfter(id, at.cursor);
       } catch (error) {
         unwatch();
         throw error;
       }
     }
     return respondWithSse(c, async (stream) => {
+      live = stream;
       let stopping = false;
       const leave = streams.enter(id, () => {
         stopping = true;
         wake?.('abort');
       });
       stream.onClose(() => wake?.('abort'));
-      let writing = false;
-      cut = () => {
-        if (writing) stream.end();
-      };
-      /** Events sent since the stream last caught up. */
-      let sent = 0;
-      /**
-       * Writes the events after the cursor, in order; true once the stream should end: the last
-       * event went out, or `replayLimit` events did without catching up (the client resumes).
-       */
-      const write = async (events: LoggedEvent[]): Promise<boolean> => {
-        for (const {id: eventId, event} of events) {
-          if (eventId <= cursor || stream.closed) continue;
-          if (sent >= replayLimit) return true;
-          writing = true;
-          const written = stream.write(sseFrame(eventId, event.type, JSON.stringify(event)));
-          probe?.written(id, eventId);
-          await written;
-          writing = false;
-          cursor = eventId;
-          sent++;
-          if (isLast(event)) return true;
-        }
-        return false;
-      };
       try {
-        if (await write(backlog)) return;
-        if (session.status === 'engaged') void handoff.catchUp(id);
+        const over = await writeEvents(stream, id, backlog ?? [], at, replayLimit, probe);
+        backlog = undefined;
+        if (over) return;
+        if (engaged) void handoff.catchUp(id);
         for (;;) {
           while (pending.length > 0 && !stream.closed) {
             const next = pending.shift() as LoggedEvent;
             // A gap (an event this instance did not hear): read it from the log.
-            const events = next.id > cursor + 1 ? await store.events.read(id, cursor) : [next];
-            if (await write(events)) return;
+            const events =
+              next.id > at.cursor + 1 ? await store.events.read(id, at.cursor) : [next];
+            if (await writeEvents(stream, id, events, at, replayLimit, probe)) return;
           }
-          if (sent > 0) await store.idle.touch(id, now());
-          sent = 0;
+          if (at.sent > 0) await store.idle.touch(id, now());
+          at.sent = 0;
           if (stream.closed || gone || stopping) return;
-          const woke = await new Promise<'event' | 'heartbeat' | 'abort'>((resolve) => {
-            const timer = timers.setTimeout(() => done('heartbeat'), heartbeatMs);
-            const done = (why: 'event' | 'heartbeat' | 'abort') => {
-              timers.clearTimeout(timer);
-              wake = undefined;
-              resolve(why);
-            };
-            wake = done;
-            if (pending.length > 0 || gone || stopping || stream.closed) done('event');
+          let timer: unknown;
+          const woke = await new Promise<Wake>((resolve) => {
+            wake = resolve;
+            timer = timers.setTimeout(() => resolve('heartbeat'), heartbeatMs);
+            if (pending.length > 0 || gone || stopping || stream.closed) resolve('event');
           });
+          timers.clearTimeout(timer);
+          wake = undefined;
           if (woke === 'abort') return;
           if (woke === 'heartbeat') {
             // Resolves once the connection took it: a reader that stopped leaves it pending.
-            writing = true;
+            at.writing = true;
             await stream.write(SSE_HEARTBEAT);
-            writing = false;
+            at.writing = false;
             await store.idle.touch(id, now());
           }
         }
       } catch (error) {
         // The store failed mid-stream: end it; the browser reconnects (here or elsewhere).
-        c.var.log.warn('event stream ended by a store failure', {session: id, error});
+        warn('event stream ended by a store failure', {session: id, error});
       } finally {
         unwatch();
         leave();
@@ -206,4 +190,41 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
   });
 
   return app;
+}
+
+type Wake = 'event' | 'heartbeat' | 'abort';
+
+/** Where a stream is: the last event id it sent, how many since it last caught up, a write waiting. */
+interface Progress {
+  cursor: number;
+  sent: number;
+  writing: boolean;
+}
+
+/**
+ * Writes the events after the cursor, in order; true once the stream should end: the last event
+ * went out, or `replayLimit` events did without catching up (the client resumes). A function of
+ * its own, not a closure per stream.
+ */
+async function writeEvents(
+  stream: SseStream,
+  id: string,
+  events: LoggedEvent[],
+  at: Progress,
+  replayLimit: number,
+  probe: RelayProbe | undefined
+): Promise<boolean> {
+  for (const {id: eventId, event} of events) {
+    if (eventId <= at.cursor || stream.closed) continue;
+    if (at.sent >= replayLimit) return true;
+    at.writing = true;
+    const written = stream.write(sseFrame(eventId, event.type, JSON.stringify(event)));
+    probe?.written(id, eventId);
+    await written;
+    at.writing = false;
+    at.cursor = eventId;
+    at.sent++;
+    if (isLast(event)) return true;
+  }
+  return false;
 }

@@ -21,8 +21,9 @@ interface Entry {
   log: LoggedEvent[];
   /** The last event id given out. */
   top: number;
-  seen: Set<string>;
-  visitorMessages: Map<string, ChatMessage>;
+  /** Made on first use: most sessions need neither (an empty Set or Map costs ~100 B each). */
+  seen?: Set<string>;
+  visitorMessages?: Map<string, ChatMessage>;
   lastActivity: number;
 }
 
@@ -66,8 +67,6 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
           record: frozen(structuredClone(record)),
           log: [],
           top: 0,
-          seen: new Set(),
-          visitorMessages: new Map(),
           lastActivity: options.now(),
         });
       },
@@ -89,11 +88,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
         const appended: (LoggedEvent | null)[] = [];
         const fresh: LoggedEvent[] = [];
         for (const {event, onceKeys = []} of events) {
-          if (onceKeys.some((key) => entry.seen.has(key))) {
+          if (onceKeys.some((key) => entry.seen?.has(key))) {
             appended.push(null);
             continue;
           }
-          for (const key of onceKeys) entry.seen.add(key);
+          for (const key of onceKeys) (entry.seen ??= new Set()).add(key);
           const logged = frozen({id: ++entry.top, event});
           entry.log.push(logged);
           appended.push(logged);
@@ -123,10 +122,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     },
     idempotency: {
       async recall(sessionId, messageId) {
-        return entries.get(sessionId)?.visitorMessages.get(messageId);
+        return entries.get(sessionId)?.visitorMessages?.get(messageId);
       },
       async remember(sessionId, message) {
-        entries.get(sessionId)?.visitorMessages.set(message.id, message);
+        const entry = entries.get(sessionId);
+        if (entry) (entry.visitorMessages ??= new Map()).set(message.id, message);
       },
     },
     idle: {

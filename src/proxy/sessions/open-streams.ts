@@ -7,7 +7,8 @@
 interface OpenStream {
   sessionId: string;
   close: () => void;
-  closed: Promise<void>;
+  /** Set by `closeAll` while it waits for this stream to end (a promise per stream costs). */
+  ended?: () => void;
 }
 
 export class OpenStreams {
@@ -16,12 +17,7 @@ export class OpenStreams {
 
   /** A stream of `sessionId` opened; `close` asks it to end. Returns the function to call when it has ended. */
   enter(sessionId: string, close: () => void): () => void {
-    let left!: () => void;
-    const stream: OpenStream = {
-      sessionId,
-      close,
-      closed: new Promise((resolve) => (left = resolve)),
-    };
+    const stream: OpenStream = {sessionId, close};
     this.open.add(stream);
     this.perSession.set(sessionId, (this.perSession.get(sessionId) ?? 0) + 1);
     return () => {
@@ -29,7 +25,7 @@ export class OpenStreams {
       const count = (this.perSession.get(sessionId) ?? 1) - 1;
       if (count > 0) this.perSession.set(sessionId, count);
       else this.perSession.delete(sessionId);
-      left();
+      stream.ended?.();
     };
   }
 
@@ -45,10 +41,11 @@ export class OpenStreams {
   /** Asks every stream to end and waits until they have (at most `timeoutMs`). */
   async closeAll(timeoutMs = 5000): Promise<void> {
     const streams = [...this.open];
+    const ended = streams.map((stream) => new Promise<void>((resolve) => (stream.ended = resolve)));
     for (const stream of streams) stream.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      Promise.all(streams.map((stream) => stream.closed)),
+      Promise.all(ended),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);

@@ -104,7 +104,7 @@ export function queueRoutes(sim: SimContext): Hono<SimEnv> {
       engagementId: null,
       failureReason: null,
     };
-    sim.store.tickets.set(ticket.id, ticket);
+    sim.store.addTicket(ticket);
     sim.actions.ticketFiled(ticket);
     return c.json(ticketView(ticket, viewOf(sim, c)), 201);
   });
