@@ -131,16 +131,22 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
       if ((await store.sessions.get(id))?.status !== 'queued') ids.delete(id);
     }
   };
-  const waitingOf = async (address: string): Promise<number> => {
+  // A session only ever leaves `queued`, so the ids kept are an upper bound of those waiting:
+  // while the bound is under the cap, nothing needs reading. Only a count that reaches it reads
+  // each session's status (a store read each, on every start, made starts slower the more waited).
+  const waitingOf = async (address: string, cap: number): Promise<number> => {
     const ids = startedBy.get(address);
-    if (ids) {
-      await stillWaiting(ids);
-      if (ids.size === 0) startedBy.delete(address);
-    }
-    return (ids?.size ?? 0) + (starting.get(address) ?? 0);
+    const inFlight = starting.get(address) ?? 0;
+    if (!ids || ids.size + inFlight < cap) return (ids?.size ?? 0) + inFlight;
+    await stillWaiting(ids);
+    if (ids.size === 0) startedBy.delete(address);
+    return ids.size + inFlight;
   };
-  const waitingInAll = async (): Promise<number> => {
+  const waitingInAll = async (cap: number): Promise<number> => {
     let total = 0;
+    for (const ids of startedBy.values()) total += ids.size;
+    if (total + startsInFlight < cap) return total + startsInFlight;
+    total = 0;
     for (const ids of startedBy.values()) {
       await stillWaiting(ids);
       total += ids.size;
@@ -169,7 +175,7 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
     if (!allowed.ok)
       return limited(c, metrics, 'new-sessions', allowed.retryAfterSeconds, 'new conversations');
     // Each waiting conversation is a visitor in the agents' queue: keep that queue honest.
-    if ((await waitingOf(address)) >= maxQueued.perAddress) {
+    if ((await waitingOf(address, maxQueued.perAddress)) >= maxQueued.perAddress) {
       metrics.inc('glia_handoff_rate_limited_total', {limit: 'queued-per-address'});
       return errorResponse(
         c,
@@ -181,7 +187,7 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
         {'Retry-After': '60'}
       );
     }
-    if ((await waitingInAll()) >= maxQueued.total) {
+    if ((await waitingInAll(maxQueued.total)) >= maxQueued.total) {
       metrics.inc('glia_handoff_rate_limited_total', {limit: 'queued'});
       return errorResponse(
         c,
