@@ -98,7 +98,7 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
     let gone = false;
     let wake: ((why: Wake) => void) | undefined;
     let live: SseStream | undefined;
-    const at: Progress = {cursor: 0, sent: 0, writing: false};
+    const at: Progress = {cursor: 0, sent: 0, writing: false, touchedAt: 0};
     const unwatch = store.events.watch(id, (event) => {
       if (event === 'gone') {
         // The session was forgotten (idle, shutdown): the stream ends after what it was sent,
@@ -159,7 +159,13 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
               next.id > at.cursor + 1 ? await store.events.read(id, at.cursor) : [next];
             if (await writeEvents(stream, id, events, at, replayLimit, probe)) return;
           }
-          if (at.sent > 0) await store.idle.touch(id, now());
+          // Events that went out mark the session active, at most once per heartbeat interval
+          // (the resolution of a quiet stream's marks too): not once per message, which on Redis
+          // was a round trip per message.
+          if (at.sent > 0 && now() - at.touchedAt >= heartbeatMs) {
+            at.touchedAt = now();
+            await store.idle.touch(id, at.touchedAt);
+          }
           at.sent = 0;
           if (stream.closed || gone || stopping) return;
           let timer: unknown;
@@ -176,7 +182,8 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
             at.writing = true;
             await stream.write(SSE_HEARTBEAT);
             at.writing = false;
-            await store.idle.touch(id, now());
+            at.touchedAt = now();
+            await store.idle.touch(id, at.touchedAt);
           }
         }
       } catch (error) {
@@ -199,6 +206,8 @@ interface Progress {
   cursor: number;
   sent: number;
   writing: boolean;
+  /** When the stream last marked its session active (ms). */
+  touchedAt: number;
 }
 
 /**
