@@ -71,6 +71,8 @@ export type IncomingAttachment = z.infer<typeof IncomingAttachment>;
 
 /** A received message's attachment when it is one we understand; anything else is `undefined`. */
 export function readAttachment(raw: unknown): IncomingAttachment | undefined {
+  // Most messages carry none: no parse, whose failure would build its issues for nothing.
+  if (raw === undefined || raw === null) return undefined;
   const parsed = IncomingAttachment.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
 }
