@@ -5,7 +5,6 @@
  */
 import {getConnInfo} from '@hono/node-server/conninfo';
 import type {Context} from 'hono';
-import type {ContentfulStatusCode} from 'hono/utils/http-status';
 import {Hono} from 'hono';
 import {cors} from 'hono/cors';
 import {requestId} from 'hono/request-id';
@@ -156,21 +155,16 @@ function failureAnswer(error: unknown, log: Logger, path: string): FailureAnswer
     log.warn('session store unreachable', {path});
     return {
       status: 503,
-      body: {
-        error: {
-          code: 'store-unavailable',
-          message: 'The chat service is briefly unavailable. Trying again shortly will work.',
-        },
+      error: {
+        code: 'store-unavailable',
+        message: 'The chat service is briefly unavailable. Trying again shortly will work.',
       },
       headers: {'Retry-After': '2'},
     };
   }
   const {name, message} = error instanceof Error ? error : new Error(String(error));
   log.error('unhandled error', {error: {name, message}});
-  return {
-    status: 500,
-    body: {error: {code: 'internal', message: 'Something went wrong in the proxy.'}},
-  };
+  return {status: 500, error: {code: 'internal', message: 'Something went wrong in the proxy.'}};
 }
 
 /** Builds the proxy. Starts no server; starts the idle sweep timer unless `sweepIntervalMs` is 0. */
@@ -260,8 +254,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     });
   });
   app.onError((error, c) => {
-    const {status, body, headers} = failureAnswer(error, c.var.log ?? logger, c.req.path);
-    return c.json(body, status as ContentfulStatusCode, {...NO_STORE, ...headers});
+    const {status, error: failed, headers} = failureAnswer(error, c.var.log ?? logger, c.req.path);
+    return errorResponse(c, status, failed, headers);
   });
   app.notFound((c) => errorResponse(c, 404, {code: 'not-found', message: 'No such route.'}));
 

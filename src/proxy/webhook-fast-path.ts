@@ -9,6 +9,7 @@
  * goes on to Hono.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http';
+import type {ErrorBody} from '../wire/handoff/index.js';
 import {WEBHOOK_SECRET_HEADER} from './handoff.js';
 import {NO_STORE} from './http.js';
 import type {Logger} from './logger.js';
@@ -19,8 +20,8 @@ export type NodeFastPath = (request: IncomingMessage, response: ServerResponse) 
 
 /** An answer to a request that failed in the proxy (the app's `onError`, in one place). */
 export interface FailureAnswer {
-  status: number;
-  body: unknown;
+  status: 500 | 503;
+  error: ErrorBody['error'];
   headers?: Record<string, string>;
 }
 
@@ -133,8 +134,8 @@ export function webhookFastPath(deps: WebhookFastPathDeps): NodeFastPath {
           answer(413, tooLarge, {Connection: 'close'});
           return;
         }
-        const {status, body, headers} = failure(error, log, path);
-        answer(status, body, headers);
+        const {status, error: body, headers} = failure(error, log, path);
+        answer(status, {error: body}, headers);
         request.resume();
       }
     );
