@@ -11,6 +11,7 @@ import {launcherStyles} from './launcher.styles.js';
 import type * as Panel from './panel.js';
 import type {GliaHandoffPanel} from './panel.js';
 import type {Status} from './store/session-state.js';
+import {loadStrings} from './strings.js';
 import {
   channelName,
   needsPanel,
@@ -259,6 +260,8 @@ export class GliaHandoffElement extends LitElement {
 
   /** Load the panel (once), attach it to this element and wait for its stored conversation. */
   #load(): Promise<GliaHandoffPanel> {
+    // The locale's words load beside the panel, not after it (the panel asks for the same module).
+    if (!this.#loading) loadStrings(this.locale).catch(() => {});
     this.#loading ??= importPanel().then(
       async ({GliaHandoffPanel, styles}) => {
         const panel = new GliaHandoffPanel(this, this.#internals);

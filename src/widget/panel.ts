@@ -65,6 +65,9 @@ const NEWS: FileStage[] = ['scanning', 'ready', 'infected', 'failed'];
  * The time waited, as calm as the wait is long: `m:ss` for the first ten minutes, then whole
  * minutes and hours in the locale's words ("20 min", "2 hr 5 min"), with no seconds ticking.
  */
+/** For the page's author, who reads English, in every locale. */
+const NOT_CONFIGURED = 'Chat is not set up on this page (the proxy-url attribute is missing).';
+
 /** Proxy error codes the widget words itself, whatever the proxy said. */
 const OWN_WORDS: Record<string, 'tooManyTries' | 'serviceBusy'> = {
   'rate-limited': 'tooManyTries',
@@ -533,7 +536,7 @@ export class GliaHandoffPanel {
 
   #renderBody(state: SessionState, s: Strings) {
     if (!this.#session.configured) {
-      return html`<div class="scroll"><p class="note">${s.notConfigured}</p></div>`;
+      return html`<div class="scroll"><p class="note">${NOT_CONFIGURED}</p></div>`;
     }
     switch (state.status) {
       case 'idle':

@@ -1,14 +1,16 @@
 /** @module Loads the string table of the host's `locale` and re-renders when it arrives. */
 import type {ReactiveController, ReactiveControllerHost} from 'lit';
-import {english, loadStrings, type Strings} from '../strings.js';
+import {loadStrings, type Strings} from '../strings.js';
 
 /**
- * Keeps `strings` in step with `host.locale`. English is built in; another table is fetched as
- * its own small chunk, and `ready` resolves once the current one is in (the element waits for it
- * before its first paint, so a Finnish page never flashes English).
+ * Keeps `strings` in step with `host.locale`. Each table is its own small chunk; `ready` resolves
+ * once the current one is in (the element renders the panel only then, so `strings` is never
+ * read before it is set, and a Finnish page never flashes English). A table that does not load
+ * falls back to English; should English not load either, `ready` rejects and the element drops
+ * the panel, to load it again on the next open.
  */
 export class LocaleController implements ReactiveController {
-  strings: Strings = english;
+  strings!: Strings;
   ready: Promise<void> = Promise.resolve();
   readonly #host: ReactiveControllerHost & {locale: string};
   #locale: string | undefined;
@@ -31,11 +33,13 @@ export class LocaleController implements ReactiveController {
     if (locale === this.#locale) return;
     this.#locale = locale;
     this.ready = loadStrings(locale)
-      .catch(() => english)
+      .catch(() => loadStrings('en'))
       .then((strings) => {
         if (this.#locale !== locale) return;
         this.strings = strings;
         this.#host.requestUpdate();
       });
+    // A later change of locale that cannot load keeps the words shown; nobody awaits it.
+    this.ready.catch(() => {});
   }
 }

@@ -1,7 +1,7 @@
 /** @module Arabic (ar) strings; loaded only by pages that ask for this locale. */
 import type {Strings} from '../strings.js';
 
-const table: Partial<Strings> = {
+const table: Strings = {
   title: 'دردشة الدعم',
   close: 'إغلاق الدردشة',
   describeLabel: 'كيف يمكننا مساعدتك؟',

@@ -1,7 +1,7 @@
 /** @module Finnish (fi) strings; loaded only by pages that ask for this locale. */
 import type {Strings} from '../strings.js';
 
-const table: Partial<Strings> = {
+const table: Strings = {
   title: 'Tukichat',
   close: 'Sulje chat',
   describeLabel: 'Miten voimme auttaa?',
