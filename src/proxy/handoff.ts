@@ -137,6 +137,14 @@ export interface HandoffDeps {
 }
 
 /** What the proxy sends to Glia for the visitor's typing on this instance, and when it last did. */
+type WebhookInput = Extract<SessionInput, {type: 'webhook'}>;
+
+/** The engagement an `engagement.start` or `engagement.transfer` delivery names. */
+type StartedEngagement = Extract<
+  WebhookPayload,
+  {event_type: 'engagement.start' | 'engagement.transfer'}
+>['engagement'];
+
 interface TypingState {
   wanted: boolean;
   sent: boolean;
@@ -252,53 +260,7 @@ export class Handoff {
     // version in any case), and on Redis that read is a round trip and a parse per message.
     const known = this.queues.has(id) ? undefined : delivery.record;
     return this.serially(id, async () => {
-      const done = await this.update(
-        id,
-        async (record): Promise<SessionInput> => {
-          const input: SessionInput = {type: 'webhook', payload, at: this.deps.now()};
-          if (payload.event_type === 'engagement.start') {
-            const probe = reduce(record, input);
-            if (probe.outcome === 'applied') {
-              // Who serves, and what the visitor may upload: one read of the engagement.
-              const said = payload.engagement.current_sub_engagement?.operator_id;
-              const details = await this.engagementDetails(payload.engagement.id, !said);
-              const operatorId = said ?? details?.operatorId;
-              const name = await this.operatorName(operatorId);
-              const filePolicy = this.filePolicy(details?.fileSending);
-              return {
-                ...input,
-                operator: operatorId ? {id: operatorId, name} : {name},
-                ...(filePolicy ? {filePolicy} : {}),
-              };
-            }
-            return input;
-          }
-          if (payload.event_type === 'engagement.transfer') {
-            // Find out who serves (and their name) only when the delivery will be shown or kept.
-            const probe = reduce(record, input);
-            if (probe.outcome === 'applied' || probe.outcome === 'deferred') {
-              const operatorId = await this.servingOperator(payload.engagement);
-              const name = await this.operatorName(operatorId);
-              return {...input, operator: operatorId ? {id: operatorId, name} : {name}};
-            }
-          }
-          if (
-            payload.event_type === 'engagement.chat.message' &&
-            messageAudience(payload.message) === 'unknown'
-          ) {
-            const log = await this.deps.store.events.read(id, 0);
-            const visitorSaid = log.some(
-              ({event}) =>
-                event.type === 'message' &&
-                event.message.from === 'visitor' &&
-                event.message.text === payload.message.content
-            );
-            return {...input, visitorSaid};
-          }
-          return input;
-        },
-        known
-      );
+      const done = await this.update(id, (record) => this.webhookInput(id, record, payload), known);
       if (!done) return 'gone';
       if (isTerminal(done.record)) this.stopTyping(id);
       const {outcome, events} = done.reduction;
@@ -310,6 +272,74 @@ export class Handoff {
       if (outcome === 'taken') return 'ignored';
       return outcome === 'applied' && events.length > 0 && !shown ? 'duplicate' : outcome;
     });
+  }
+
+  /**
+   * What a delivery is to the reducer. Most are what Glia sent, at once (no promise: this runs for
+   * every chat message); an engagement's start or transfer first learns who serves.
+   */
+  private webhookInput(
+    id: string,
+    record: SessionRecord,
+    payload: WebhookPayload
+  ): SessionInput | Promise<SessionInput> {
+    const input: WebhookInput = {type: 'webhook', payload, at: this.deps.now()};
+    if (payload.event_type === 'engagement.chat.message') {
+      return messageAudience(payload.message) === 'unknown'
+        ? this.withVisitorSaid(id, input, payload.message.content)
+        : input;
+    }
+    if (payload.event_type !== 'engagement.start' && payload.event_type !== 'engagement.transfer')
+      return input;
+    const {outcome} = reduce(record, input);
+    if (payload.event_type === 'engagement.start')
+      return outcome === 'applied' ? this.withServingOperator(input, payload.engagement) : input;
+    return outcome === 'applied' || outcome === 'deferred'
+      ? this.withTransferOperator(input, payload.engagement)
+      : input;
+  }
+
+  /** A start the reducer takes: who serves, and what the visitor may upload (one read of the engagement). */
+  private async withServingOperator(
+    input: WebhookInput,
+    engagement: StartedEngagement
+  ): Promise<SessionInput> {
+    const said = engagement.current_sub_engagement?.operator_id;
+    const details = await this.engagementDetails(engagement.id, !said);
+    const operatorId = said ?? details?.operatorId;
+    const name = await this.operatorName(operatorId);
+    const filePolicy = this.filePolicy(details?.fileSending);
+    return {
+      ...input,
+      operator: operatorId ? {id: operatorId, name} : {name},
+      ...(filePolicy ? {filePolicy} : {}),
+    };
+  }
+
+  /** A transfer that will be shown or kept: who serves now, and their name. */
+  private async withTransferOperator(
+    input: WebhookInput,
+    engagement: StartedEngagement
+  ): Promise<SessionInput> {
+    const operatorId = await this.servingOperator(engagement);
+    const name = await this.operatorName(operatorId);
+    return {...input, operator: operatorId ? {id: operatorId, name} : {name}};
+  }
+
+  /** A message Glia does not say the audience of: whether the visitor said just that. */
+  private async withVisitorSaid(
+    id: string,
+    input: WebhookInput,
+    content: string
+  ): Promise<SessionInput> {
+    const log = await this.deps.store.events.read(id, 0);
+    const visitorSaid = log.some(
+      ({event}) =>
+        event.type === 'message' &&
+        event.message.from === 'visitor' &&
+        event.message.text === content
+    );
+    return {...input, visitorSaid};
   }
 
   /**
@@ -731,14 +761,15 @@ export class Handoff {
    */
   private async update(
     id: string,
-    input: SessionInput | ((record: SessionRecord) => Promise<SessionInput>),
+    input: SessionInput | ((record: SessionRecord) => SessionInput | Promise<SessionInput>),
     known?: SessionRecord
   ): Promise<Update | undefined> {
     const {sessions} = this.deps.store;
     for (let attempt = 0; ; attempt++) {
       const current = attempt === 0 && known ? known : await sessions.get(id);
       if (!current) return undefined;
-      const reduction = reduce(current, typeof input === 'function' ? await input(current) : input);
+      const prepared = typeof input === 'function' ? input(current) : input;
+      const reduction = reduce(current, prepared instanceof Promise ? await prepared : prepared);
       if (
         reduction.events.length === 0 &&
         reduction.effects.length === 0 &&
@@ -752,7 +783,7 @@ export class Handoff {
         if (attempt >= 50) throw new Error(`session ${id}: too many concurrent changes`);
         continue;
       }
-      await this.runEffects(committed.record, reduction.effects);
+      if (reduction.effects.length > 0) await this.runEffects(committed.record, reduction.effects);
       return {...committed, reduction};
     }
   }
@@ -802,13 +833,14 @@ export class Handoff {
 
   /** Runs `task` after every earlier task of the session on this instance. */
   private serially<T>(id: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(id) ?? Promise.resolve();
-    const run = previous.then(task, task);
-    const settled = run.catch(() => undefined);
-    this.queues.set(id, settled);
-    void settled.then(() => {
+    const previous = this.queues.get(id);
+    // With nothing queued, start now: a promise hop less on every delivery.
+    const run = previous ? previous.then(task, task) : task();
+    const done = () => {
       if (this.queues.get(id) === settled) this.queues.delete(id);
-    });
+    };
+    const settled: Promise<void> = run.then(done, done);
+    this.queues.set(id, settled);
     return run;
   }
 

@@ -107,22 +107,62 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
+/**
+ * A JSON-lines logger. A class, so that `child` (one per request) costs one small object and no
+ * closures, and a line below the level costs a comparison.
+ */
+const RANK = {debug: 0, info: 1, warn: 2, error: 3} satisfies Record<LogLevel, number>;
+
+/** Where a logger and all its children write. */
+interface Sink {
+  write: (line: string) => void;
+  threshold: number;
+  now: () => number;
+  secrets: SecretRegistry | undefined;
+}
+
+/**
+ * A JSON-lines logger. A class, so that `child` (one per request) costs one small object and no
+ * closures, and a line below the level costs a comparison.
+ */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly sink: Sink,
+    private readonly base: LogFields
+  ) {}
+
+  debug(msg: string, fields?: LogFields): void {
+    if (this.sink.threshold <= RANK.debug) this.line('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    if (this.sink.threshold <= RANK.info) this.line('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    if (this.sink.threshold <= RANK.warn) this.line('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.line('error', msg, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.sink, {...this.base, ...fields});
+  }
+
+  private line(level: LogLevel, msg: string, fields?: LogFields): void {
+    const {sink} = this;
+    const record = {time: new Date(sink.now()).toISOString(), level, msg, ...this.base, ...fields};
+    const line = JSON.stringify(scrub(record));
+    sink.write(sink.secrets ? sink.secrets.redact(line) : line);
+  }
+}
+
 /** A JSON-lines logger. */
 export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const threshold = LOG_LEVELS.indexOf(options.level ?? 'info');
-  const now = options.now ?? (() => Date.now());
-  const log = (level: LogLevel, msg: string, fields: LogFields = {}) => {
-    if (LOG_LEVELS.indexOf(level) < threshold) return;
-    const record = {time: new Date(now()).toISOString(), level, msg, ...base, ...fields};
-    const line = JSON.stringify(scrub(record));
-    write(options.secrets ? options.secrets.redact(line) : line);
+  const sink: Sink = {
+    write: options.write ?? ((line) => process.stdout.write(`${line}\n`)),
+    threshold: RANK[options.level ?? 'info'],
+    now: options.now ?? Date.now,
+    secrets: options.secrets,
   };
-  return {
-    debug: (msg, fields) => log('debug', msg, fields),
-    info: (msg, fields) => log('info', msg, fields),
-    warn: (msg, fields) => log('warn', msg, fields),
-    error: (msg, fields) => log('error', msg, fields),
-    child: (fields) => createLogger(options, {...base, ...fields}),
-  };
+  return new JsonLogger(sink, base);
 }

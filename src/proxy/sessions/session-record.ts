@@ -4,7 +4,7 @@
  * Glia token only sealed (AES-GCM, `secret-box.ts`). Nothing here is per process: timers, open
  * streams and sends in flight live beside the store, on the instance that has them.
  */
-import {createHash, timingSafeEqual} from 'node:crypto';
+import {hash, timingSafeEqual} from 'node:crypto';
 import {z} from 'zod/mini';
 import type {ChatMessage, SessionSnapshot, Upload} from '../../wire/handoff/index.js';
 import {ChatEvent, EndedBy, FilePolicy, SessionStatus} from '../../wire/handoff/index.js';
@@ -108,13 +108,13 @@ export interface LoggedEvent {
 export const LoggedEventSchema = z.object({id: z.number(), event: ChatEvent});
 
 /** SHA-256, hex: how tokens and secrets are kept. */
-export const hashSecret = (value: string): string =>
-  createHash('sha256').update(value).digest('hex');
+export const hashSecret = (value: string): string => hash('sha256', value, 'hex');
 
 /** Constant-time comparison of a presented value with a stored hash. */
 export function matchesHash(presented: string, storedHex: string): boolean {
   const stored = Buffer.from(storedHex, 'hex');
-  const given = createHash('sha256').update(presented).digest();
+  // One-shot: a Hash object per check was a measurable share of each webhook delivery.
+  const given = hash('sha256', presented, 'buffer');
   return stored.length === given.length && timingSafeEqual(given, stored);
 }
 

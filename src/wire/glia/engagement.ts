@@ -29,14 +29,14 @@ export const SendChatMessageRequest = z
   );
 export type SendChatMessageRequest = z.infer<typeof SendChatMessageRequest>;
 
-const Sender = z.looseObject({type: maybe(z.string()), name: maybe(z.string())});
+const Sender = z.object({type: maybe(z.string()), name: maybe(z.string())});
 
 /**
  * A chat message as Glia sends it in `engagement.chat.message` and answers a PUT with. Integrators
  * confirm `content, engagement_id, target, timestamp, type`; `id` and `sender` appear in Glia's
  * documented examples only. `content` is the one field a message is useless without.
  */
-export const ChatMessage = z.looseObject({
+export const ChatMessage = z.object({
   content: z.string(),
   id: maybe(GliaRef),
   engagement_id: maybe(GliaRef),

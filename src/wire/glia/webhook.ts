@@ -4,20 +4,21 @@
  * `{id, source, visitor_id}` and a chat message as `{content, engagement_id, target, timestamp,
  * type}`; everything else the proxy would like to have is optional here, and a delivery is
  * refused only when it lacks what nothing can be done without (the engagement's id, a message's
- * content).
+ * content). Objects are `z.object`: a key the proxy does not read is dropped, never refused
+ * (`z.looseObject` would copy every such key on every delivery).
  */
 import {z} from 'zod/mini';
 import {GliaRef, maybe} from './common.js';
 import {ChatMessage} from './engagement.js';
 
-const SubEngagement = z.looseObject({
+const SubEngagement = z.object({
   id: maybe(z.string()),
   /** `null` while nobody serves the visitor. */
   operator_id: maybe(GliaRef),
   site_id: maybe(GliaRef),
 });
 
-const EngagementRef = z.looseObject({
+const EngagementRef = z.object({
   id: GliaRef,
   visitor_id: maybe(GliaRef),
   source: maybe(z.string()),
@@ -26,44 +27,44 @@ const EngagementRef = z.looseObject({
   queue_ticket_id: maybe(GliaRef),
 });
 
-export const EngagementStartEvent = z.looseObject({
+export const EngagementStartEvent = z.object({
   event_type: z.literal('engagement.start'),
   engagement: EngagementRef,
 });
-export const EngagementTransferEvent = z.looseObject({
+export const EngagementTransferEvent = z.object({
   event_type: z.literal('engagement.transfer'),
   engagement: EngagementRef,
 });
 /** `end_reason` is the simulator's choice, in the vocabulary of an engagement leg. */
-export const EngagementEndEvent = z.looseObject({
+export const EngagementEndEvent = z.object({
   event_type: z.literal('engagement.end'),
-  engagement: z.looseObject({
+  engagement: z.object({
     id: GliaRef,
     visitor_id: maybe(GliaRef),
     end_reason: maybe(z.string()),
   }),
 });
 /** No source shows this payload: the delivery is about the session's own ticket in any case. */
-export const EngagementRequestFailureEvent = z.looseObject({
+export const EngagementRequestFailureEvent = z.object({
   event_type: z.literal('engagement.request.failure'),
-  queue_ticket: maybe(z.looseObject({id: maybe(GliaRef), visitor_id: maybe(GliaRef)})),
+  queue_ticket: maybe(z.object({id: maybe(GliaRef), visitor_id: maybe(GliaRef)})),
   reason: maybe(z.string()),
 });
-export const ChatMessageEvent = z.looseObject({
+export const ChatMessageEvent = z.object({
   event_type: z.literal('engagement.chat.message'),
   message: ChatMessage,
 });
-export const ChatMessageStatusEvent = z.looseObject({
+export const ChatMessageStatusEvent = z.object({
   event_type: z.literal('engagement.chat.message_status'),
   message: maybe(
-    z.looseObject({id: maybe(GliaRef), status: maybe(z.string()), engagement_id: maybe(GliaRef)})
+    z.object({id: maybe(GliaRef), status: maybe(z.string()), engagement_id: maybe(GliaRef)})
   ),
 });
 
 /** The simulator's own event: see `engagement.operator_typing` in queue.ts. */
-export const OperatorTypingEvent = z.looseObject({
+export const OperatorTypingEvent = z.object({
   event_type: z.literal('engagement.operator_typing'),
-  engagement: z.looseObject({id: GliaRef, visitor_id: maybe(GliaRef)}),
+  engagement: z.object({id: GliaRef, visitor_id: maybe(GliaRef)}),
   typing: z.boolean(),
 });
 
