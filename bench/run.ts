@@ -215,9 +215,13 @@ async function relayCost() {
     if (profiled) await target.stopProfile?.(profileFile);
     const after = await target.stats(false);
     if (traffic.type !== 'traffic') throw new Error('unexpected answer');
-    const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
+    const userMs = after.cpuUserMs - before.cpuUserMs;
+    const systemMs = after.cpuSystemMs - before.cpuSystemMs;
+    const perMessage = (ms: number) => round((ms * 1000) / Math.max(1, traffic.arrived), 1);
     const result = {
-      cpuUsPerMessage: round((cpuMs * 1000) / Math.max(1, traffic.arrived), 1),
+      cpuUsPerMessage: perMessage(userMs + systemMs),
+      // The kernel's share (system calls: sockets, epoll) apart from the process's own code.
+      systemCpuUsPerMessage: perMessage(systemMs),
       ...(after.residence ? {residenceP99Ms: round(after.residence.p99Ms, 2)} : {}),
       messages: traffic.arrived,
       e2eP50Ms: round(traffic.e2e.p50),
@@ -235,7 +239,8 @@ async function relayCost() {
         : {}),
     };
     log(
-      `cost, ${label}: ${result.cpuUsPerMessage} µs CPU per message over ${result.messages} ` +
+      `cost, ${label}: ${result.cpuUsPerMessage} µs CPU per message ` +
+        `(${result.systemCpuUsPerMessage} in the kernel) over ${result.messages} ` +
         `messages, e2e p99 ${result.e2eP99Ms} ms` +
         `${result.residenceP99Ms === undefined ? '' : `, residence p99 ${result.residenceP99Ms} ms`}` +
         `, lost ${result.lost} dup ${result.duplicated}`

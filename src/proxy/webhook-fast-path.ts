@@ -63,6 +63,46 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
   });
 }
 
+/** One delivery's answer: what writing it needs. */
+interface Exchange {
+  response: ServerResponse;
+  log: Logger;
+  requestId: string;
+  path: string;
+  started: number;
+  now: () => number;
+}
+
+/** Answers a delivery and logs it (a function of its own, not a closure per delivery). */
+function answer(
+  {response, log, requestId, path, started, now}: Exchange,
+  status: number,
+  body?: unknown,
+  headers?: Record<string, string>
+): void {
+  // A delivery is machine traffic, counted in the metrics: logged at debug unless refused.
+  log[status < 400 ? 'debug' : 'info']('request', {
+    method: 'POST',
+    path,
+    status,
+    ms: now() - started,
+  });
+  if (body === undefined) {
+    response.writeHead(status, {'X-Request-Id': requestId});
+    response.end();
+    return;
+  }
+  const json = JSON.stringify(body);
+  response.writeHead(status, {
+    ...NO_STORE,
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(json)),
+    'X-Request-Id': requestId,
+  });
+  response.end(json);
+}
+
 export function webhookFastPath(deps: WebhookFastPathDeps): NodeFastPath {
   const {receive, logger, randomUUID, now, maxBodyBytes, failure} = deps;
   const tooLarge = {
@@ -84,32 +124,10 @@ export function webhookFastPath(deps: WebhookFastPathDeps): NodeFastPath {
     const requestId = givenRequestId(request.headers['x-request-id']) ?? randomUUID();
     const log = logger.child({requestId});
     const path = (request.url ?? '').split('?')[0] as string;
-    const answer = (status: number, body?: unknown, headers?: Record<string, string>) => {
-      // A delivery is machine traffic, counted in the metrics: logged at debug unless refused.
-      log[status < 400 ? 'debug' : 'info']('request', {
-        method: 'POST',
-        path,
-        status,
-        ms: now() - started,
-      });
-      if (body === undefined) {
-        response.writeHead(status, {'X-Request-Id': requestId});
-        response.end();
-        return;
-      }
-      const json = JSON.stringify(body);
-      response.writeHead(status, {
-        ...NO_STORE,
-        ...headers,
-        'Content-Type': 'application/json',
-        'Content-Length': String(Buffer.byteLength(json)),
-        'X-Request-Id': requestId,
-      });
-      response.end(json);
-    };
+    const exchange: Exchange = {response, log, requestId, path, started, now};
     const declared = request.headers['content-length'];
     if (declared !== undefined && Number(declared) > maxBodyBytes) {
-      answer(413, tooLarge, {Connection: 'close'});
+      answer(exchange, 413, tooLarge, {Connection: 'close'});
       request.resume();
       return true;
     }
@@ -122,8 +140,8 @@ export function webhookFastPath(deps: WebhookFastPathDeps): NodeFastPath {
       receivedAt,
     }).then(
       (result) => {
-        if (result.status === 204) answer(204);
-        else answer(result.status, {error: result.error});
+        if (result.status === 204) answer(exchange, 204);
+        else answer(exchange, result.status, {error: result.error});
         // A refusal that did not read the body (unknown session, wrong secret) drains it.
         request.resume();
       },
@@ -131,11 +149,11 @@ export function webhookFastPath(deps: WebhookFastPathDeps): NodeFastPath {
         if (error instanceof TooLarge) {
           // Read no more of it: answer, then close the connection.
           response.once('finish', () => request.destroy());
-          answer(413, tooLarge, {Connection: 'close'});
+          answer(exchange, 413, tooLarge, {Connection: 'close'});
           return;
         }
         const {status, error: body, headers} = failure(error, log, path);
-        answer(status, {error: body}, headers);
+        answer(exchange, status, {error: body}, headers);
         request.resume();
       }
     );
