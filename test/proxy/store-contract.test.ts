@@ -130,6 +130,22 @@ for (const [name, make] of Object.entries(backends)) {
       assert.equal(await a.sessions.commit(first.record, first.record, []), 'gone');
     });
 
+    it('reads what another instance committed last, never a copy it kept', async () => {
+      const r = record();
+      await a.sessions.create(r);
+      const byA = await a.sessions.commit(r, {...r, status: 'engaged'}, []);
+      assert.ok(typeof byA === 'object');
+      assert.equal((await a.sessions.get(r.id))?.status, 'engaged');
+      const byB = await b.sessions.commit(byA.record, {...byA.record, operatorTyping: true}, []);
+      assert.ok(typeof byB === 'object');
+      // A wrote version 1 and read it back; B has written version 2 since.
+      const seenByA = await a.sessions.get(r.id);
+      assert.equal(seenByA?.version, 2);
+      assert.equal(seenByA?.operatorTyping, true);
+      assert.equal(await a.sessions.commit(byA.record, byA.record, []), 'conflict');
+      await a.sessions.delete(r.id);
+    });
+
     it('numbers events from 1, appends a repeated key once, reads after an id', async () => {
       let r = record();
       await a.sessions.create(r);
