@@ -109,9 +109,9 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
       wake?.('event');
     });
     // What the stream's closures keep for their whole life is only what they need: not the
-    // Context (`c`, with its request, headers and a dozen closures of its own), not the record,
-    // not the request's logger (its `warn` alone). At 10,000 streams each of these counted.
-    const {warn} = c.var.log;
+    // Context (`c`, with its request, headers and a dozen closures of its own), not the record;
+    // the request's logger is one small object. At 10,000 streams each of these counted.
+    const log = c.var.log;
     const engaged = session.status === 'engaged';
     let backlog: LoggedEvent[] | undefined;
     try {
@@ -126,7 +126,7 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
       // from an older copy, or a replica that was behind took over). Not a client that is behind:
       // later events are numbered after what it saw, so it takes them, and the transcript
       // catch-up below brings back the agent's lost messages (the widget shows each message once).
-      warn('a stream resumed beyond the end of its log: the store lost events', {
+      log.warn('a stream resumed beyond the end of its log: the store lost events', {
         session: id,
         lastEventId: at.cursor,
         logEnd: backlog.at(-1)?.id ?? 0,
@@ -188,7 +188,7 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
         }
       } catch (error) {
         // The store failed mid-stream: end it; the browser reconnects (here or elsewhere).
-        warn('event stream ended by a store failure', {session: id, error});
+        log.warn('event stream ended by a store failure', {session: id, error});
       } finally {
         unwatch();
         leave();
