@@ -84,10 +84,11 @@ class NodeSseStream implements SseStream {
 
   constructor(outgoing: ServerResponse, head: Response) {
     this.outgoing = outgoing;
-    outgoing.once('close', () => this.onGone());
-    const headers: Record<string, string> = {};
-    head.headers.forEach((value, name) => (headers[name] = value));
-    outgoing.writeHead(head.status, headers);
+    // `on`, not `once`: a response closes once, and `once` keeps a wrapper, a bound function and
+    // its state per stream. The headers are built by a function of their own: a closure made here
+    // would share this constructor's scope and keep them (and their strings) for the stream's life.
+    outgoing.on('close', () => this.onGone());
+    outgoing.writeHead(head.status, headerRecord(head.headers));
     outgoing.flushHeaders();
     // Frames are small and must leave at once: no Nagle delay.
     outgoing.socket?.setNoDelay(true);
@@ -129,6 +130,13 @@ class NodeSseStream implements SseStream {
     if (typeof listeners === 'function') listeners();
     else for (const listener of listeners ?? []) listener();
   }
+}
+
+/** The response's headers as `writeHead` takes them. */
+function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
 }
 
 interface WebSseStream extends SseStream {

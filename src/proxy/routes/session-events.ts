@@ -223,11 +223,11 @@ async function writeEvents(
   replayLimit: number,
   probe: RelayProbe | undefined
 ): Promise<boolean> {
-  for (const {id: eventId, event} of events) {
+  for (const {id: eventId, event, json} of events) {
     if (eventId <= at.cursor || stream.closed) continue;
     if (at.sent >= replayLimit) return true;
     at.writing = true;
-    const written = stream.write(sseFrame(eventId, event.type, JSON.stringify(event)));
+    const written = stream.write(sseFrame(eventId, event.type, json ?? JSON.stringify(event)));
     probe?.written(id, eventId);
     await written;
     at.writing = false;

@@ -7,8 +7,12 @@
  * no copy per read, which was the largest share of the proxy's CPU per relayed message (a
  * structuredClone on every get and three on every commit). Whoever changes a record makes a new
  * one, as the reducer does; an attempt to change one in place throws.
+ *
+ * A session's log is kept as each event's JSON text (made once, at commit: the text every SSE
+ * frame of it sends), not as a frozen object graph: a message event as objects took about twice
+ * its text's bytes, for every message of every session. A read parses the events it returns.
  */
-import type {ChatMessage} from '../../wire/handoff/index.js';
+import type {ChatEvent, ChatMessage} from '../../wire/handoff/index.js';
 import {RateLimiter} from '../rate-limit.js';
 import type {LimitSettings, SessionStore} from './ports.js';
 import {SecretBox} from './secret-box.js';
@@ -18,7 +22,9 @@ import {matchesHash} from './session-record.js';
 
 interface Entry {
   record: SessionRecord;
-  log: LoggedEvent[];
+  /** The log: each event's id, and at the same index its JSON text. */
+  ids: number[];
+  texts: string[];
   /** The last event id given out. */
   top: number;
   /** Made on first use: most sessions need neither (an empty Set or Map costs ~100 B each). */
@@ -65,7 +71,8 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
       async create(record) {
         entries.set(record.id, {
           record: frozen(structuredClone(record)),
-          log: [],
+          ids: [],
+          texts: [],
           top: 0,
           lastActivity: options.now(),
         });
@@ -93,8 +100,10 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
             continue;
           }
           for (const key of onceKeys) (entry.seen ??= new Set()).add(key);
-          const logged = frozen({id: ++entry.top, event});
-          entry.log.push(logged);
+          const json = JSON.stringify(event);
+          const logged = frozen({id: ++entry.top, event, json});
+          entry.ids.push(logged.id);
+          entry.texts.push(json);
           appended.push(logged);
           fresh.push(logged);
         }
@@ -112,7 +121,18 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     },
     events: {
       async read(id, after) {
-        return (entries.get(id)?.log ?? []).filter((logged) => logged.id > after);
+        const entry = entries.get(id);
+        if (!entry) return [];
+        const {ids, texts} = entry;
+        // Ids rise along the log: start after the last one not past `after`.
+        let from = ids.length;
+        while (from > 0 && (ids[from - 1] as number) > after) from--;
+        const events: LoggedEvent[] = [];
+        for (let i = from; i < ids.length; i++) {
+          const json = texts[i] as string;
+          events.push({id: ids[i] as number, event: JSON.parse(json) as ChatEvent, json});
+        }
+        return events;
       },
       watch: (id, listener) => watchers.watch(id, listener),
       async continueAfter(id, position) {

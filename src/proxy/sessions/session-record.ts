@@ -103,6 +103,11 @@ export interface NewEvent {
 export interface LoggedEvent {
   id: number;
   event: ChatEvent;
+  /**
+   * `JSON.stringify(event)`, when the store has it already (the memory store keeps its log as
+   * this text): the SSE frame's data, not serialised again for every stream that sends it.
+   */
+  json?: string;
 }
 
 export const LoggedEventSchema = z.object({id: z.number(), event: ChatEvent});
