@@ -136,7 +136,7 @@ export interface HandoffDeps {
   probe?: RelayProbe;
 }
 
-/** What the proxy sends to Glia for the visitor's typing on this instance, and when it last did. */
+/** A webhook delivery as the reducer takes it. */
 type WebhookInput = Extract<SessionInput, {type: 'webhook'}>;
 
 /** The engagement an `engagement.start` or `engagement.transfer` delivery names. */
@@ -145,6 +145,7 @@ type StartedEngagement = Extract<
   {event_type: 'engagement.start' | 'engagement.transfer'}
 >['engagement'];
 
+/** What the proxy sends to Glia for the visitor's typing on this instance, and when it last did. */
 interface TypingState {
   wanted: boolean;
   sent: boolean;
