@@ -156,14 +156,14 @@ class Balancer {
           });
         })
       );
-      out.on('error', () => {
+      out.on('error', (error: NodeJS.ErrnoException) => {
         if (!connected) {
           resolve('refused');
           return;
         }
         if (!res.headersSent) {
           res.writeHead(502, {'content-type': 'text/plain'});
-          res.end('the instance went away');
+          res.end(`the instance ${upstream.name} went away (${error.code ?? error.message})`);
         } else res.destroy();
         resolve('done');
       });

@@ -158,7 +158,10 @@ describe('many instances on one Redis', {skip: redisSkip()}, () => {
     assert.equal(lost.status, 502, 'the balancer lost the answer');
     assert.ok(killed);
     const again = await cluster.say(visitor, 'did this arrive?', messageId);
-    assert.ok(again.status === 201 || again.status === 200, String(again.status));
+    assert.ok(
+      again.status === 201 || again.status === 200,
+      `${again.status} from ${again.instance}: ${JSON.stringify(again.body)}`
+    );
     assert.notEqual(again.instance, killed);
     await cluster.agentSays(engagementId, 'it did');
     await shown(visitor, 2);
