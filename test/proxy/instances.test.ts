@@ -142,6 +142,7 @@ describe('many instances on one Redis', {skip: redisSkip()}, () => {
     const {visitor, engagementId} = await engaged();
     const messageId = randomUUID();
     let killed: string | undefined;
+    let gone: Promise<unknown> | undefined;
     cluster.onGliaMessagePut = async (id) => {
       if (id !== messageId || killed) return;
       // Glia has the message; the instance that sent it dies before it answers the browser.
@@ -150,9 +151,13 @@ describe('many instances on one Redis', {skip: redisSkip()}, () => {
         .find((r) => r.path.endsWith(`/messages/${messageId}`))?.instance;
       assert.ok(sender);
       killed = sender;
-      await cluster.kill(cluster.instance(sender));
+      gone = cluster.kill(cluster.instance(sender));
+      await gone;
     };
     const lost = await cluster.say(visitor, 'did this arrive?', messageId);
+    // The balancer sees the connection break before the process has exited: until it has, the
+    // balancer still counts it alive, and a retry sent to it meets its listening socket in teardown.
+    await gone;
     cluster.onGliaMessagePut = undefined;
     assert.equal(cluster.hookError, undefined);
     assert.equal(lost.status, 502, 'the balancer lost the answer');
