@@ -87,6 +87,42 @@ describe('<glia-handoff> resilience', () => {
       expect(chat.element.matches(':state(offline)')).to.equal(false);
     });
 
+    it('keeps each message on screen as the same node from sending to sent, while the agent talks', async () => {
+      const chat = await engagedChat();
+      await chat.goOffline();
+      await chat.send('one');
+      await chat.send('two');
+      const nodes = () => {
+        const lis = [...chat.root.querySelectorAll<HTMLElement>('li[data-id]')];
+        const find = (text: string) => lis.filter((li) => li.textContent?.includes(text));
+        return {one: find('one'), two: find('two')};
+      };
+      const before = nodes();
+      operator.say('while you were away');
+      chat.goOnline();
+      await chat.waitFor(() => sent(chat).length === 2, 'both to be delivered');
+      await chat.waitFor(
+        () => chat.transcript().some((l) => l.text === 'while you were away'),
+        "the agent's message"
+      );
+      // Confirmed messages move from the outbox to the log's items: the nodes move with them,
+      // so the log announces each message once, and nothing shows twice.
+      const after = nodes();
+      expect(before.one).to.have.length(1);
+      expect(before.two).to.have.length(1);
+      expect(after.one).to.have.length(1);
+      expect(after.two).to.have.length(1);
+      expect(after.one[0]).to.equal(before.one[0]);
+      expect(after.two[0]).to.equal(before.two[0]);
+      // And in the order of the session's log, whichever arrived first.
+      expect(
+        chat
+          .transcript()
+          .slice(2)
+          .map((l) => l.text)
+      ).to.deep.equal(fakeProxy.latest().messages.map((m) => m.text));
+    });
+
     it('survives a reload while offline and sends what was waiting once back', async () => {
       const chat = await engagedChat();
       await chat.goOffline();
