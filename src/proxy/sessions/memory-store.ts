@@ -42,6 +42,18 @@ export interface MemoryStoreOptions {
 /** A store in memory; also what `sessionCounts()` reads for the metrics. */
 export type MemoryStore = SessionStore & {sessionCounts(): Map<SessionRecord['status'], number>};
 
+/**
+ * `text` as one run of characters. V8 keeps a string built by joining others (a template
+ * literal, `JSON.stringify`) as a tree of its pieces, which holds about twice to four times its
+ * text's bytes: a `said:` key measured 437 B as built, 99 B once flat (Node 20). Reading a
+ * character flattens it in place, and the GC then drops the tree. For what the log keeps for
+ * the session's life: each event's text and its once keys.
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
 /** `value`, frozen all the way down (plain data: objects and arrays). */
 function frozen<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -99,8 +111,8 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
             appended.push(null);
             continue;
           }
-          for (const key of onceKeys) (entry.seen ??= new Set()).add(key);
-          const json = JSON.stringify(event);
+          for (const key of onceKeys) (entry.seen ??= new Set()).add(flat(key));
+          const json = flat(JSON.stringify(event));
           const logged = frozen({id: ++entry.top, event, json});
           entry.ids.push(logged.id);
           entry.texts.push(json);
