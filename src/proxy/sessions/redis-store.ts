@@ -279,7 +279,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
         return record;
       },
       async commit(previous, next, events) {
-        const record = {...next, version: previous.version + 1};
+        // Object.assign, not a spread: kept records then share V8's hidden classes (memory-store.ts).
+        const record = Object.assign({}, next, {version: previous.version + 1});
         const json = JSON.stringify(record);
         const args = [
           String(previous.version),
