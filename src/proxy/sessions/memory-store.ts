@@ -18,7 +18,7 @@ import type {LimitSettings, SessionStore} from './ports.js';
 import {SecretBox} from './secret-box.js';
 import {LocalWatchers} from './local-watchers.js';
 import type {LoggedEvent, SessionRecord} from './session-record.js';
-import {matchesHash} from './session-record.js';
+import {committedRecord, matchesHash} from './session-record.js';
 
 interface Entry {
   record: SessionRecord;
@@ -103,11 +103,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
         const entry = entries.get(previous.id);
         if (!entry) return 'gone';
         if (entry.record.version !== previous.version) return 'conflict';
-        // Object.assign, not a spread: V8 gives a spread's copy of a record a map (hidden class)
-        // that later records do not share, so each stored record kept a map and descriptors of its
-        // own (~550 B a session, 10,000 of them in the bench's heap snapshot). Copied property by
-        // property, records of the same shape share one.
-        entry.record = frozen(Object.assign({}, next, {version: previous.version + 1}));
+        entry.record = frozen(committedRecord(previous, next));
         const appended: (LoggedEvent | null)[] = [];
         const fresh: LoggedEvent[] = [];
         for (const {event, onceKeys = []} of events) {

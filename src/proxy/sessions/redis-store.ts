@@ -23,7 +23,7 @@ import {StoreUnavailableError} from './ports.js';
 import {SecretBox} from './secret-box.js';
 import {LocalWatchers} from './local-watchers.js';
 import type {LoggedEvent} from './session-record.js';
-import {SessionRecord, matchesHash} from './session-record.js';
+import {SessionRecord, committedRecord, matchesHash} from './session-record.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -279,8 +279,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
         return record;
       },
       async commit(previous, next, events) {
-        // Object.assign, not a spread: kept records then share V8's hidden classes (memory-store.ts).
-        const record = Object.assign({}, next, {version: previous.version + 1});
+        const record = committedRecord(previous, next);
         const json = JSON.stringify(record);
         const args = [
           String(previous.version),
