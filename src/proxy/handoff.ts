@@ -837,12 +837,19 @@ export class Handoff {
     const previous = this.queues.get(id);
     // With nothing queued, start now: a promise hop less on every delivery.
     const run = previous ? previous.then(task, task) : task();
-    const done = () => {
-      if (this.queues.get(id) === settled) this.queues.delete(id);
-    };
-    const settled: Promise<void> = run.then(done, done);
+    // Two anonymous arrows, not one named `done`: tsx (esbuild's keepNames) names a named closure
+    // at run time, a property write on every delivery.
+    const settled: Promise<void> = run.then(
+      () => this.dequeue(id, settled),
+      () => this.dequeue(id, settled)
+    );
     this.queues.set(id, settled);
     return run;
+  }
+
+  /** The session's queue is empty once `settled`, its last task, has. */
+  private dequeue(id: string, settled: Promise<void>): void {
+    if (this.queues.get(id) === settled) this.queues.delete(id);
   }
 
   private async operatorName(operatorId: string | undefined): Promise<string> {

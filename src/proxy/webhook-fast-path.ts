@@ -135,7 +135,11 @@ export function webhookFastPath(deps: WebhookFastPathDeps): NodeFastPath {
     receive({
       sessionId,
       secret: typeof secret === 'string' ? secret : '',
-      body: () => readBody(request, maxBodyBytes),
+      // A method, not an arrow: tsx (esbuild's keepNames) names each arrow it makes at run time,
+      // a property write per delivery.
+      body() {
+        return readBody(request, maxBodyBytes);
+      },
       log,
       receivedAt,
     }).then(

@@ -325,17 +325,23 @@ function defer(out: Reduction, input: WebhookInput): WebhookOutcome {
   return 'deferred';
 }
 
+/**
+ * A visitor id the delivery leaves out is not a mismatch: the URL and secret are the session's.
+ * (At module level: a closure per delivery is named at run time by tsx, esbuild's keepNames.)
+ */
+function sameVisitor(visitorId: string | undefined, id: string | undefined): boolean {
+  return id === undefined || id === visitorId;
+}
+
 function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
   const r = out.record;
   const {payload} = input;
   const visitorId = r.visitor?.id;
-  /** A visitor id the delivery leaves out is not a mismatch: the URL and secret are the session's. */
-  const sameVisitor = (id: string | undefined) => id === undefined || id === visitorId;
   const name = input.operator?.name ?? GENERIC_OPERATOR_NAME;
   switch (payload.event_type) {
     case 'engagement.start': {
       const {engagement} = payload;
-      if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
+      if (!sameVisitor(visitorId, engagement.visitor_id)) return 'mismatch';
       if (engagement.queue_ticket_id && r.ticketId && engagement.queue_ticket_id !== r.ticketId)
         return 'mismatch';
       if (r.engagementId) return r.engagementId === engagement.id ? 'duplicate' : 'mismatch';
@@ -379,8 +385,8 @@ function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
     case 'engagement.transfer': {
       const {engagement} = payload;
       if (!r.engagementId)
-        return sameVisitor(engagement.visitor_id) ? defer(out, input) : 'mismatch';
-      if (engagement.id !== r.engagementId || !sameVisitor(engagement.visitor_id))
+        return sameVisitor(visitorId, engagement.visitor_id) ? defer(out, input) : 'mismatch';
+      if (engagement.id !== r.engagementId || !sameVisitor(visitorId, engagement.visitor_id))
         return 'mismatch';
       if (isTerminal(r)) return 'ignored';
       const operatorId = input.operator?.id ?? engagement.current_sub_engagement?.operator_id;
@@ -391,7 +397,7 @@ function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
     }
     case 'engagement.end': {
       const {engagement} = payload;
-      if (!sameVisitor(engagement.visitor_id)) return 'mismatch';
+      if (!sameVisitor(visitorId, engagement.visitor_id)) return 'mismatch';
       if (!r.engagementId) return defer(out, input);
       if (engagement.id !== r.engagementId) return 'mismatch';
       if (isTerminal(r)) return 'duplicate';
@@ -400,7 +406,7 @@ function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
     }
     case 'engagement.request.failure': {
       const ticket = payload.queue_ticket;
-      if (!sameVisitor(ticket?.visitor_id)) return 'mismatch';
+      if (!sameVisitor(visitorId, ticket?.visitor_id)) return 'mismatch';
       if (r.ticketId && ticket?.id && ticket.id !== r.ticketId) return 'mismatch';
       if (r.status !== 'queued') return 'ignored';
       fail(out, failureReason(payload.reason));
@@ -442,7 +448,7 @@ function applyWebhook(out: Reduction, input: WebhookInput): WebhookOutcome {
     case 'engagement.operator_typing': {
       const {engagement, typing} = payload;
       if (!r.engagementId) return 'ignored';
-      if (engagement.id !== r.engagementId || !sameVisitor(engagement.visitor_id))
+      if (engagement.id !== r.engagementId || !sameVisitor(visitorId, engagement.visitor_id))
         return 'mismatch';
       if (r.status !== 'engaged' || r.operatorTyping === typing) return 'duplicate';
       r.operatorTyping = typing;
