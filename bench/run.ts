@@ -180,13 +180,17 @@ interface CostWindow {
   mainThread?: {kind: string; share: number; usPerMessage: number}[];
 }
 
+/** A bench proxy without the relay probe (bench/proxy-main.ts), for the CPU windows. */
+const NO_PROBE = {BENCH_RESIDENCE: 'off'};
+
 async function relayCost() {
   const sim = await startSim(root, false);
   await sim.control('config', {
     auto_operator: {accept_after_ms: 100, reply_after_ms: 500},
     token_ttl_seconds: 3600,
   });
-  const proxy = await startProxy(root, sim.url, {logLevel});
+  // Without the relay probe: a bench-only hook, absent in production, the bare relay has none.
+  const proxy = await startProxy(root, sim.url, {logLevel, env: NO_PROBE});
   const relay = await startRelay(root);
   const load = await startLoad(root, sim.url, proxy.url, relay.url);
   const window = {
@@ -312,7 +316,11 @@ async function redisSide(simUrl: string) {
   const redis = await startRedis();
   const proxy = await startProxy(root, simUrl, {
     logLevel,
-    env: {REDIS_URL: redis.url, SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64')},
+    env: {
+      ...NO_PROBE,
+      REDIS_URL: redis.url,
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    },
   });
   const load = await startLoad(root, simUrl, proxy.url);
   return {
@@ -668,7 +676,7 @@ const results = {
       rssPerStreamKB:
         '(proxy RSS after a full GC − RSS before any session) / open streams; each stream has its session and its event log',
       relay:
-        'CPU per relayed agent message: process.cpuUsage() of the bare relay (bench/bare-relay.ts: node:http, webhook POST → JSON.parse → one SSE frame) or of the proxy over a traffic window (warm-up, measure and drain) / the messages that reached the visitors in it; same simulator, same visitors, same rate, visitor side quiet; on Redis: a second proxy with REDIS_URL (redis-server on loopback, no persistence) and its own visitors',
+        'CPU per relayed agent message: process.cpuUsage() of the bare relay (bench/bare-relay.ts: node:http, webhook POST → JSON.parse → one SSE frame) or of the proxy over a traffic window (warm-up, measure and drain) / the messages that reached the visitors in it; same simulator, same visitors, same rate, visitor side quiet; the proxy without the bench relay probe (absent in production); on Redis: a second proxy with REDIS_URL (redis-server on loopback, no persistence) and its own visitors',
       percentiles: 'nearest rank over every sample after the warm-up',
     },
   },
