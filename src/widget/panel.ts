@@ -4,6 +4,8 @@
  * transport, the state machine, the wire schemas and the locales all come with it, as one chunk.
  */
 import {html, nothing, svg} from 'lit';
+// First in the chunk: gzip finds more of the class names again (measured 87 B less than last).
+export {styles} from './glia-handoff.styles.js';
 import {repeat} from 'lit/directives/repeat.js';
 import type {ChatMessage, MessageFile} from '../wire/handoff/index.js';
 import {LIMITS} from '../wire/handoff/limits.js';
@@ -911,6 +913,3 @@ export class GliaHandoffPanel {
     </div>`;
   }
 }
-
-/** The panel's styles, adopted by the host next to the launcher's. */
-export {styles} from './glia-handoff.styles.js';
