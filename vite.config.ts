@@ -12,8 +12,11 @@ const squeezeCss = (text: string) =>
   text
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/\s+/g, ' ')
-    .replace(/\s*([{};,])\s*/g, '$1')
+    .replace(/\s*([{};,>])\s*/g, '$1')
     .replace(/:\s+/g, ':')
+    .replace(/;}/g, '}')
+    // 0.5 -> .5 (not inside a longer number such as 10.5).
+    .replace(/(?<![\w.])0\.(\d)/g, '.$1')
     .trim();
 
 /** In html``/svg`` templates, a run of whitespace that holds a line break renders as one space. */
