@@ -343,7 +343,7 @@ export class GliaHandoffPanel {
         )
       )
       .join(' ');
-    this.#session.raise({code: 'file-refused', message});
+    this.#session.apply({type: 'alert-raised', problem: {code: 'file-refused', message}});
   }
 
   readonly #handlePick = (event: Event): void => {
@@ -382,7 +382,7 @@ export class GliaHandoffPanel {
 
   #handleRestart(draft = ''): void {
     this.#session.setDraft(draft);
-    this.#session.reset();
+    this.#session.apply({type: 'reset'});
   }
 
   /**
@@ -498,7 +498,7 @@ export class GliaHandoffPanel {
       <button
         class="icon-button"
         aria-label=${s.dismiss}
-        @click=${() => this.#session.dismissAlert()}
+        @click=${() => this.#session.apply({type: 'alert-dismissed'})}
       >
         ${icons.close}
       </button>
@@ -666,7 +666,7 @@ export class GliaHandoffPanel {
                     delivery === 'failed'
                       ? html`<button
                           class="link-button"
-                          @click=${() => this.#session.retry(line.id)}
+                          @click=${() => this.#session.apply({type: 'message-retried', id: line.id})}
                         >
                           ${s.retry}
                         </button>`
@@ -734,7 +734,9 @@ export class GliaHandoffPanel {
       <span class="file-stage ${stage}">${s.fileStage[stage]}</span>
       ${
         stage === 'failed'
-          ? button(s.retryFile(name), s.retry, () => this.#session.retryFile(id))
+          ? button(s.retryFile(name), s.retry, () =>
+              this.#session.apply({type: 'upload-retried', id})
+            )
           : nothing
       }
       ${

@@ -21,7 +21,7 @@ import {
   chatOf,
   initialState,
   type FileRefusal,
-  type Problem,
+  type SessionEvent,
   type SessionState,
 } from '../store/session-state.js';
 import {transcriptText} from '../transcript-text.js';
@@ -125,10 +125,6 @@ export class SessionController implements ReactiveController {
     await this.#session?.send(text);
   }
 
-  retry(id: string): void {
-    void this.#session?.retry(id);
-  }
-
   /** Answer an agent's question with one of its options (once: a second click changes nothing). */
   async answer(question: ChatMessage, option: ChoiceOption): Promise<void> {
     await this.#session?.send(option.text, {messageId: question.id, value: option.value});
@@ -147,12 +143,9 @@ export class SessionController implements ReactiveController {
     return refused;
   }
 
+  /** Cancel an upload or remove a file from its message (its bytes go too). */
   removeFile(id: string): void {
     void this.#session?.removeFile(id);
-  }
-
-  retryFile(id: string): void {
-    void this.#session?.retryFile(id);
   }
 
   /** How far this tab's upload of `id` has got (0…1), if it is sending it. */
@@ -169,17 +162,9 @@ export class SessionController implements ReactiveController {
     return this.#session?.end() ?? Promise.resolve();
   }
 
-  reset(): void {
-    void this.#session?.reset();
-  }
-
-  /** Tell the person about a problem (a file refused). */
-  raise(problem: Problem): void {
-    void this.#session?.raise(problem);
-  }
-
-  dismissAlert(): void {
-    void this.#session?.dismissAlert();
+  /** What the person did to the session (a retry, a reset, a dismissed alert). */
+  apply(event: SessionEvent): void {
+    void this.#session?.apply(event);
   }
 
   /** The visitor edited the draft: keep it, and tell the agent they are typing. */

@@ -130,11 +130,11 @@ export class ChatSession {
       // Re-read inside the lock: another tab may have started while this one waited.
       const {session} = await this.store.load();
       if (transition(session, requested) === session) return;
-      await this.#apply(requested);
+      await this.apply(requested);
       try {
-        await this.#apply({type: 'start-succeeded', session: await this.#client.start(request)});
+        await this.apply({type: 'start-succeeded', session: await this.#client.start(request)});
       } catch (error) {
-        await this.#apply({type: 'start-failed', problem: toProblem(error)});
+        await this.apply({type: 'start-failed', problem: toProblem(error)});
       }
     });
   }
@@ -142,7 +142,7 @@ export class ChatSession {
   /** Queue a message; the stream tab delivers it (now, or when the proxy is reachable again). */
   async send(text: string, answer?: ChoiceAnswer): Promise<void> {
     this.typing(false);
-    await this.#apply({type: 'message-queued', id: newId(), text, at: now(), answer});
+    await this.apply({type: 'message-queued', id: newId(), text, at: now(), answer});
   }
 
   /**
@@ -162,7 +162,7 @@ export class ChatSession {
     }
     if (queued.length) {
       this.typing(false);
-      await this.#apply({type: 'message-queued', id: newId(), text, at: now(), files: queued});
+      await this.apply({type: 'message-queued', id: newId(), text, at: now(), files: queued});
     }
     return refused;
   }
@@ -176,18 +176,8 @@ export class ChatSession {
 
   /** Cancel an upload or remove a file from its message (an infected one). */
   async removeFile(id: string): Promise<void> {
-    await this.#apply({type: 'upload-removed', id});
+    await this.apply({type: 'upload-removed', id});
     await dropFile(id);
-  }
-
-  /** Upload a failed file again, with its original id. */
-  retryFile(id: string): Promise<unknown> {
-    return this.#apply({type: 'upload-retried', id});
-  }
-
-  /** Send a failed message again, with its original id. */
-  retry(id: string): Promise<unknown> {
-    return this.#apply({type: 'message-retried', id});
   }
 
   /** Cancel the wait or end the chat. */
@@ -196,27 +186,14 @@ export class ChatSession {
     if (!isActive(session)) return;
     try {
       const snapshot = await this.#client.end(session.chat.id, session.chat.token);
-      await this.#apply({type: 'snapshot-loaded', snapshot});
+      await this.apply({type: 'snapshot-loaded', snapshot});
     } catch (error) {
-      await this.#apply(
+      await this.apply(
         isGone(error)
           ? {type: 'session-lost', problem: LOST}
           : {type: 'alert-raised', problem: toProblem(error)}
       );
     }
-  }
-
-  /** Leave the ended or failed view for a fresh pre-chat. */
-  reset(): Promise<unknown> {
-    return this.#apply({type: 'reset'});
-  }
-
-  raise(problem: Problem): Promise<unknown> {
-    return this.#apply({type: 'alert-raised', problem});
-  }
-
-  dismissAlert(): Promise<unknown> {
-    return this.#apply({type: 'alert-dismissed'});
   }
 
   /** Tell the agent the visitor is typing; at most one update per 3 s (Glia's advice, G11). */
@@ -256,8 +233,12 @@ export class ChatSession {
     return this.#disposed.signal.aborted;
   }
 
-  /** Change the shared record; a disposed session (its tab is gone) changes nothing. */
-  async #apply(event: SessionEvent): Promise<unknown> {
+  /**
+   * Change the shared record with what happened; the panel's own events too (a retry, a reset, a
+   * dismissed alert: the state machine says what each changes). A disposed session (its tab is
+   * gone) changes nothing.
+   */
+  async apply(event: SessionEvent): Promise<unknown> {
     if (this.#isDisposed) return;
     return this.store.updateSession((session) => transition(session, event));
   }
@@ -318,7 +299,7 @@ export class ChatSession {
     if (session.status === 'starting') {
       const locks = await navigator.locks?.query();
       if (!locks?.held?.some((lock) => lock.name === this.#startLock)) {
-        await this.#apply({type: 'start-abandoned'});
+        await this.apply({type: 'start-abandoned'});
       }
     }
     // Bytes of files no message names any more (their chat ended while they waited).
@@ -389,10 +370,10 @@ export class ChatSession {
   async #upload(chat: Chat, file: OutboxFile): Promise<void> {
     const blob = await fileBytes(file.id);
     if (!blob) {
-      await this.#apply({type: 'upload-failed', id: file.id, problem: LOST_FILE});
+      await this.apply({type: 'upload-failed', id: file.id, problem: LOST_FILE});
       return;
     }
-    await this.#apply({type: 'upload-started', id: file.id});
+    await this.apply({type: 'upload-started', id: file.id});
     const abort = new AbortController();
     this.#uploads.set(file.id, abort);
     const report = (fraction: number) => {
@@ -410,23 +391,23 @@ export class ChatSession {
         abort.signal
       );
       this.#uploadMisses = 0;
-      await this.#apply({type: 'upload-accepted', upload});
+      await this.apply({type: 'upload-accepted', upload});
       await dropFile(file.id);
     } catch (error) {
       if (abort.signal.aborted || !(error instanceof ProxyError)) return;
       if (isGone(error)) {
-        await this.#apply({type: 'session-lost', problem: LOST});
+        await this.apply({type: 'session-lost', problem: LOST});
         return;
       }
       const {kind, status, retryAfter} = error.detail;
       if (kind === 'network' || status === 429 || status === 503) {
-        await this.#apply({type: 'upload-interrupted', id: file.id});
+        await this.apply({type: 'upload-interrupted', id: file.id});
         const wait = retryAfter === undefined ? backoffMs(this.#uploadMisses++) : retryAfter * 1000;
         await this.#sleep(wait);
         return;
       }
       const problem = error.detail.message ? toProblem(error) : undefined;
-      await this.#apply({type: 'upload-failed', id: file.id, problem});
+      await this.apply({type: 'upload-failed', id: file.id, problem});
     } finally {
       this.#uploads.delete(file.id);
       this.progress.delete(file.id);
@@ -446,18 +427,18 @@ export class ChatSession {
           const message = `Skipped event ${result.id ?? '(no id)'}: ${result.error}`;
           for (const listener of this.#reports) listener({code: 'invalid-event', message});
         }
-        void this.#apply(
+        void this.apply(
           result.ok
             ? {type: 'event-received', id: result.id, event: result.event, at: now()}
             : {type: 'frame-rejected', id: result.id}
         );
       },
       onLink: (link) => {
-        void this.#apply({type: 'link-changed', link});
+        void this.apply({type: 'link-changed', link});
         if (link === 'live') for (const wake of this.#wakers) wake();
       },
       onOpen: () => void this.#catchUp(chat),
-      onGone: () => void this.#apply({type: 'session-lost', problem: LOST}),
+      onGone: () => void this.apply({type: 'session-lost', problem: LOST}),
     });
   }
 
@@ -465,10 +446,10 @@ export class ChatSession {
   async #catchUp(chat: Chat): Promise<void> {
     try {
       const snapshot = await this.#client.snapshot(chat.id, chat.token);
-      await this.#apply({type: 'snapshot-loaded', snapshot});
+      await this.apply({type: 'snapshot-loaded', snapshot});
     } catch (error) {
       if (isGone(error)) {
-        await this.#apply({type: 'session-lost', problem: LOST});
+        await this.apply({type: 'session-lost', problem: LOST});
       }
     }
   }
@@ -505,21 +486,21 @@ export class ChatSession {
           ...(files ? {files: files.map((f) => f.id)} : {}),
           ...(answer ? {answer} : {}),
         });
-        await this.#apply({type: 'message-accepted', message});
+        await this.apply({type: 'message-accepted', message});
         return;
       } catch (error) {
         if (!(error instanceof ProxyError)) throw error;
         if (isGone(error)) {
           // The proxy forgot the session (a restart without shared storage): say so at once,
           // rather than a refused message while the chat still looks alive.
-          await this.#apply({type: 'session-lost', problem: LOST});
+          await this.apply({type: 'session-lost', problem: LOST});
           return;
         }
         const {kind, status, retryAfter} = error.detail;
         const transient = kind === 'network' || status === 429 || status === 503;
         if (!transient && (status < 500 || attempt >= 2)) {
           const problem = error.detail.message ? toProblem(error) : undefined;
-          await this.#apply({type: 'message-failed', id: item.id, problem});
+          await this.apply({type: 'message-failed', id: item.id, problem});
           return;
         }
         await this.#sleep(retryAfter === undefined ? backoffMs(attempt) : retryAfter * 1000);
