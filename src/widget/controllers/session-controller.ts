@@ -59,7 +59,6 @@ export class SessionController implements ReactiveController {
   readonly #host: SessionHost;
   #session: ChatSession | null = null;
   #connectedUrl: string | null = null;
-  #release: (() => void) | null = null;
   #savedOpen: boolean | null = null;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -194,6 +193,7 @@ export class SessionController implements ReactiveController {
     if (url === null) return;
     const session = new ChatSession({proxyUrl: url});
     session.onProgress = () => this.#host.requestUpdate();
+    session.onReport = (problem) => this.#fire([new GliaErrorEvent(problem)]);
     this.#session = session;
     this.ready = session.ready.then(() => {
       if (this.#session !== session) return;
@@ -206,22 +206,16 @@ export class SessionController implements ReactiveController {
       // The restored view is what the store knows: an open or close from here on is saved (the
       // person may have clicked the launcher while the panel was loading).
       this.#savedOpen = this.#host.isOpen;
-      const unsubscribe = session.store.subscribe((previous, next) =>
+      // The store drops its listeners when the session is disposed.
+      session.store.subscribe((previous, next) =>
         this.#handleChange(previous.session, next.session)
       );
-      const unreport = session.onReport((problem) => this.#fire([new GliaErrorEvent(problem)]));
-      this.#release = () => {
-        unsubscribe();
-        unreport();
-      };
       this.#host.requestUpdate();
     });
   }
 
   #disconnect(): void {
     clearTimeout(this.#typingTimer);
-    this.#release?.();
-    this.#release = null;
     this.#session?.dispose();
     this.#session = null;
   }

@@ -22,7 +22,7 @@ import {
 } from '../store/session-state.js';
 import {SessionStore, withLock, type ViewState} from '../store/session-store.js';
 import {sessionKey} from '../store/stored-session.js';
-import {EventStream, backoffMs} from './event-stream.js';
+import {EventStream, GONE, backoffMs} from './event-stream.js';
 import {ProxyClient, ProxyError} from './proxy-client.js';
 
 export interface ChatSessionOptions {
@@ -30,9 +30,6 @@ export interface ChatSessionOptions {
   proxyUrl: string;
   fetcher?: typeof fetch;
 }
-
-/** Problems no state shows (a frame that broke the contract): for the page's error listeners. */
-export type ReportListener = (problem: Problem) => void;
 
 const now = () => new Date().toISOString();
 
@@ -63,8 +60,15 @@ const LOST: Problem = {code: 'session-lost', message: ''};
 /** This browser no longer has a waiting file's bytes (storage was cleared). */
 const LOST_FILE: Problem = {code: 'file-lost', message: ''};
 
-const isGone = (error: unknown) =>
-  error instanceof ProxyError && [401, 403, 404, 410].includes(error.detail.status);
+const isGone = (error: unknown) => error instanceof ProxyError && GONE.has(error.detail.status);
+
+/** No answer, or a 429/503: worth trying again, after `Retry-After` when the proxy gave one. */
+const isTransient = ({kind, status}: ProxyError['detail']) =>
+  kind === 'network' || status === 429 || status === 503;
+const waitMs = ({retryAfter}: ProxyError['detail'], attempt: number) =>
+  retryAfter === undefined ? backoffMs(attempt) : retryAfter * 1000;
+/** A refusal in the proxy's words, for the alert; none when it gave no words. */
+const refusal = (error: ProxyError) => (error.detail.message ? toProblem(error) : undefined);
 
 /** Outbox files that still have to go up, in the order they were attached. */
 const toUpload = (chat: Chat): OutboxFile[] =>
@@ -81,7 +85,6 @@ export class ChatSession {
   readonly #fetcher: typeof fetch | undefined;
   readonly #startLock: string;
   readonly #disposed = new AbortController();
-  readonly #reports = new Set<ReportListener>();
   #leading = false;
   #stream: EventStream | null = null;
   #streamSessionId: string | null = null;
@@ -95,6 +98,8 @@ export class ChatSession {
   readonly progress = new Map<string, number>();
   /** Runs when `progress` changed. */
   onProgress: () => void = () => undefined;
+  /** Problems no state shows (a frame that broke the contract): for the page's error listeners. */
+  onReport: (problem: Problem) => void = () => undefined;
   /** Cut delivery and upload backoffs short (the stream is live again). */
   readonly #wakers = new Set<() => void>();
   #typingSentAt = 0;
@@ -115,12 +120,6 @@ export class ChatSession {
     addEventListener('pagehide', this.#rescueDraft, {signal});
     document.addEventListener('visibilitychange', this.#flushView, {signal});
     this.ready = this.#restore();
-  }
-
-  /** Listen for problems that no state shows. */
-  onReport(listener: ReportListener): () => void {
-    this.#reports.add(listener);
-    return () => this.#reports.delete(listener);
   }
 
   /** File a ticket, unless this or another tab already has a session (single-flight). */
@@ -399,15 +398,12 @@ export class ChatSession {
         await this.apply({type: 'session-lost', problem: LOST});
         return;
       }
-      const {kind, status, retryAfter} = error.detail;
-      if (kind === 'network' || status === 429 || status === 503) {
+      if (isTransient(error.detail)) {
         await this.apply({type: 'upload-interrupted', id: file.id});
-        const wait = retryAfter === undefined ? backoffMs(this.#uploadMisses++) : retryAfter * 1000;
-        await this.#sleep(wait);
+        await this.#sleep(waitMs(error.detail, this.#uploadMisses++));
         return;
       }
-      const problem = error.detail.message ? toProblem(error) : undefined;
-      await this.apply({type: 'upload-failed', id: file.id, problem});
+      await this.apply({type: 'upload-failed', id: file.id, problem: refusal(error)});
     } finally {
       this.#uploads.delete(file.id);
       this.progress.delete(file.id);
@@ -425,7 +421,7 @@ export class ChatSession {
       onFrame: (result) => {
         if (!result.ok) {
           const message = `Skipped event ${result.id ?? '(no id)'}: ${result.error}`;
-          for (const listener of this.#reports) listener({code: 'invalid-event', message});
+          this.onReport({code: 'invalid-event', message});
         }
         void this.apply(
           result.ok
@@ -496,14 +492,11 @@ export class ChatSession {
           await this.apply({type: 'session-lost', problem: LOST});
           return;
         }
-        const {kind, status, retryAfter} = error.detail;
-        const transient = kind === 'network' || status === 429 || status === 503;
-        if (!transient && (status < 500 || attempt >= 2)) {
-          const problem = error.detail.message ? toProblem(error) : undefined;
-          await this.apply({type: 'message-failed', id: item.id, problem});
+        if (!isTransient(error.detail) && (error.detail.status < 500 || attempt >= 2)) {
+          await this.apply({type: 'message-failed', id: item.id, problem: refusal(error)});
           return;
         }
-        await this.#sleep(retryAfter === undefined ? backoffMs(attempt) : retryAfter * 1000);
+        await this.#sleep(waitMs(error.detail, attempt));
       }
       const {session} = this.store.record;
       const current =
