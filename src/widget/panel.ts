@@ -8,7 +8,7 @@ import {html, nothing, svg} from 'lit';
 export {styles} from './glia-handoff.styles.js';
 import {repeat} from 'lit/directives/repeat.js';
 import type {ChatMessage, MessageFile} from '../wire/handoff/index.js';
-import {LIMITS} from '../wire/handoff/limits.js';
+import {DESCRIPTION_LENGTH, MESSAGE_LENGTH, NAME_LENGTH} from '../wire/handoff/limits.js';
 import {ClockController} from './controllers/clock-controller.js';
 import {FileController} from './controllers/file-controller.js';
 import {LocaleController} from './controllers/locale-controller.js';
@@ -541,7 +541,7 @@ export class GliaHandoffPanel {
             id="description"
             name="description"
             required
-            maxlength=${LIMITS.descriptionLength}
+            maxlength=${DESCRIPTION_LENGTH}
             aria-describedby="description-hint"
             .value=${draft}
             ?disabled=${starting}
@@ -556,7 +556,7 @@ export class GliaHandoffPanel {
             id="name"
             name="name"
             autocomplete="name"
-            maxlength=${LIMITS.nameLength}
+            maxlength=${NAME_LENGTH}
             .value=${this.#host.name}
             ?disabled=${starting}
           />
@@ -831,7 +831,7 @@ export class GliaHandoffPanel {
         rows="1"
         aria-label=${s.messageLabel}
         placeholder=${s.messageLabel}
-        maxlength=${LIMITS.messageLength}
+        maxlength=${MESSAGE_LENGTH}
         enterkeyhint="send"
         .value=${this.#session.draft}
         data-focus
