@@ -27,6 +27,7 @@ import {
 import {transcriptText} from '../transcript-text.js';
 import type {Strings} from '../strings.js';
 import {ChatSession} from '../transport/chat-session.js';
+import {saveAs} from './file-controller.js';
 
 /** What the page hands to the agent with the ticket (StartSessionRequest's extras). */
 export interface HandoffContext {
@@ -180,10 +181,7 @@ export class SessionController implements ReactiveController {
   download(strings: Strings, locale: string): void {
     const text = transcriptText(this.state, strings, locale);
     const url = URL.createObjectURL(new Blob([text], {type: 'text/plain;charset=utf-8'}));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `chat-${new Date().toISOString().slice(0, 10)}.txt`;
-    link.click();
+    saveAs(url, `chat-${new Date().toISOString().slice(0, 10)}.txt`);
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
