@@ -25,6 +25,7 @@ import {
   chatOf,
   endedUnanswered,
   isLost,
+  outboxFiles,
   unsentTexts,
   type Chat,
   type FileStage,
@@ -196,7 +197,7 @@ export class GliaHandoffPanel {
     const s = this.#strings;
     const news: string[] = [];
     const seen = new Set<string>();
-    for (const file of chat?.outbox.flatMap((m) => m.files ?? []) ?? []) {
+    for (const file of chat ? outboxFiles(chat) : []) {
       seen.add(file.id);
       const before = this.#fileStages.get(file.id);
       if (before && before !== file.stage && NEWS.includes(file.stage))

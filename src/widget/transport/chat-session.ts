@@ -11,6 +11,7 @@ import {
   chatOf,
   deliverable,
   isActive,
+  outboxFiles,
   sortFiles,
   transition,
   type Chat,
@@ -72,9 +73,7 @@ const refusal = (error: ProxyError) => (error.detail.message ? toProblem(error) 
 
 /** Outbox files that still have to go up, in the order they were attached. */
 const toUpload = (chat: Chat): OutboxFile[] =>
-  chat.outbox.flatMap((m) =>
-    (m.files ?? []).filter((f) => f.stage === 'waiting' || f.stage === 'uploading')
-  );
+  outboxFiles(chat).filter((f) => f.stage === 'waiting' || f.stage === 'uploading');
 
 export class ChatSession {
   readonly store: SessionStore;
@@ -302,7 +301,7 @@ export class ChatSession {
       }
     }
     // Bytes of files no message names any more (their chat ended while they waited).
-    const held = isActive(session) ? session.chat.outbox.flatMap((m) => m.files ?? []) : [];
+    const held = isActive(session) ? outboxFiles(session.chat) : [];
     void pruneFiles(new Set(held.map((f) => f.id)));
     this.#claimStream();
   }
