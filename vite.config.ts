@@ -12,12 +12,19 @@ const squeezeCss = (text: string) =>
   text
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/\s+/g, ' ')
-    .replace(/\s*([{};,])\s*/g, '$1')
+    .replace(/\s*([{};,>])\s*/g, '$1')
     .replace(/:\s+/g, ':')
+    .replace(/;}/g, '}')
+    // 0.5 -> .5 (not inside a longer number such as 10.5).
+    .replace(/(?<![\w.])0\.(\d)/g, '.$1')
     .trim();
 
 /** In html``/svg`` templates, a run of whitespace that holds a line break renders as one space. */
-const squeezeHtml = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+const squeezeHtml = (text: string) =>
+  text
+    // Before the `>` or `/>` that closes a tag (attributes on lines of their own): no space at all.
+    .replace(/\s*\n\s*(\/?>)/g, '$1')
+    .replace(/\s*\n\s*/g, ' ');
 
 /**
  * Minify the text of Lit's tagged templates in src/widget. Found with the TypeScript parser, not

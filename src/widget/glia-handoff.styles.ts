@@ -54,16 +54,14 @@ export const styles = css`
     height: 36px;
     border: 0;
     border-radius: 8px;
-    background: transparent;
-    color: inherit;
+    background: none;
     cursor: pointer;
   }
   .header .text-button {
     padding: 6px 10px;
-    border: 1px solid currentColor;
+    border: 1px solid;
     border-radius: 8px;
-    background: transparent;
-    color: inherit;
+    background: none;
     font-size: 13px;
     cursor: pointer;
   }
@@ -109,9 +107,12 @@ export const styles = css`
     border: 1px solid var(--_border);
     background: var(--_surface);
   }
-  .primary:disabled {
-    opacity: 0.6;
+  button:disabled {
     cursor: default;
+  }
+  .primary:disabled,
+  .choice:disabled:not([aria-pressed='true']) {
+    opacity: 0.6;
   }
   .actions {
     display: flex;
@@ -360,13 +361,6 @@ export const styles = css`
     border-color: var(--_accent);
     background: var(--_accent);
     color: var(--_on-accent);
-    opacity: 1;
-  }
-  .choice:disabled {
-    cursor: default;
-  }
-  .choice:disabled:not([aria-pressed='true']) {
-    opacity: 0.6;
   }
   .notice {
     align-self: center;

@@ -8,6 +8,14 @@ import type {ReactiveController, ReactiveControllerHost} from 'lit';
 /** `loading` until the fetch answered; `failed` when it did not. */
 export type FileUrl = string | 'loading' | 'failed';
 
+/** Save what `url` points at (an object URL) as a file called `name`: a click on a download link. */
+export function saveAs(url: string, name: string): void {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+}
+
 export class FileController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   readonly #fetch: (fileId: string) => Promise<Blob>;
@@ -43,10 +51,7 @@ export class FileController implements ReactiveController {
       }
       this.#settle(id, url);
     }
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = name;
-    link.click();
+    saveAs(url, name);
   }
 
   hostDisconnected(): void {

@@ -21,12 +21,13 @@ import {
   chatOf,
   initialState,
   type FileRefusal,
-  type Problem,
+  type SessionEvent,
   type SessionState,
 } from '../store/session-state.js';
 import {transcriptText} from '../transcript-text.js';
 import type {Strings} from '../strings.js';
 import {ChatSession} from '../transport/chat-session.js';
+import {saveAs} from './file-controller.js';
 
 /** What the page hands to the agent with the ticket (StartSessionRequest's extras). */
 export interface HandoffContext {
@@ -59,7 +60,6 @@ export class SessionController implements ReactiveController {
   readonly #host: SessionHost;
   #session: ChatSession | null = null;
   #connectedUrl: string | null = null;
-  #release: (() => void) | null = null;
   #savedOpen: boolean | null = null;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -125,10 +125,6 @@ export class SessionController implements ReactiveController {
     await this.#session?.send(text);
   }
 
-  retry(id: string): void {
-    void this.#session?.retry(id);
-  }
-
   /** Answer an agent's question with one of its options (once: a second click changes nothing). */
   async answer(question: ChatMessage, option: ChoiceOption): Promise<void> {
     await this.#session?.send(option.text, {messageId: question.id, value: option.value});
@@ -147,12 +143,9 @@ export class SessionController implements ReactiveController {
     return refused;
   }
 
+  /** Cancel an upload or remove a file from its message (its bytes go too). */
   removeFile(id: string): void {
     void this.#session?.removeFile(id);
-  }
-
-  retryFile(id: string): void {
-    void this.#session?.retryFile(id);
   }
 
   /** How far this tab's upload of `id` has got (0…1), if it is sending it. */
@@ -169,17 +162,9 @@ export class SessionController implements ReactiveController {
     return this.#session?.end() ?? Promise.resolve();
   }
 
-  reset(): void {
-    void this.#session?.reset();
-  }
-
-  /** Tell the person about a problem (a file refused). */
-  raise(problem: Problem): void {
-    void this.#session?.raise(problem);
-  }
-
-  dismissAlert(): void {
-    void this.#session?.dismissAlert();
+  /** What the person did to the session (a retry, a reset, a dismissed alert). */
+  apply(event: SessionEvent): void {
+    void this.#session?.apply(event);
   }
 
   /** The visitor edited the draft: keep it, and tell the agent they are typing. */
@@ -196,10 +181,7 @@ export class SessionController implements ReactiveController {
   download(strings: Strings, locale: string): void {
     const text = transcriptText(this.state, strings, locale);
     const url = URL.createObjectURL(new Blob([text], {type: 'text/plain;charset=utf-8'}));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `chat-${new Date().toISOString().slice(0, 10)}.txt`;
-    link.click();
+    saveAs(url, `chat-${new Date().toISOString().slice(0, 10)}.txt`);
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
@@ -209,6 +191,7 @@ export class SessionController implements ReactiveController {
     if (url === null) return;
     const session = new ChatSession({proxyUrl: url});
     session.onProgress = () => this.#host.requestUpdate();
+    session.onReport = (problem) => this.#fire([new GliaErrorEvent(problem)]);
     this.#session = session;
     this.ready = session.ready.then(() => {
       if (this.#session !== session) return;
@@ -221,22 +204,16 @@ export class SessionController implements ReactiveController {
       // The restored view is what the store knows: an open or close from here on is saved (the
       // person may have clicked the launcher while the panel was loading).
       this.#savedOpen = this.#host.isOpen;
-      const unsubscribe = session.store.subscribe((previous, next) =>
+      // The store drops its listeners when the session is disposed.
+      session.store.subscribe((previous, next) =>
         this.#handleChange(previous.session, next.session)
       );
-      const unreport = session.onReport((problem) => this.#fire([new GliaErrorEvent(problem)]));
-      this.#release = () => {
-        unsubscribe();
-        unreport();
-      };
       this.#host.requestUpdate();
     });
   }
 
   #disconnect(): void {
     clearTimeout(this.#typingTimer);
-    this.#release?.();
-    this.#release = null;
     this.#session?.dispose();
     this.#session = null;
   }

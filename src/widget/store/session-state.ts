@@ -61,11 +61,13 @@ export type FileRefusal = 'type' | 'size' | 'quota';
 /** Stages whose bytes still wait in this browser (not yet accepted by the proxy). */
 const HELD: FileStage[] = ['waiting', 'uploading', 'failed'];
 
+/** The files of the visitor's unconfirmed messages, oldest first. */
+export const outboxFiles = (chat: Chat): OutboxFile[] => chat.outbox.flatMap((m) => m.files ?? []);
+
 /** The bytes of the files that still wait in this browser. */
 export function heldBytes(chat: Chat): number {
   let total = 0;
-  for (const item of chat.outbox)
-    for (const file of item.files ?? []) if (HELD.includes(file.stage)) total += file.size;
+  for (const file of outboxFiles(chat)) if (HELD.includes(file.stage)) total += file.size;
   return total;
 }
 

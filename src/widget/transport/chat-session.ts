@@ -11,6 +11,7 @@ import {
   chatOf,
   deliverable,
   isActive,
+  outboxFiles,
   sortFiles,
   transition,
   type Chat,
@@ -22,7 +23,7 @@ import {
 } from '../store/session-state.js';
 import {SessionStore, withLock, type ViewState} from '../store/session-store.js';
 import {sessionKey} from '../store/stored-session.js';
-import {EventStream, backoffMs} from './event-stream.js';
+import {EventStream, GONE, backoffMs} from './event-stream.js';
 import {ProxyClient, ProxyError} from './proxy-client.js';
 
 export interface ChatSessionOptions {
@@ -30,9 +31,6 @@ export interface ChatSessionOptions {
   proxyUrl: string;
   fetcher?: typeof fetch;
 }
-
-/** Problems no state shows (a frame that broke the contract): for the page's error listeners. */
-export type ReportListener = (problem: Problem) => void;
 
 const now = () => new Date().toISOString();
 
@@ -63,14 +61,19 @@ const LOST: Problem = {code: 'session-lost', message: ''};
 /** This browser no longer has a waiting file's bytes (storage was cleared). */
 const LOST_FILE: Problem = {code: 'file-lost', message: ''};
 
-const isGone = (error: unknown) =>
-  error instanceof ProxyError && [401, 403, 404, 410].includes(error.detail.status);
+const isGone = (error: unknown) => error instanceof ProxyError && GONE.has(error.detail.status);
+
+/** No answer, or a 429/503: worth trying again, after `Retry-After` when the proxy gave one. */
+const isTransient = ({kind, status}: ProxyError['detail']) =>
+  kind === 'network' || status === 429 || status === 503;
+const waitMs = ({retryAfter}: ProxyError['detail'], attempt: number) =>
+  retryAfter === undefined ? backoffMs(attempt) : retryAfter * 1000;
+/** A refusal in the proxy's words, for the alert; none when it gave no words. */
+const refusal = (error: ProxyError) => (error.detail.message ? toProblem(error) : undefined);
 
 /** Outbox files that still have to go up, in the order they were attached. */
 const toUpload = (chat: Chat): OutboxFile[] =>
-  chat.outbox.flatMap((m) =>
-    (m.files ?? []).filter((f) => f.stage === 'waiting' || f.stage === 'uploading')
-  );
+  outboxFiles(chat).filter((f) => f.stage === 'waiting' || f.stage === 'uploading');
 
 export class ChatSession {
   readonly store: SessionStore;
@@ -81,7 +84,6 @@ export class ChatSession {
   readonly #fetcher: typeof fetch | undefined;
   readonly #startLock: string;
   readonly #disposed = new AbortController();
-  readonly #reports = new Set<ReportListener>();
   #leading = false;
   #stream: EventStream | null = null;
   #streamSessionId: string | null = null;
@@ -95,6 +97,8 @@ export class ChatSession {
   readonly progress = new Map<string, number>();
   /** Runs when `progress` changed. */
   onProgress: () => void = () => undefined;
+  /** Problems no state shows (a frame that broke the contract): for the page's error listeners. */
+  onReport: (problem: Problem) => void = () => undefined;
   /** Cut delivery and upload backoffs short (the stream is live again). */
   readonly #wakers = new Set<() => void>();
   #typingSentAt = 0;
@@ -117,12 +121,6 @@ export class ChatSession {
     this.ready = this.#restore();
   }
 
-  /** Listen for problems that no state shows. */
-  onReport(listener: ReportListener): () => void {
-    this.#reports.add(listener);
-    return () => this.#reports.delete(listener);
-  }
-
   /** File a ticket, unless this or another tab already has a session (single-flight). */
   async start(request: StartSessionRequest): Promise<void> {
     const requested: SessionEvent = {type: 'start-requested', description: request.description};
@@ -130,11 +128,11 @@ export class ChatSession {
       // Re-read inside the lock: another tab may have started while this one waited.
       const {session} = await this.store.load();
       if (transition(session, requested) === session) return;
-      await this.#apply(requested);
+      await this.apply(requested);
       try {
-        await this.#apply({type: 'start-succeeded', session: await this.#client.start(request)});
+        await this.apply({type: 'start-succeeded', session: await this.#client.start(request)});
       } catch (error) {
-        await this.#apply({type: 'start-failed', problem: toProblem(error)});
+        await this.apply({type: 'start-failed', problem: toProblem(error)});
       }
     });
   }
@@ -142,7 +140,7 @@ export class ChatSession {
   /** Queue a message; the stream tab delivers it (now, or when the proxy is reachable again). */
   async send(text: string, answer?: ChoiceAnswer): Promise<void> {
     this.typing(false);
-    await this.#apply({type: 'message-queued', id: newId(), text, at: now(), answer});
+    await this.apply({type: 'message-queued', id: newId(), text, at: now(), answer});
   }
 
   /**
@@ -162,7 +160,7 @@ export class ChatSession {
     }
     if (queued.length) {
       this.typing(false);
-      await this.#apply({type: 'message-queued', id: newId(), text, at: now(), files: queued});
+      await this.apply({type: 'message-queued', id: newId(), text, at: now(), files: queued});
     }
     return refused;
   }
@@ -176,18 +174,8 @@ export class ChatSession {
 
   /** Cancel an upload or remove a file from its message (an infected one). */
   async removeFile(id: string): Promise<void> {
-    await this.#apply({type: 'upload-removed', id});
+    await this.apply({type: 'upload-removed', id});
     await dropFile(id);
-  }
-
-  /** Upload a failed file again, with its original id. */
-  retryFile(id: string): Promise<unknown> {
-    return this.#apply({type: 'upload-retried', id});
-  }
-
-  /** Send a failed message again, with its original id. */
-  retry(id: string): Promise<unknown> {
-    return this.#apply({type: 'message-retried', id});
   }
 
   /** Cancel the wait or end the chat. */
@@ -196,27 +184,14 @@ export class ChatSession {
     if (!isActive(session)) return;
     try {
       const snapshot = await this.#client.end(session.chat.id, session.chat.token);
-      await this.#apply({type: 'snapshot-loaded', snapshot});
+      await this.apply({type: 'snapshot-loaded', snapshot});
     } catch (error) {
-      await this.#apply(
+      await this.apply(
         isGone(error)
           ? {type: 'session-lost', problem: LOST}
           : {type: 'alert-raised', problem: toProblem(error)}
       );
     }
-  }
-
-  /** Leave the ended or failed view for a fresh pre-chat. */
-  reset(): Promise<unknown> {
-    return this.#apply({type: 'reset'});
-  }
-
-  raise(problem: Problem): Promise<unknown> {
-    return this.#apply({type: 'alert-raised', problem});
-  }
-
-  dismissAlert(): Promise<unknown> {
-    return this.#apply({type: 'alert-dismissed'});
   }
 
   /** Tell the agent the visitor is typing; at most one update per 3 s (Glia's advice, G11). */
@@ -256,8 +231,12 @@ export class ChatSession {
     return this.#disposed.signal.aborted;
   }
 
-  /** Change the shared record; a disposed session (its tab is gone) changes nothing. */
-  async #apply(event: SessionEvent): Promise<unknown> {
+  /**
+   * Change the shared record with what happened; the panel's own events too (a retry, a reset, a
+   * dismissed alert: the state machine says what each changes). A disposed session (its tab is
+   * gone) changes nothing.
+   */
+  async apply(event: SessionEvent): Promise<unknown> {
     if (this.#isDisposed) return;
     return this.store.updateSession((session) => transition(session, event));
   }
@@ -318,11 +297,11 @@ export class ChatSession {
     if (session.status === 'starting') {
       const locks = await navigator.locks?.query();
       if (!locks?.held?.some((lock) => lock.name === this.#startLock)) {
-        await this.#apply({type: 'start-abandoned'});
+        await this.apply({type: 'start-abandoned'});
       }
     }
     // Bytes of files no message names any more (their chat ended while they waited).
-    const held = isActive(session) ? session.chat.outbox.flatMap((m) => m.files ?? []) : [];
+    const held = isActive(session) ? outboxFiles(session.chat) : [];
     void pruneFiles(new Set(held.map((f) => f.id)));
     this.#claimStream();
   }
@@ -389,10 +368,10 @@ export class ChatSession {
   async #upload(chat: Chat, file: OutboxFile): Promise<void> {
     const blob = await fileBytes(file.id);
     if (!blob) {
-      await this.#apply({type: 'upload-failed', id: file.id, problem: LOST_FILE});
+      await this.apply({type: 'upload-failed', id: file.id, problem: LOST_FILE});
       return;
     }
-    await this.#apply({type: 'upload-started', id: file.id});
+    await this.apply({type: 'upload-started', id: file.id});
     const abort = new AbortController();
     this.#uploads.set(file.id, abort);
     const report = (fraction: number) => {
@@ -410,23 +389,20 @@ export class ChatSession {
         abort.signal
       );
       this.#uploadMisses = 0;
-      await this.#apply({type: 'upload-accepted', upload});
+      await this.apply({type: 'upload-accepted', upload});
       await dropFile(file.id);
     } catch (error) {
       if (abort.signal.aborted || !(error instanceof ProxyError)) return;
       if (isGone(error)) {
-        await this.#apply({type: 'session-lost', problem: LOST});
+        await this.apply({type: 'session-lost', problem: LOST});
         return;
       }
-      const {kind, status, retryAfter} = error.detail;
-      if (kind === 'network' || status === 429 || status === 503) {
-        await this.#apply({type: 'upload-interrupted', id: file.id});
-        const wait = retryAfter === undefined ? backoffMs(this.#uploadMisses++) : retryAfter * 1000;
-        await this.#sleep(wait);
+      if (isTransient(error.detail)) {
+        await this.apply({type: 'upload-interrupted', id: file.id});
+        await this.#sleep(waitMs(error.detail, this.#uploadMisses++));
         return;
       }
-      const problem = error.detail.message ? toProblem(error) : undefined;
-      await this.#apply({type: 'upload-failed', id: file.id, problem});
+      await this.apply({type: 'upload-failed', id: file.id, problem: refusal(error)});
     } finally {
       this.#uploads.delete(file.id);
       this.progress.delete(file.id);
@@ -444,20 +420,20 @@ export class ChatSession {
       onFrame: (result) => {
         if (!result.ok) {
           const message = `Skipped event ${result.id ?? '(no id)'}: ${result.error}`;
-          for (const listener of this.#reports) listener({code: 'invalid-event', message});
+          this.onReport({code: 'invalid-event', message});
         }
-        void this.#apply(
+        void this.apply(
           result.ok
             ? {type: 'event-received', id: result.id, event: result.event, at: now()}
             : {type: 'frame-rejected', id: result.id}
         );
       },
       onLink: (link) => {
-        void this.#apply({type: 'link-changed', link});
+        void this.apply({type: 'link-changed', link});
         if (link === 'live') for (const wake of this.#wakers) wake();
       },
       onOpen: () => void this.#catchUp(chat),
-      onGone: () => void this.#apply({type: 'session-lost', problem: LOST}),
+      onGone: () => void this.apply({type: 'session-lost', problem: LOST}),
     });
   }
 
@@ -465,10 +441,10 @@ export class ChatSession {
   async #catchUp(chat: Chat): Promise<void> {
     try {
       const snapshot = await this.#client.snapshot(chat.id, chat.token);
-      await this.#apply({type: 'snapshot-loaded', snapshot});
+      await this.apply({type: 'snapshot-loaded', snapshot});
     } catch (error) {
       if (isGone(error)) {
-        await this.#apply({type: 'session-lost', problem: LOST});
+        await this.apply({type: 'session-lost', problem: LOST});
       }
     }
   }
@@ -505,24 +481,21 @@ export class ChatSession {
           ...(files ? {files: files.map((f) => f.id)} : {}),
           ...(answer ? {answer} : {}),
         });
-        await this.#apply({type: 'message-accepted', message});
+        await this.apply({type: 'message-accepted', message});
         return;
       } catch (error) {
         if (!(error instanceof ProxyError)) throw error;
         if (isGone(error)) {
           // The proxy forgot the session (a restart without shared storage): say so at once,
           // rather than a refused message while the chat still looks alive.
-          await this.#apply({type: 'session-lost', problem: LOST});
+          await this.apply({type: 'session-lost', problem: LOST});
           return;
         }
-        const {kind, status, retryAfter} = error.detail;
-        const transient = kind === 'network' || status === 429 || status === 503;
-        if (!transient && (status < 500 || attempt >= 2)) {
-          const problem = error.detail.message ? toProblem(error) : undefined;
-          await this.#apply({type: 'message-failed', id: item.id, problem});
+        if (!isTransient(error.detail) && (error.detail.status < 500 || attempt >= 2)) {
+          await this.apply({type: 'message-failed', id: item.id, problem: refusal(error)});
           return;
         }
-        await this.#sleep(retryAfter === undefined ? backoffMs(attempt) : retryAfter * 1000);
+        await this.#sleep(waitMs(error.detail, attempt));
       }
       const {session} = this.store.record;
       const current =

@@ -57,7 +57,8 @@ export interface EventStreamOptions {
 export const backoffMs = (attempt: number): number =>
   backoff(attempt, {baseMs: 1000, maxMs: 30_000});
 
-const GONE = new Set([401, 403, 404, 410]);
+/** Statuses that mean the proxy no longer knows the session (for the stream and REST alike). */
+export const GONE = new Set([401, 403, 404, 410]);
 
 /** Reads one session's events until `close()`. Starts connecting at once. */
 export class EventStream {

@@ -50,6 +50,9 @@ function retryAfterSeconds(value: string | null): number | undefined {
 
 type Schema<T> = {safeParse(data: unknown): checks.Result<T>};
 
+/** No answer: offline, the proxy down, or the request aborted. */
+const noAnswer = () => new ProxyError({kind: 'network', status: 0, code: 'network', message: ''});
+
 /** A success whose body broke the contract. */
 const invalid = (status: number) =>
   new ProxyError({kind: 'invalid', status, code: 'invalid-response', message: ''});
@@ -144,8 +147,7 @@ export class ProxyClient {
       xhr.setRequestHeader('X-File-Name', encodeURIComponent(name));
       xhr.setRequestHeader('Accept', 'application/json');
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-      xhr.onerror = xhr.onabort = () =>
-        reject(new ProxyError({kind: 'network', status: 0, code: 'network', message: ''}));
+      xhr.onerror = xhr.onabort = () => reject(noAnswer());
       xhr.onload = () => {
         const json = parseJson(xhr.responseText);
         if (xhr.status < 200 || xhr.status > 299) {
@@ -164,18 +166,7 @@ export class ProxyClient {
   /** GET /handoff/sessions/:id/files/:fileId: an agent's file, as a Blob (the route needs the token). */
   async file(id: string, token: string, fileId: string): Promise<Blob> {
     const path = `/${encodeURIComponent(id)}/files/${encodeURIComponent(fileId)}`;
-    let response: Response;
-    try {
-      response = await this.#fetcher(this.#base + path, {
-        headers: {Authorization: `Bearer ${token}`},
-      });
-    } catch {
-      throw new ProxyError({kind: 'network', status: 0, code: 'network', message: ''});
-    }
-    if (!response.ok) {
-      const json: unknown = await response.json().catch(() => undefined);
-      throw httpError(response.status, json, response.headers.get('Retry-After'));
-    }
+    const response = await this.#fetch(path, {headers: {Authorization: `Bearer ${token}`}});
     return response.blob();
   }
 
@@ -218,24 +209,31 @@ export class ProxyClient {
     const headers: Record<string, string> = {Accept: 'application/json'};
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await this.#fetcher(this.#base + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-      });
-    } catch {
-      throw new ProxyError({kind: 'network', status: 0, code: 'network', message: ''});
-    }
-    const json: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      throw httpError(response.status, json, response.headers.get('Retry-After'));
-    }
+    const response = await this.#fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
     if (!schema) return undefined;
+    const json: unknown = await response.json().catch(() => undefined);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw invalid(response.status);
     return parsed.data;
+  }
+
+  /** A fetch that succeeded (2xx); anything else is thrown as a ProxyError. */
+  async #fetch(path: string, init: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.#fetcher(this.#base + path, init);
+    } catch {
+      throw noAnswer();
+    }
+    if (!response.ok) {
+      const json: unknown = await response.json().catch(() => undefined);
+      throw httpError(response.status, json, response.headers.get('Retry-After'));
+    }
+    return response;
   }
 }
