@@ -92,6 +92,42 @@ describe('the event stream', () => {
     await stream.drop();
   });
 
+  it("each stream's heartbeat comes after its own quiet time, whatever the other streams do", async (t) => {
+    const clock = new FakeClock();
+    const h = setup({proxy: {now: clock.now, timers: clock, heartbeatMs: 15_000}});
+    t.after(() => h.close());
+    const opened = clock.now();
+    const heard: string[] = [];
+    const listen = async (name: string, stream: Awaited<ReturnType<typeof h.stream>>) => {
+      for (let frame = await stream.next(); frame; frame = await stream.next()) {
+        const what = frame.comment ?? JSON.parse(frame.data ?? '{}').type;
+        heard.push(`${name} ${what} at ${(clock.now() - opened) / 1000} s`);
+      }
+    };
+    const a = await h.start({description: 'first'});
+    const streamA = await h.stream(a.id, a.token);
+    const readingA = listen('A', streamA);
+    await clock.advance(5_000);
+    const b = await h.start({description: 'second'});
+    const streamB = await h.stream(b.id, b.token);
+    const readingB = listen('B', streamB);
+    await clock.advance(12_000);
+    await h.accept(); // the newest ticket: B's, whose quiet time starts again
+    await clock.advance(20_000);
+    assert.deepEqual(heard, [
+      'A status at 0 s',
+      'B status at 5 s',
+      'A ping at 15 s',
+      'B operator at 17 s',
+      'B status at 17 s',
+      'A ping at 30 s',
+      'B ping at 32 s',
+    ]);
+    await streamA.drop();
+    await streamB.drop();
+    await Promise.all([readingA, readingB]);
+  });
+
   it('ends the stream after the conversation ends, and a finished session streams its log and closes', async (t) => {
     const h = setup();
     t.after(() => h.close());
