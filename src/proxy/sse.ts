@@ -88,7 +88,23 @@ function startNodeStream(outgoing: ServerResponse, head: Response, writer: SseWr
   outgoing.flushHeaders();
   // Frames are small and must leave at once: no Nagle delay.
   outgoing.socket?.setNoDelay(true);
+  releaseRequest(outgoing);
   writer.opened(new NodeSseStream(outgoing, writer));
+}
+
+/**
+ * Lets go of what the request kept that a stream no longer reads (about 1 KB a stream): the
+ * request's headers, and @hono/node-server's Request (its URL, its copy of the headers), which
+ * its 'close' listener keeps alive for as long as the response is open to abort the Request's
+ * signal on an early close; nothing here listens to that signal. That listener is the last one
+ * node-server added, and is recognised by what it does, so that nobody else's is removed.
+ */
+function releaseRequest(outgoing: ServerResponse): void {
+  const last = outgoing.listeners('close').at(-1);
+  if (last && String(last).includes('abortRequest')) outgoing.off('close', last as () => void);
+  const incoming = outgoing.req;
+  incoming.rawHeaders = [];
+  incoming.headers = {};
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {FakeClock, setup} from './support.js';
+import {FakeClock, PAGE_ORIGIN, listenOnSocket, setup, stopSocket} from './support.js';
 
 describe('the event stream', () => {
   it('resumes after a dropped connection with Last-Event-ID: nothing lost, nothing repeated', async (t) => {
@@ -126,6 +126,40 @@ describe('the event stream', () => {
     await streamA.drop();
     await streamB.drop();
     await Promise.all([readingA, readingB]);
+  });
+
+  it("on Node's own response: events, heartbeats, and a dropped connection frees its place", async (t) => {
+    const h = setup({proxy: {heartbeatMs: 50}});
+    const {server, url} = await listenOnSocket((request, env) => h.proxy.fetch(request, env));
+    t.after(async () => {
+      await stopSocket(server);
+      await h.close();
+    });
+    const session = await h.start();
+    const controller = new AbortController();
+    const response = await fetch(`${url}/handoff/sessions/${session.id}/events`, {
+      headers: {origin: PAGE_ORIGIN, authorization: `Bearer ${session.token}`},
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    assert.equal(response.headers.get('access-control-allow-origin'), PAGE_ORIGIN);
+    assert.ok(response.body);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!/: ping\n\n[^]*: ping\n\n/.test(text)) {
+      const {done, value} = await reader.read();
+      assert.equal(done, false, 'the stream ended');
+      text += decoder.decode(value, {stream: true});
+    }
+    assert.match(text, /^id: 1\nevent: status\n/);
+    assert.equal(h.proxy.streams.count(session.id), 1);
+    controller.abort();
+    for (let i = 0; i < 100 && h.proxy.streams.count(session.id) > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(h.proxy.streams.count(session.id), 0);
   });
 
   it('ends the stream after the conversation ends, and a finished session streams its log and closes', async (t) => {
