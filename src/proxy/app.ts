@@ -321,6 +321,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       store,
       handoff,
       streams,
+      logger,
       now,
       timers,
       heartbeatMs: deps.heartbeatMs ?? 15_000,

@@ -11,16 +11,31 @@ import type {ServerResponse} from 'node:http';
 import {RESPONSE_ALREADY_SENT} from '@hono/node-server/utils/response';
 import type {Context} from 'hono';
 
-/** One open event stream. */
+/** One open event stream, as its writer sees it. */
 export interface SseStream {
-  /** Writes one frame or comment; resolves once the connection can take more. */
-  write(text: string): Promise<void>;
+  /**
+   * Writes one frame or comment. False when the connection holds as much as it should: write
+   * again once the writer's `drained` is called (a reader that stopped never drains).
+   */
+  write(text: string): boolean;
   /** True once the client went away or `end()` was called. */
   readonly closed: boolean;
-  /** Calls `listener` once, when the client goes away. */
-  onClose(listener: () => void): void;
-  /** Ends the response; one whose reader stopped (writes waiting) is cut, and its write resolves. */
+  /** Ends the response; one whose reader stopped (a write waiting) is cut. */
   end(): void;
+}
+
+/**
+ * What writes a stream, told what happens to it. An object with methods, not a suspended async
+ * function: a stream waits most of its life, and each waiting async function kept a generator,
+ * its registers, promises and their reactions (about 1 KB a stream at 10,000 streams).
+ */
+export interface SseWriter {
+  /** The response started: write. */
+  opened(stream: SseStream): void;
+  /** A write that returned false went out: write on. */
+  drained(): void;
+  /** The stream is over: the client went away, or after `end()`. Called at least once. */
+  closed(): void;
 }
 
 const SSE_HEADERS = {
@@ -33,22 +48,22 @@ const SSE_HEADERS = {
 };
 
 /**
- * Answers `c` with an event stream and hands it to `run`, which writes until it returns; the
- * response ends then. Headers set earlier on `c` (CORS, request id) are sent with it.
+ * Answers `c` with an event stream written by `writer`. Headers set earlier on `c` (CORS,
+ * request id) are sent with it.
  */
-export function respondWithSse(c: Context, run: (stream: SseStream) => Promise<void>): Response {
+export function respondWithSse(c: Context, writer: SseWriter): Response {
   const head = c.body(null, 200, SSE_HEADERS);
   const outgoing = (c.env as {outgoing?: ServerResponse} | undefined)?.outgoing;
   if (outgoing) {
-    void runToEnd(new NodeSseStream(outgoing, head), run);
+    startNodeStream(outgoing, head, writer);
     return RESPONSE_ALREADY_SENT;
   }
   let web: WebSseStream | undefined;
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        web = webStream(controller);
-        void runToEnd(web, run);
+        web = new WebSseStream(controller, writer);
+        writer.opened(web);
       },
       pull() {
         web?.pulled();
@@ -63,12 +78,33 @@ export function respondWithSse(c: Context, run: (stream: SseStream) => Promise<v
   return new Response(body, {status: 200, headers: head.headers});
 }
 
-async function runToEnd(stream: SseStream, run: (stream: SseStream) => Promise<void>) {
-  try {
-    await run(stream);
-  } finally {
-    stream.end();
-  }
+/**
+ * Writes the head and opens the stream. A function of its own: the head (a Response, its
+ * headers and their strings) is garbage once written, and a closure made where it is in scope
+ * could keep it for the stream's life.
+ */
+function startNodeStream(outgoing: ServerResponse, head: Response, writer: SseWriter): void {
+  outgoing.writeHead(head.status, headerRecord(head.headers));
+  outgoing.flushHeaders();
+  // Frames are small and must leave at once: no Nagle delay.
+  outgoing.socket?.setNoDelay(true);
+  releaseRequest(outgoing);
+  writer.opened(new NodeSseStream(outgoing, writer));
+}
+
+/**
+ * Lets go of what the request kept that a stream no longer reads (about 1 KB a stream): the
+ * request's headers, and @hono/node-server's Request (its URL, its copy of the headers), which
+ * its 'close' listener keeps alive for as long as the response is open to abort the Request's
+ * signal on an early close; nothing here listens to that signal. That listener is the last one
+ * node-server added, and is recognised by what it does, so that nobody else's is removed.
+ */
+function releaseRequest(outgoing: ServerResponse): void {
+  const last = outgoing.listeners('close').at(-1);
+  if (last && String(last).includes('abortRequest')) outgoing.off('close', last as () => void);
+  const incoming = outgoing.req;
+  incoming.rawHeaders = [];
+  incoming.headers = {};
 }
 
 /**
@@ -79,40 +115,23 @@ async function runToEnd(stream: SseStream, run: (stream: SseStream) => Promise<v
 class NodeSseStream implements SseStream {
   closed = false;
   private readonly outgoing: ServerResponse;
-  /** Who to tell when the client goes: none, one, or (rarely) more. */
-  private listeners: (() => void) | (() => void)[] | undefined;
+  private readonly writer: SseWriter;
 
-  constructor(outgoing: ServerResponse, head: Response) {
+  constructor(outgoing: ServerResponse, writer: SseWriter) {
     this.outgoing = outgoing;
-    // `on`, not `once`: a response closes once, and `once` keeps a wrapper, a bound function and
-    // its state per stream. The headers are built by a function of their own: a closure made here
-    // would share this constructor's scope and keep them (and their strings) for the stream's life.
-    outgoing.on('close', () => this.onGone());
-    outgoing.writeHead(head.status, headerRecord(head.headers));
-    outgoing.flushHeaders();
-    // Frames are small and must leave at once: no Nagle delay.
-    outgoing.socket?.setNoDelay(true);
+    this.writer = writer;
+    // `on`, not `once`: a response closes once, and `once` keeps a wrapper and its state per
+    // stream. A bound method, not an arrow: an arrow keeps the constructor's scope besides.
+    outgoing.on('close', this.gone.bind(this));
   }
 
-  write(text: string): Promise<void> {
-    const {outgoing} = this;
-    if (this.closed || outgoing.write(text)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        outgoing.off('drain', done);
-        outgoing.off('close', done);
-        resolve();
-      };
-      outgoing.once('drain', done);
-      outgoing.once('close', done);
-    });
-  }
-
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else if (!this.listeners) this.listeners = listener;
-    else if (typeof this.listeners === 'function') this.listeners = [this.listeners, listener];
-    else this.listeners.push(listener);
+  write(text: string): boolean {
+    if (this.closed) return true;
+    if (this.outgoing.write(text)) return true;
+    // Only while a reader is behind: then a listener until the buffer drains (a close ends the
+    // wait too, through `gone`).
+    this.outgoing.once('drain', this.drained.bind(this));
+    return false;
   }
 
   end(): void {
@@ -123,12 +142,13 @@ class NodeSseStream implements SseStream {
     else if (!outgoing.writableEnded) outgoing.end();
   }
 
-  private onGone(): void {
+  private drained(): void {
+    if (!this.closed) this.writer.drained();
+  }
+
+  private gone(): void {
     this.closed = true;
-    const {listeners} = this;
-    this.listeners = undefined;
-    if (typeof listeners === 'function') listeners();
-    else for (const listener of listeners ?? []) listener();
+    this.writer.closed();
   }
 }
 
@@ -139,50 +159,50 @@ function headerRecord(headers: Headers): Record<string, string> {
   return record;
 }
 
-interface WebSseStream extends SseStream {
-  /** The reader wants more. */
-  pulled(): void;
-  cancel(): void;
-}
-
-/** Frames a web stream holds for its reader before `write` waits. */
+/** Frames a web stream holds for its reader before `write` says to wait. */
 const WEB_QUEUED_FRAMES = 16;
 
 const encoder = new TextEncoder();
 
-function webStream(controller: ReadableStreamDefaultController<Uint8Array>): WebSseStream {
-  const listeners: (() => void)[] = [];
-  let closed = false;
-  let resume: (() => void) | undefined;
-  const resumeWriter = () => {
-    resume?.();
-    resume = undefined;
-  };
-  return {
-    get closed() {
-      return closed;
-    },
-    write(text) {
-      if (closed) return Promise.resolve();
-      controller.enqueue(encoder.encode(text));
-      if ((controller.desiredSize ?? 1) > 0) return Promise.resolve();
-      return new Promise((resolve) => (resume = resolve));
-    },
-    pulled: resumeWriter,
-    onClose(listener) {
-      if (closed) listener();
-      else listeners.push(listener);
-    },
-    end() {
-      if (closed) return;
-      closed = true;
-      resumeWriter();
-      controller.close();
-    },
-    cancel() {
-      closed = true;
-      resumeWriter();
-      for (const listener of listeners.splice(0)) listener();
-    },
-  };
+/** A stream on a web `ReadableStream` (`app.request()`, the tests). */
+class WebSseStream implements SseStream {
+  closed = false;
+  /** A write said to wait: the next pull (the reader took a frame) tells the writer. */
+  private waiting = false;
+  private readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  private readonly writer: SseWriter;
+
+  constructor(controller: ReadableStreamDefaultController<Uint8Array>, writer: SseWriter) {
+    this.controller = controller;
+    this.writer = writer;
+  }
+
+  write(text: string): boolean {
+    if (this.closed) return true;
+    this.controller.enqueue(encoder.encode(text));
+    if ((this.controller.desiredSize ?? 1) > 0) return true;
+    this.waiting = true;
+    return false;
+  }
+
+  /** The reader wants more. */
+  pulled(): void {
+    if (!this.waiting || this.closed) return;
+    this.waiting = false;
+    this.writer.drained();
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.controller.close();
+    this.writer.closed();
+  }
+
+  /** The reader went away. */
+  cancel(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.closed();
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {FakeClock, setup} from './support.js';
+import {FakeClock, PAGE_ORIGIN, listenOnSocket, setup, stopSocket} from './support.js';
 
 describe('the event stream', () => {
   it('resumes after a dropped connection with Last-Event-ID: nothing lost, nothing repeated', async (t) => {
@@ -90,6 +90,76 @@ describe('the event stream', () => {
     await clock.advance(15_000);
     assert.deepEqual(await next, {comment: 'ping'});
     await stream.drop();
+  });
+
+  it("each stream's heartbeat comes after its own quiet time, whatever the other streams do", async (t) => {
+    const clock = new FakeClock();
+    const h = setup({proxy: {now: clock.now, timers: clock, heartbeatMs: 15_000}});
+    t.after(() => h.close());
+    const opened = clock.now();
+    const heard: string[] = [];
+    const listen = async (name: string, stream: Awaited<ReturnType<typeof h.stream>>) => {
+      for (let frame = await stream.next(); frame; frame = await stream.next()) {
+        const what = frame.comment ?? JSON.parse(frame.data ?? '{}').type;
+        heard.push(`${name} ${what} at ${(clock.now() - opened) / 1000} s`);
+      }
+    };
+    const a = await h.start({description: 'first'});
+    const streamA = await h.stream(a.id, a.token);
+    const readingA = listen('A', streamA);
+    await clock.advance(5_000);
+    const b = await h.start({description: 'second'});
+    const streamB = await h.stream(b.id, b.token);
+    const readingB = listen('B', streamB);
+    await clock.advance(12_000);
+    await h.accept(); // the newest ticket: B's, whose quiet time starts again
+    await clock.advance(20_000);
+    assert.deepEqual(heard, [
+      'A status at 0 s',
+      'B status at 5 s',
+      'A ping at 15 s',
+      'B operator at 17 s',
+      'B status at 17 s',
+      'A ping at 30 s',
+      'B ping at 32 s',
+    ]);
+    await streamA.drop();
+    await streamB.drop();
+    await Promise.all([readingA, readingB]);
+  });
+
+  it("on Node's own response: events, heartbeats, and a dropped connection frees its place", async (t) => {
+    const h = setup({proxy: {heartbeatMs: 50}});
+    const {server, url} = await listenOnSocket((request, env) => h.proxy.fetch(request, env));
+    t.after(async () => {
+      await stopSocket(server);
+      await h.close();
+    });
+    const session = await h.start();
+    const controller = new AbortController();
+    const response = await fetch(`${url}/handoff/sessions/${session.id}/events`, {
+      headers: {origin: PAGE_ORIGIN, authorization: `Bearer ${session.token}`},
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    assert.equal(response.headers.get('access-control-allow-origin'), PAGE_ORIGIN);
+    assert.ok(response.body);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!/: ping\n\n[^]*: ping\n\n/.test(text)) {
+      const {done, value} = await reader.read();
+      assert.equal(done, false, 'the stream ended');
+      text += decoder.decode(value, {stream: true});
+    }
+    assert.match(text, /^id: 1\nevent: status\n/);
+    assert.equal(h.proxy.streams.count(session.id), 1);
+    controller.abort();
+    for (let i = 0; i < 100 && h.proxy.streams.count(session.id) > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(h.proxy.streams.count(session.id), 0);
   });
 
   it('ends the stream after the conversation ends, and a finished session streams its log and closes', async (t) => {

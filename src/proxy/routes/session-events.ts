@@ -20,12 +20,14 @@ import type {ChatEvent} from '../../wire/handoff/index.js';
 import type {Handoff, Timers} from '../handoff.js';
 import type {ProxyEnv} from '../http.js';
 import {errorResponse, validationResponse} from '../http.js';
+import type {Logger} from '../logger.js';
 import type {RelayProbe} from '../relay-probe.js';
-import type {OpenStreams} from '../sessions/open-streams.js';
+import type {OpenStream, OpenStreams} from '../sessions/open-streams.js';
 import type {SessionStore} from '../sessions/ports.js';
 import type {LoggedEvent} from '../sessions/session-record.js';
 import {SSE_HEARTBEAT, sseFrame} from '../../kit/sse.js';
-import type {SseStream} from '../sse.js';
+import {SharedTimeouts} from '../../kit/timeouts.js';
+import type {SseStream, SseWriter} from '../sse.js';
 import {respondWithSse} from '../sse.js';
 import {authenticate} from './sessions.js';
 
@@ -33,6 +35,8 @@ export interface SessionEventsDeps {
   store: SessionStore;
   handoff: Handoff;
   streams: OpenStreams;
+  /** The process's logger: a stream's own lines carry its request id (a logger per stream costs). */
+  logger: Logger;
   now: () => number;
   timers: Timers;
   heartbeatMs: number;
@@ -56,12 +60,22 @@ const isLast = (event: ChatEvent) =>
 
 /** The route, to mount under `/handoff/sessions`. */
 export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
-  const {store, handoff, streams, now, timers, heartbeatMs, maxStreams, probe} = deps;
-  const replayLimit = deps.replayLimit ?? 200;
+  const {store, streams, maxStreams} = deps;
+  const route: Route = {
+    ...deps,
+    replayLimit: deps.replayLimit ?? 200,
+    // Each stream waits here between what it writes; due, it sends its heartbeat.
+    heartbeats: new SharedTimeouts<EventStream>(
+      deps.heartbeatMs,
+      (stream) => stream.heartbeat(),
+      deps.now,
+      deps.timers
+    ),
+  };
   const app = new Hono<ProxyEnv>();
 
   app.get('/:id/events', async (c) => {
-    const session = await authenticate(c, store, now);
+    const session = await authenticate(c, store, deps.now);
     if (session instanceof Response) return session;
     const position = c.req.header('last-event-id') ?? c.req.query('after') ?? '0';
     if (!/^\d{1,15}$/.test(position.trim())) {
@@ -93,147 +107,269 @@ export function sessionEventRoutes(deps: SessionEventsDeps): Hono<ProxyEnv> {
         {'Retry-After': STREAM_RETRY_AFTER}
       );
     }
+    // What the stream keeps for its whole life is only what it needs: not the Context (`c`, with
+    // its request, headers and a dozen closures of its own), not the record, not a logger.
+    const stream = new EventStream(
+      route,
+      id,
+      c.var.requestId,
+      Number(position.trim()),
+      session.status === 'engaged'
+    );
     // Watch before reading, so nothing appended in between is missed (repeats are skipped by id).
-    const pending: LoggedEvent[] = [];
-    let gone = false;
-    let wake: ((why: Wake) => void) | undefined;
-    let live: SseStream | undefined;
-    const at: Progress = {cursor: 0, sent: 0, writing: false, touchedAt: 0};
-    const unwatch = store.events.watch(id, (event) => {
-      if (event === 'gone') {
-        // The session was forgotten (idle, shutdown): the stream ends after what it was sent,
-        // even while a write waits for a reader that stopped.
-        gone = true;
-        if (at.writing) live?.end();
-      } else pending.push(event);
-      wake?.('event');
-    });
-    // What the stream's closures keep for their whole life is only what they need: not the
-    // Context (`c`, with its request, headers and a dozen closures of its own), not the record;
-    // the request's logger is one small object. At 10,000 streams each of these counted.
-    const log = c.var.log;
-    const engaged = session.status === 'engaged';
-    let backlog: LoggedEvent[] | undefined;
+    const unwatch = store.events.watch(id, stream.hear.bind(stream));
+    stream.unwatch = unwatch;
+    let backlog: LoggedEvent[];
     try {
       backlog = await store.events.read(id, 0);
+      const logEnd = backlog.at(-1)?.id ?? 0;
+      if (stream.cursor > logEnd) {
+        // The client saw events this log no longer holds: it lost its latest events (Redis
+        // restored from an older copy, or a replica that was behind took over). Not a client
+        // that is behind: later events are numbered after what it saw, so it takes them, and
+        // the transcript catch-up brings back the agent's lost messages (the widget shows each
+        // message once).
+        c.var.log.warn('a stream resumed beyond the end of its log: the store lost events', {
+          session: id,
+          lastEventId: stream.cursor,
+          logEnd,
+        });
+        await store.events.continueAfter(id, stream.cursor);
+      }
     } catch (error) {
       unwatch();
       throw error;
     }
-    at.cursor = Number(position.trim());
-    if (at.cursor > (backlog.at(-1)?.id ?? 0)) {
-      // The client saw events this log no longer holds: it lost its latest events (Redis restored
-      // from an older copy, or a replica that was behind took over). Not a client that is behind:
-      // later events are numbered after what it saw, so it takes them, and the transcript
-      // catch-up below brings back the agent's lost messages (the widget shows each message once).
-      log.warn('a stream resumed beyond the end of its log: the store lost events', {
-        session: id,
-        lastEventId: at.cursor,
-        logEnd: backlog.at(-1)?.id ?? 0,
-      });
-      try {
-        await store.events.continueAfter(id, at.cursor);
-      } catch (error) {
-        unwatch();
-        throw error;
-      }
-    }
-    return respondWithSse(c, async (stream) => {
-      live = stream;
-      let stopping = false;
-      const leave = streams.enter(id, () => {
-        stopping = true;
-        wake?.('abort');
-      });
-      stream.onClose(() => wake?.('abort'));
-      try {
-        const over = await writeEvents(stream, id, backlog ?? [], at, replayLimit, probe);
-        backlog = undefined;
-        if (over) return;
-        if (engaged) void handoff.catchUp(id);
-        for (;;) {
-          while (pending.length > 0 && !stream.closed) {
-            const next = pending.shift() as LoggedEvent;
-            // A gap (an event this instance did not hear): read it from the log.
-            const events =
-              next.id > at.cursor + 1 ? await store.events.read(id, at.cursor) : [next];
-            if (await writeEvents(stream, id, events, at, replayLimit, probe)) return;
-          }
-          // Events that went out mark the session active, at most once per heartbeat interval
-          // (the resolution of a quiet stream's marks too): not once per message, which on Redis
-          // was a round trip per message.
-          if (at.sent > 0 && now() - at.touchedAt >= heartbeatMs) {
-            at.touchedAt = now();
-            await store.idle.touch(id, at.touchedAt);
-          }
-          at.sent = 0;
-          if (stream.closed || gone || stopping) return;
-          let timer: unknown;
-          const woke = await new Promise<Wake>((resolve) => {
-            wake = resolve;
-            timer = timers.setTimeout(() => resolve('heartbeat'), heartbeatMs);
-            if (pending.length > 0 || gone || stopping || stream.closed) resolve('event');
-          });
-          timers.clearTimeout(timer);
-          wake = undefined;
-          if (woke === 'abort') return;
-          if (woke === 'heartbeat') {
-            // Resolves once the connection took it: a reader that stopped leaves it pending.
-            at.writing = true;
-            await stream.write(SSE_HEARTBEAT);
-            at.writing = false;
-            at.touchedAt = now();
-            await store.idle.touch(id, at.touchedAt);
-          }
-        }
-      } catch (error) {
-        // The store failed mid-stream: end it; the browser reconnects (here or elsewhere).
-        log.warn('event stream ended by a store failure', {session: id, error});
-      } finally {
-        unwatch();
-        leave();
-      }
-    });
+    stream.batch = backlog;
+    return respondWithSse(c, stream);
   });
 
   return app;
 }
 
-type Wake = 'event' | 'heartbeat' | 'abort';
-
-/** Where a stream is: the last event id it sent, how many since it last caught up, a write waiting. */
-interface Progress {
-  cursor: number;
-  sent: number;
-  writing: boolean;
-  /** When the stream last marked its session active (ms). */
-  touchedAt: number;
+/** What every stream of the route shares: one object, not a copy in each stream. */
+interface Route extends SessionEventsDeps {
+  replayLimit: number;
+  heartbeats: SharedTimeouts<EventStream>;
 }
 
 /**
- * Writes the events after the cursor, in order; true once the stream should end: the last event
- * went out, or `replayLimit` events did without catching up (the client resumes). A function of
- * its own, not a closure per stream.
+ * Where a stream is. `idle`: caught up, waiting for an event or its heartbeat; `writing`: in
+ * `pump`; `reading`: a gap is being read from the log; `touching`: marking the session active;
+ * `draining…`: a write waits for the reader (then, for `-last`, the stream ends; for `-ping`, the
+ * heartbeat marks the session active).
  */
-async function writeEvents(
-  stream: SseStream,
-  id: string,
-  events: LoggedEvent[],
-  at: Progress,
-  replayLimit: number,
-  probe: RelayProbe | undefined
-): Promise<boolean> {
-  for (const {id: eventId, event, json} of events) {
-    if (eventId <= at.cursor || stream.closed) continue;
-    if (at.sent >= replayLimit) return true;
-    at.writing = true;
-    const written = stream.write(sseFrame(eventId, event.type, json ?? JSON.stringify(event)));
-    probe?.written(id, eventId);
-    await written;
-    at.writing = false;
-    at.cursor = eventId;
-    at.sent++;
-    if (isLast(event)) return true;
+type State =
+  | 'opening'
+  | 'idle'
+  | 'writing'
+  | 'reading'
+  | 'touching'
+  | 'draining'
+  | 'draining-last'
+  | 'draining-ping'
+  | 'ended';
+
+/**
+ * One open stream: an object that reacts to what happens (an event heard, a write drained, its
+ * heartbeat due, the client gone) and writes what it can at once. Not a loop in an async function:
+ * a stream waits for most of its life, and a waiting async function keeps a generator, its
+ * registers, promises, their reactions and a timer (about 1 KB per stream at 10,000 streams).
+ */
+class EventStream implements SseWriter, OpenStream {
+  readonly sessionId: string;
+  /** The last event id sent. */
+  cursor: number;
+  /** Events read from the log (the backlog, a gap) to write from `batchAt` on. */
+  batch: LoggedEvent[] | undefined;
+  unwatch: (() => void) | undefined;
+  private readonly route: Route;
+  private readonly requestId: string;
+  private stream: SseStream | undefined;
+  private state: State;
+  private batchAt: number;
+  /** Events heard from the watch, not yet written. */
+  private heard: LoggedEvent[] | undefined;
+  /** Events sent since the stream last caught up (at most `replayLimit`). */
+  private sent: number;
+  /** When the stream last marked its session active (ms). */
+  private touchedAt: number;
+  /** The session was forgotten (idle, shutdown): end once caught up. */
+  private gone: boolean;
+  /** This instance stops: end once caught up. */
+  private stopping: boolean;
+  /** Catch up from Glia's transcript once the backlog went out. */
+  private catchUp: boolean;
+
+  constructor(
+    route: Route,
+    sessionId: string,
+    requestId: string,
+    cursor: number,
+    engaged: boolean
+  ) {
+    // Every field is set here, so that all streams share one hidden class with room for them.
+    this.sessionId = sessionId;
+    this.cursor = cursor;
+    this.batch = undefined;
+    this.unwatch = undefined;
+    this.route = route;
+    this.requestId = requestId;
+    this.stream = undefined;
+    this.state = 'opening';
+    this.batchAt = 0;
+    this.heard = undefined;
+    this.sent = 0;
+    this.touchedAt = 0;
+    this.gone = false;
+    this.stopping = false;
+    this.catchUp = engaged;
   }
-  return false;
+
+  opened(stream: SseStream): void {
+    this.stream = stream;
+    this.route.streams.enter(this);
+    this.pump();
+  }
+
+  /** What the store's watch says: a new event, or the session's end. */
+  hear(event: LoggedEvent | 'gone'): void {
+    if (this.state === 'ended') return;
+    if (event === 'gone') {
+      // The session was forgotten (idle, shutdown): the stream ends after what it was sent,
+      // even while a write waits for a reader that stopped.
+      this.gone = true;
+      if (this.state.startsWith('draining')) return this.end();
+    } else (this.heard ??= []).push(event);
+    if (this.state === 'idle') this.pump();
+  }
+
+  drained(): void {
+    const {state} = this;
+    if (state === 'draining-last') this.end();
+    else if (state === 'draining-ping') this.touch();
+    else if (state === 'draining') this.pump();
+  }
+
+  closed(): void {
+    this.end();
+  }
+
+  /** This instance stops: end now if caught up, else once caught up. */
+  close(): void {
+    this.stopping = true;
+    if (this.state === 'idle') this.end();
+  }
+
+  /** Quiet for `heartbeatMs`: a comment keeps proxies from closing the stream. */
+  heartbeat(): void {
+    if (this.state !== 'idle' || !this.stream) return;
+    // The session counts as active once the connection took it: a reader that stopped leaves it
+    // waiting, and the session idle.
+    if (this.stream.write(SSE_HEARTBEAT)) this.touch();
+    else this.state = 'draining-ping';
+  }
+
+  /** Writes what there is, in order, until it is caught up or must wait. */
+  private pump(): void {
+    const {stream, route} = this;
+    if (!stream || this.state === 'ended') return;
+    this.state = 'writing';
+    for (;;) {
+      if (stream.closed) return this.end();
+      let event: LoggedEvent | undefined;
+      if (this.batch) {
+        event = this.batch[this.batchAt++];
+        if (!event) {
+          this.batch = undefined;
+          this.batchAt = 0;
+          if (this.catchUp) {
+            this.catchUp = false;
+            void route.handoff.catchUp(this.sessionId);
+          }
+          continue;
+        }
+      } else if (this.heard) {
+        event = this.heard.shift();
+        if (!event) {
+          // Dropped, not emptied: an array that held events keeps the room it grew.
+          this.heard = undefined;
+          continue;
+        }
+        // A gap (an event this instance did not hear): read it from the log.
+        if (event.id > this.cursor + 1) return this.readGap();
+      } else break;
+      if (event.id <= this.cursor) continue;
+      // Behind by more than a replay: end; the client resumes with Last-Event-ID.
+      if (this.sent >= route.replayLimit) return this.end();
+      const flowing = stream.write(
+        sseFrame(event.id, event.event.type, event.json ?? JSON.stringify(event.event))
+      );
+      route.probe?.written(this.sessionId, event.id);
+      this.cursor = event.id;
+      this.sent++;
+      const last = isLast(event.event);
+      if (!flowing) {
+        this.state = last ? 'draining-last' : 'draining';
+        return;
+      }
+      if (last) return this.end();
+    }
+    // Caught up. Events that went out mark the session active, at most once per heartbeat
+    // interval (the resolution of a quiet stream's marks too): not once per message, which on
+    // Redis was a round trip per message.
+    const sent = this.sent;
+    this.sent = 0;
+    if (sent > 0 && route.now() - this.touchedAt >= route.heartbeatMs) return this.touch();
+    if (this.gone || this.stopping) return this.end();
+    this.state = 'idle';
+    route.heartbeats.start(this);
+  }
+
+  /** Marks the session active, then writes on. */
+  private touch(): void {
+    this.state = 'touching';
+    this.touchedAt = this.route.now();
+    this.route.store.idle.touch(this.sessionId, this.touchedAt).then(
+      () => {
+        if (this.state === 'touching') this.pump();
+      },
+      (error: unknown) => this.fail(error)
+    );
+  }
+
+  private readGap(): void {
+    this.state = 'reading';
+    this.route.store.events.read(this.sessionId, this.cursor).then(
+      (events) => {
+        if (this.state !== 'reading') return;
+        this.batch = events;
+        this.batchAt = 0;
+        this.pump();
+      },
+      (error: unknown) => this.fail(error)
+    );
+  }
+
+  /** The store failed mid-stream: end it; the browser reconnects (here or elsewhere). */
+  private fail(error: unknown): void {
+    if (this.state === 'ended') return;
+    this.route.logger.warn('event stream ended by a store failure', {
+      requestId: this.requestId,
+      session: this.sessionId,
+      error,
+    });
+    this.end();
+  }
+
+  private end(): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.batch = this.heard = undefined;
+    this.route.heartbeats.stop(this);
+    this.route.streams.leave(this);
+    this.stream?.end();
+  }
 }

@@ -4,29 +4,34 @@
  * closes its streams so their browsers reconnect elsewhere).
  */
 
-interface OpenStream {
-  sessionId: string;
-  close: () => void;
-  /** Set by `closeAll` while it waits for this stream to end (a promise per stream costs). */
-  ended?: () => void;
+/** An open stream, as this registry knows it: the stream object itself, kept as it is. */
+export interface OpenStream {
+  readonly sessionId: string;
+  /** Asks the stream to end; it calls `leave` once it has. */
+  close(): void;
 }
 
 export class OpenStreams {
   private readonly open = new Set<OpenStream>();
   private readonly perSession = new Map<string, number>();
+  /** While `closeAll` waits: who to tell as each stream leaves (a promise per stream costs). */
+  private ending: Map<OpenStream, () => void> | undefined;
 
-  /** A stream of `sessionId` opened; `close` asks it to end. Returns the function to call when it has ended. */
-  enter(sessionId: string, close: () => void): () => void {
-    const stream: OpenStream = {sessionId, close};
+  /** `stream` opened; it calls `leave(stream)` when it has ended. */
+  enter(stream: OpenStream): void {
     this.open.add(stream);
+    const {sessionId} = stream;
     this.perSession.set(sessionId, (this.perSession.get(sessionId) ?? 0) + 1);
-    return () => {
-      if (!this.open.delete(stream)) return;
-      const count = (this.perSession.get(sessionId) ?? 1) - 1;
-      if (count > 0) this.perSession.set(sessionId, count);
-      else this.perSession.delete(sessionId);
-      stream.ended?.();
-    };
+  }
+
+  /** `stream` has ended (again: nothing). */
+  leave(stream: OpenStream): void {
+    if (!this.open.delete(stream)) return;
+    const {sessionId} = stream;
+    const count = (this.perSession.get(sessionId) ?? 1) - 1;
+    if (count > 0) this.perSession.set(sessionId, count);
+    else this.perSession.delete(sessionId);
+    this.ending?.get(stream)?.();
   }
 
   /** How many streams of `sessionId` are open here. */
@@ -41,7 +46,10 @@ export class OpenStreams {
   /** Asks every stream to end and waits until they have (at most `timeoutMs`). */
   async closeAll(timeoutMs = 5000): Promise<void> {
     const streams = [...this.open];
-    const ended = streams.map((stream) => new Promise<void>((resolve) => (stream.ended = resolve)));
+    const ending = (this.ending ??= new Map());
+    const ended = streams.map(
+      (stream) => new Promise<void>((resolve) => ending.set(stream, resolve))
+    );
     for (const stream of streams) stream.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -49,5 +57,7 @@ export class OpenStreams {
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
+    for (const stream of streams) ending.delete(stream);
+    if (ending.size === 0) this.ending = undefined;
   }
 }
