@@ -177,6 +177,9 @@ export class FakeProxy {
       const session = this.authorize(request, params.id);
       if (session instanceof Response) return session;
       const id = String(params.uploadId);
+      // The record of the test the request came in: a reset while the body arrives (the next
+      // test's) starts a new one, which this request is not part of.
+      const recorded = this.uploadRequests;
       const body = await request.arrayBuffer();
       const received: UploadRequest = {
         id,
@@ -185,7 +188,7 @@ export class FakeProxy {
         size: body.byteLength,
         authorization: request.headers.get('Authorization'),
       };
-      this.uploadRequests.push(received);
+      recorded.push(received);
       await this.uploadGate;
       if (this.failUploads > 0) {
         this.failUploads--;
