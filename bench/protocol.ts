@@ -109,6 +109,11 @@ export interface ProxyStats {
   type: 'stats';
   rssBytes: number;
   heapUsedBytes: number;
+  /**
+   * V8's young generation as committed: it grows with the allocation rate (to 32 MB on Node 20)
+   * and stays, so it is in every step's RSS after a busy one, whatever the streams.
+   */
+  youngGenerationBytes: number;
   cpuUserMs: number;
   cpuSystemMs: number;
   loopDelayP99Ms: number;

@@ -370,6 +370,8 @@ interface ProxyRow {
   visitorMessages: number;
   e2eSamples: number;
   rssMB: number;
+  /** Of the RSS, V8's young generation (a fixed cost once the proxy has been busy). */
+  youngGenerationMB: number;
   openStreams: number;
   proxyCpuPercent: number;
   proxyLoopDelayP99Ms: number;
@@ -423,6 +425,7 @@ function toRow(
     visitorMessages: proxy.visitorSent,
     e2eSamples: proxy.e2e.count,
     rssMB: round(stats.rssBytes / MB, 1),
+    youngGenerationMB: round(stats.youngGenerationBytes / MB, 1),
     openStreams: stats.openStreams,
     proxyCpuPercent: round(cpuPercent, 1),
     proxyLoopDelayP99Ms: round(stats.loopDelayP99Ms),
@@ -442,7 +445,10 @@ async function underLoad() {
   const load = await startLoad(root, sim.url, proxy.url, '', options.profile);
   const started = Date.now();
   const baseline = await proxy.stats();
-  log(`proxy up, RSS ${round(baseline.rssBytes / MB, 1)} MB before any session`);
+  log(
+    `proxy up, RSS ${round(baseline.rssBytes / MB, 1)} MB before any session ` +
+      `(young generation ${round(baseline.youngGenerationBytes / MB, 1)} MB)`
+  );
   const steps = LOAD_PLAN.filter(
     (step) => step.visitors <= maxVisitors && (!options['scale-only'] || step.phase === 'scale')
   );
@@ -500,7 +506,7 @@ async function underLoad() {
       log(
         `${visitors}: e2e p50/p99 ${row.e2eP50Ms}/${row.e2eP99Ms} ms (direct ${row.direct.e2eP50Ms}/` +
           `${row.direct.e2eP99Ms}), overhead p99 ${row.overheadP99Ms} ms, residence p99 ${row.residenceP99Ms} ms, send p99 ${row.sendP99Ms} ms, ` +
-          `RSS ${row.rssMB} MB (${row.rssPerStreamKB} KB/stream), proxy CPU ${row.proxyCpuPercent}%, ` +
+          `RSS ${row.rssMB} MB (${row.rssPerStreamKB} KB/stream; young generation ${row.youngGenerationMB} MB), proxy CPU ${row.proxyCpuPercent}%, ` +
           `lost ${row.lost}+${row.direct.lost} dup ${row.duplicated}+${row.direct.duplicated} ` +
           `errors ${row.errors}+${row.direct.errors}`
       );

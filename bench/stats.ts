@@ -1,5 +1,7 @@
 /** @module Percentiles from every sample (nearest rank), no histogram buckets, no sampling; and what a bench process reports of itself. */
 
+import {getHeapSpaceStatistics} from 'node:v8';
+
 /** A latency distribution in ms. */
 export interface Summary {
   count: number;
@@ -44,9 +46,11 @@ export function processStats(gc: boolean | undefined) {
   if (gc !== false) (globalThis as {gc?: () => void}).gc?.();
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
+  const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
   return {
     rssBytes: memory.rss,
     heapUsedBytes: memory.heapUsed,
+    youngGenerationBytes: young?.space_size ?? 0,
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
   };

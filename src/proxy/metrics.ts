@@ -40,21 +40,45 @@ function renderLabels(labels: Labels): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+/** A counter series, from `Metrics.counter`. */
+export class Counter {
+  constructor(private readonly entry: {value: number}) {}
+
+  inc(by = 1): void {
+    this.entry.value += by;
+  }
+}
+
 /** The proxy's metrics. */
 export class Metrics {
   private readonly counters = new Map<CounterName, CounterDef>();
   private readonly gauges = new Map<string, {help: string; read: GaugeReader}>();
 
   inc(name: CounterName, labels: Labels = {}, by = 1): void {
+    this.series(name, labels).value += by;
+  }
+
+  /**
+   * One series of a counter, to count often: its labels are keyed once, here, not on every
+   * increment (a webhook delivery counts one, and keying its labels was a share of it).
+   */
+  counter(name: CounterName, labels: Labels): Counter {
+    return new Counter(this.series(name, labels));
+  }
+
+  private series(name: CounterName, labels: Labels): {labels: Labels; value: number} {
     let def = this.counters.get(name);
     if (!def) {
       def = {help: METRIC_HELP[name], values: new Map()};
       this.counters.set(name, def);
     }
     const k = key(labels);
-    const entry = def.values.get(k) ?? {labels, value: 0};
-    entry.value += by;
-    def.values.set(k, entry);
+    let entry = def.values.get(k);
+    if (!entry) {
+      entry = {labels, value: 0};
+      def.values.set(k, entry);
+    }
+    return entry;
   }
 
   /** Registers a gauge whose values are read on each scrape. */

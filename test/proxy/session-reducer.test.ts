@@ -210,5 +210,12 @@ describe('the session reducer', () => {
       transcriptKeys,
       'another second is another message'
     );
+    // Kept for the session's life: a long message is not kept a second time in its key.
+    const long = messageKeys(ENGAGEMENT, 'k', {from: 'operator', text: 'x'.repeat(4000), at: '0'});
+    assert.ok(long.every((key) => key.length < 64));
+    assert.notDeepEqual(
+      long,
+      messageKeys(ENGAGEMENT, 'k', {from: 'operator', text: 'x'.repeat(3999), at: '0'})
+    );
   });
 });

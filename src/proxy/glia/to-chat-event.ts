@@ -16,11 +16,30 @@ export const GENERIC_OPERATOR_NAME = 'Support agent';
 /** The most of an agent's message the visitor is shown; the rest is cut with a note. */
 export const AGENT_MESSAGE_LIMIT = LIMITS.messageLength;
 
+/**
+ * The last timestamp read and what it read as. A chat message's time is read three times on its
+ * way in (its drift check, its event, its once keys), and `Date.parse` of Glia's forms is a
+ * microsecond each; the answer depends on the text alone, so one remembered reading is exact.
+ */
+let lastText: string | undefined;
+let lastMs = Number.NaN;
+let lastIso: string | undefined;
+
+/** Glia's time in any form it writes, as milliseconds since the epoch (NaN when unreadable). */
+export function gliaMs(value: string): number {
+  if (value !== lastText) {
+    lastText = value;
+    lastMs = Date.parse(value);
+    lastIso = Number.isNaN(lastMs) ? undefined : new Date(lastMs).toISOString();
+  }
+  return lastMs;
+}
+
 /** Glia's time in any form it writes (`…Z`, `….150Z`, `….705086Z`, `…+0000`) as ISO, or undefined. */
 export function gliaTime(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  gliaMs(value);
+  return lastIso;
 }
 
 /**

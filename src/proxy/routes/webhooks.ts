@@ -19,7 +19,7 @@ import {WEBHOOK_SECRET_HEADER} from '../handoff.js';
 import type {ProxyEnv} from '../http.js';
 import {describeIssues, errorResponse} from '../http.js';
 import type {Logger} from '../logger.js';
-import type {Metrics} from '../metrics.js';
+import type {Counter, Metrics} from '../metrics.js';
 import type {SessionStore} from '../sessions/ports.js';
 import {matchesHash} from '../sessions/session-record.js';
 
@@ -66,8 +66,18 @@ export function webhookReceiver({
   drift,
   fileScanEvent,
 }: WebhookDeps): (delivery: Delivery) => Promise<DeliveryAnswer> {
-  const count = (event: string, outcome: string) =>
-    metrics.inc('glia_handoff_webhook_deliveries_total', {event, outcome});
+  // Events and outcomes are fixed sets (an event the proxy does not know counts as `other`).
+  const series = new Map<string, Map<string, Counter>>();
+  const count = (event: string, outcome: string) => {
+    let byOutcome = series.get(event);
+    if (!byOutcome) series.set(event, (byOutcome = new Map()));
+    let counter = byOutcome.get(outcome);
+    if (!counter) {
+      counter = metrics.counter('glia_handoff_webhook_deliveries_total', {event, outcome});
+      byOutcome.set(outcome, counter);
+    }
+    counter.inc();
+  };
 
   return async ({sessionId, secret, body, log, receivedAt}) => {
     const session = await store.sessions.get(sessionId);

@@ -54,12 +54,16 @@ function flat(text: string): string {
   return text;
 }
 
-/** `value`, frozen all the way down (plain data: objects and arrays). */
+/**
+ * `value`, frozen all the way down (plain data: objects and arrays). What a commit carries over
+ * from the record before is frozen already and not walked again; the walk itself allocates
+ * nothing (`Object.values` made an array of every object's values, on every commit).
+ */
 function frozen<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) frozen(inner);
-  }
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) for (const inner of value as unknown[]) frozen(inner);
+  else for (const name in value) frozen(value[name]);
   return value;
 }
 

@@ -6,6 +6,7 @@
  * Nothing here reads a clock, the network or a store, so the same record gives the same answer on
  * any instance.
  */
+import {hash} from 'node:crypto';
 import type {ChatMessage as GliaChatMessage} from '../../wire/glia/index.js';
 import {WebhookPayload} from '../../wire/glia/index.js';
 import type {ChatMessage, EndedBy, FilePolicy} from '../../wire/handoff/index.js';
@@ -15,6 +16,7 @@ import {
   agentAttachment,
   endedBy,
   failureReason,
+  gliaMs,
   gliaTime,
   messageAudience,
   messageKey,
@@ -102,26 +104,30 @@ const MAX_QUESTIONS = 100;
 /**
  * The keys under which a Glia message counts as already shown: its key (Glia's id, or the one
  * `messageKey` derives from engagement, time and content), and what it says in which second, so
- * that a transcript entry without an id matches the webhook that had one.
+ * that a transcript entry without an id matches the webhook that had one. The second is a digest:
+ * a store keeps every key for the session's life, and a message's text in it was each message
+ * kept twice.
  */
 export function messageKeys(engagementId: string, key: string, message: GliaMessageFact): string[] {
-  const ms = Date.parse(message.at);
+  const ms = gliaMs(message.at);
   const second = Number.isNaN(ms) ? message.at : String(Math.floor(ms / 1000));
-  return [`id:${key}`, `said:${engagementId}:${second}:${message.from}:${message.text}`];
+  const said = `${engagementId}\n${second}\n${message.from}\n${message.text}`;
+  return [`id:${key}`, `said:${hash('sha256', said, 'base64url')}`];
 }
 
 /**
  * The record the reducer changes: a copy of the top level, and of the only parts it changes in
- * place (an upload's status, a question's answer, the early deliveries). Everything else it
- * replaces whole, so the rest is shared with `record`, which stays as it was (the memory store
- * keeps records frozen: a change in place anywhere else would throw).
+ * place (an upload's status, a question's answer). Everything else it replaces whole, so the rest
+ * is shared with `record`, which stays as it was (the memory store keeps records frozen: a change
+ * in place anywhere else would throw). An empty list is shared too: there is nothing in it to
+ * change, and a chat message's reduction made two fresh empty arrays for nothing.
  */
 function draftOf(record: SessionRecord): SessionRecord {
+  const {uploads, questions} = record;
   return {
     ...record,
-    uploads: record.uploads.map((upload) => ({...upload})),
-    questions: record.questions.map((question) => ({...question})),
-    early: [...record.early],
+    uploads: uploads.length === 0 ? uploads : uploads.map((upload) => ({...upload})),
+    questions: questions.length === 0 ? questions : questions.map((question) => ({...question})),
   };
 }
 
@@ -316,11 +322,14 @@ function defer(out: Reduction, input: WebhookInput): WebhookOutcome {
   if (out.record.status !== 'queued') return 'ignored';
   if (out.record.early.length < MAX_EARLY) {
     const {payload, operator, visitorSaid} = input;
-    out.record.early.push({
-      payload,
-      ...(operator === undefined ? {} : {operator}),
-      ...(visitorSaid === undefined ? {} : {visitorSaid}),
-    });
+    out.record.early = [
+      ...out.record.early,
+      {
+        payload,
+        ...(operator === undefined ? {} : {operator}),
+        ...(visitorSaid === undefined ? {} : {visitorSaid}),
+      },
+    ];
   }
   return 'deferred';
 }
