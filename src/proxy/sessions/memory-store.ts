@@ -67,6 +67,13 @@ function frozen<T>(value: T): T {
   return value;
 }
 
+/** Whether any of `keys` came with an event the session logged before. */
+function seenBefore({seen}: Entry, keys: readonly string[]): boolean {
+  if (!seen) return false;
+  for (const key of keys) if (seen.has(key)) return true;
+  return false;
+}
+
 export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   const entries = new Map<string, Entry>();
   const watchers = new LocalWatchers();
@@ -109,21 +116,19 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
         if (entry.record.version !== previous.version) return 'conflict';
         entry.record = frozen(committedRecord(previous, next));
         const appended: (LoggedEvent | null)[] = [];
-        const fresh: LoggedEvent[] = [];
-        for (const {event, onceKeys = []} of events) {
-          if (onceKeys.some((key) => entry.seen?.has(key))) {
+        for (const {event, onceKeys} of events) {
+          if (onceKeys && seenBefore(entry, onceKeys)) {
             appended.push(null);
             continue;
           }
-          for (const key of onceKeys) (entry.seen ??= new Set()).add(flat(key));
+          if (onceKeys) for (const key of onceKeys) (entry.seen ??= new Set()).add(flat(key));
           const json = flat(JSON.stringify(event));
           const logged = frozen({id: ++entry.top, event, json});
           entry.ids.push(logged.id);
           entry.texts.push(json);
           appended.push(logged);
-          fresh.push(logged);
         }
-        for (const logged of fresh) notify(previous.id, logged);
+        for (const logged of appended) if (logged) notify(previous.id, logged);
         return {record: entry.record, appended};
       },
       async delete(id) {

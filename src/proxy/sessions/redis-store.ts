@@ -214,27 +214,37 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     });
 
   /**
-   * The records last read or written here, by session, beside their JSON: a read that finds the
-   * very text this instance wrote (the next delivery of a session, most often) skips the parse,
-   * which was the largest share of the proxy's own CPU per message on Redis. Any other text (another
-   * instance wrote since) is parsed as ever. Records are never changed in place (the reducer makes
-   * new ones), so one object can be handed out twice.
+   * The records last read or written here, by session. A commit writes a record and its version
+   * together (COMMIT), so a read whose version is the one this instance holds skips the record's
+   * text: one short answer instead of the whole record, its decoding and its parse, which were the
+   * largest share of the proxy's own CPU per message on Redis (the next delivery of a session,
+   * most often). Any other version (another instance wrote since) reads and parses the record as
+   * ever. Records are never changed in place (the reducer makes new ones), so one object can be
+   * handed out twice.
    */
-  const recent = new Map<string, {json: string; record: SessionRecord}>();
-  const remember = (id: string, json: string, record: SessionRecord) => {
+  const recent = new Map<string, SessionRecord>();
+  const remember = (id: string, record: SessionRecord) => {
     recent.delete(id);
-    recent.set(id, {json, record});
+    recent.set(id, record);
     // Oldest first out: the sessions of the moment stay.
     if (recent.size > RECENT_RECORDS) recent.delete(recent.keys().next().value as string);
   };
 
   const getRecord = async (id: string) => {
-    const json = await call(() => client.hGet(keys(id)[0] as string, 'rec'));
-    if (json === null || json === undefined) return undefined;
+    const base = keys(id)[0] as string;
     const known = recent.get(id);
-    if (known?.json === json) return known.record;
+    if (known) {
+      const version = await call(() => client.hGet(base, 'v'));
+      if (version === null || version === undefined) {
+        recent.delete(id);
+        return undefined;
+      }
+      if (Number(version) === known.version) return known;
+    }
+    const json = await call(() => client.hGet(base, 'rec'));
+    if (json === null || json === undefined) return undefined;
     const record = SessionRecord.parse(JSON.parse(json));
-    remember(id, json, record);
+    remember(id, record);
     return record;
   };
 
@@ -294,7 +304,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
         const out = (await evalScript(COMMIT, keys(previous.id), args)) as number[];
         if (out[0] === -1) return 'gone';
         if (out[0] === -2) return 'conflict';
-        remember(previous.id, json, record);
+        remember(previous.id, record);
         return {
           record,
           appended: events.map((e, i) => {
