@@ -174,8 +174,6 @@ export class Handoff {
   private readonly sending = new Map<string, Promise<{message: ChatMessage; created: boolean}>>();
   private readonly uploading = new Map<string, Promise<{upload: Upload; created: boolean}>>();
   private readonly catchingUp = new Map<string, Promise<void>>();
-  /** Opened visitor tokens, by session: the sealed value they came from and the visitor. */
-  private readonly visitors = new Map<string, {sealed: string; visitor: GliaVisitor}>();
 
   constructor(deps: HandoffDeps) {
     this.deps = deps;
@@ -219,7 +217,6 @@ export class Handoff {
       await this.update(id, {type: 'created'});
       const visitor = await glia.createVisitor();
       const sealedToken = store.box.seal(visitorAccessToken(visitor) ?? '');
-      this.visitors.set(id, {sealed: sealedToken, visitor});
       let record = (
         await this.update(id, {type: 'visitor-created', visitor: {id: visitor.id, sealedToken}})
       )?.record;
@@ -746,9 +743,8 @@ export class Handoff {
   async forget(id: string): Promise<void> {
     this.stopTyping(id);
     this.typing.delete(id);
-    const opened = this.visitors.get(id);
-    if (opened) this.deps.glia.releaseVisitor(opened.visitor);
-    this.visitors.delete(id);
+    const visitor = (await this.deps.store.sessions.get(id).catch(() => undefined))?.visitor;
+    if (visitor) this.forgetVisitorToken(visitor.sealedToken);
     for (const secret of this.sessionSecrets.get(id) ?? []) this.deps.secrets.delete(secret);
     this.sessionSecrets.delete(id);
     await this.deps.store.sessions.delete(id);
@@ -808,28 +804,35 @@ export class Handoff {
   ): Promise<T> {
     const stored = record.visitor;
     if (!stored) throw new Error('the session has no visitor yet');
-    let opened = this.visitors.get(record.id);
-    if (opened?.sealed !== stored.sealedToken) {
-      const token = this.deps.store.box.open(stored.sealedToken);
-      this.deps.secrets.add(token);
-      opened = {sealed: stored.sealedToken, visitor: new GliaVisitor(stored.id, token)};
-      this.visitors.set(record.id, opened);
-    }
-    const {visitor} = opened;
-    const before = visitorAccessToken(visitor);
+    // Opened for this call only, not kept: the record has it sealed, and a kept plaintext was
+    // some 500 B of every session's memory. A token that is not a JWT stays on the redaction
+    // list until the session is forgotten (a JWT needs no entry: the logger knows its shape).
+    const token = this.deps.store.box.open(stored.sealedToken);
+    this.deps.secrets.add(token);
+    const visitor = new GliaVisitor(stored.id, token);
     try {
       return await call(visitor);
     } finally {
+      // The Glia client renewed it on a 401 (and registered the new one).
       const after = visitorAccessToken(visitor);
-      if (after && after !== before) {
-        this.deps.secrets.add(after);
+      if (after && after !== token) {
         const sealedToken = this.deps.store.box.seal(after);
-        this.visitors.set(record.id, {sealed: sealedToken, visitor});
         await this.update(record.id, {type: 'visitor-token-renewed', sealedToken}).catch(
           () => undefined
         );
       }
     }
+  }
+
+  /** Takes a session's visitor token off the redaction list. */
+  private forgetVisitorToken(sealedToken: string): void {
+    let token: string;
+    try {
+      token = this.deps.store.box.open(sealedToken);
+    } catch {
+      return; // Sealed with another key: this instance never opened it.
+    }
+    this.deps.secrets.delete(token);
   }
 
   /** Runs `task` after every earlier task of the session on this instance. */

@@ -99,6 +99,21 @@ describe('Glia tokens', () => {
     assert.equal(sent.status, 201, sent.text);
     const engagement = (await h.simState()).engagements.find((e) => e.id === engagementId);
     assert.ok(engagement?.messages.some((m) => m.content === 'after a long pause'));
+    // The renewed token was sealed into the session: the next message goes out with it at once.
+    const again = await h.browser(
+      'PUT',
+      `/handoff/sessions/${session.id}/messages/${newMessageId()}`,
+      {token: session.token, body: {text: 'and again'}}
+    );
+    assert.equal(again.status, 201, again.text);
+    const log = await h.simLog();
+    const renewals = log.requests.filter((r) => /^\/visitors\/[^/]+\/token$/.test(r.path));
+    assert.equal(renewals.length, 1);
+    const sends = log.requests.filter((r) => r.path.includes('/chat_messages/'));
+    assert.deepEqual(
+      sends.map((r) => r.status),
+      [401, 200, 200]
+    );
   });
 });
 

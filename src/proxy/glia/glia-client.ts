@@ -295,13 +295,6 @@ export class GliaClient {
     return new GliaVisitor(data.id, data.access_token);
   }
 
-  /** Forgets a visitor's token: it leaves the redaction list (the proxy calls this when a session goes). */
-  releaseVisitor(visitor: GliaVisitor): void {
-    const token = visitorTokens.get(visitor);
-    if (token) this.secrets.delete(token);
-    visitorTokens.delete(visitor);
-  }
-
   /** `POST /visitors/{id}/token`: a fresh token for a visitor whose token was rejected. */
   async renewVisitorToken(visitor: GliaVisitor): Promise<void> {
     const {data} = await this.call({
