@@ -166,8 +166,8 @@ export const TRANSCRIPT_ATTRIBUTE = 'transcript';
 export class Handoff {
   private readonly deps: HandoffDeps;
   private readonly operatorNames = new Map<string, string>();
-  /** Each session's bearer token and webhook secret, to take off the redaction list when it goes. */
-  private readonly sessionSecrets = new Map<string, string[]>();
+  /** Each session's bearer token, to take off the redaction list when it goes. */
+  private readonly bearerTokens = new Map<string, string>();
   /** Work on one session runs one task at a time on this instance (the store's version check covers the others). */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly typing = new Map<string, TypingState>();
@@ -211,8 +211,8 @@ export class Handoff {
         queueId,
       })
     );
-    for (const secret of [token, webhookSecret]) secrets.add(secret);
-    this.sessionSecrets.set(id, [token, webhookSecret]);
+    secrets.add(token);
+    this.bearerTokens.set(id, token);
     try {
       await this.update(id, {type: 'created'});
       const visitor = await glia.createVisitor();
@@ -222,12 +222,16 @@ export class Handoff {
       )?.record;
       if (!record) throw gone();
       await this.asVisitor(record, (v) => glia.updateVisitor(v.id, visitorDetails(request)));
+      // The webhook secret is on the redaction list only while it goes to Glia (the client keeps
+      // it out of Glia's error text too): from then on the proxy holds only its hash, and never
+      // logs a delivery's headers.
+      secrets.add(webhookSecret);
       const {ticket} = await this.asVisitor(record, (v) =>
         glia.createQueueTicket(v, {
           queueId,
           webhooks: [webhookRegistration(config, id, webhookSecret)],
         })
-      );
+      ).finally(() => secrets.delete(webhookSecret));
       record = (
         await this.update(id, {
           type: 'ticket-filed',
@@ -745,8 +749,9 @@ export class Handoff {
     this.typing.delete(id);
     const visitor = (await this.deps.store.sessions.get(id).catch(() => undefined))?.visitor;
     if (visitor) this.forgetVisitorToken(visitor.sealedToken);
-    for (const secret of this.sessionSecrets.get(id) ?? []) this.deps.secrets.delete(secret);
-    this.sessionSecrets.delete(id);
+    const token = this.bearerTokens.get(id);
+    if (token) this.deps.secrets.delete(token);
+    this.bearerTokens.delete(id);
     await this.deps.store.sessions.delete(id);
   }
 
