@@ -103,9 +103,16 @@ function releaseRequest(outgoing: ServerResponse): void {
   const last = outgoing.listeners('close').at(-1);
   if (last && String(last).includes('abortRequest')) outgoing.off('close', last as () => void);
   const incoming = outgoing.req;
-  incoming.rawHeaders = [];
-  incoming.headers = {};
+  // Shared and empty, not a fresh `[]` and `{}` per stream: Node replaces these lists whole, and
+  // rebuilds `headers` from `rawHeaders` (none now) if anyone asks.
+  incoming.rawHeaders = incoming.rawTrailers = NO_LINES;
+  (incoming as {headers: unknown}).headers = undefined;
+  // node-server made the Request's URL of its own copy; the path was routed.
+  incoming.url = '';
 }
+
+/** The raw header lines of a request the stream let go of. */
+const NO_LINES = Object.freeze([]) as unknown as string[];
 
 /**
  * A stream on Node's response. A class, not an object of closures: one of these lives as long as
