@@ -86,11 +86,27 @@ export function respondWithSse(c: Context, writer: SseWriter): Response {
 function startNodeStream(outgoing: ServerResponse, head: Response, writer: SseWriter): void {
   outgoing.writeHead(head.status, headerRecord(head.headers));
   outgoing.flushHeaders();
+  releaseHead(outgoing);
   // Frames are small and must leave at once: no Nagle delay.
   outgoing.socket?.setNoDelay(true);
   releaseRequest(outgoing);
   writer.opened(new NodeSseStream(outgoing, writer));
 }
+
+/**
+ * Lets go of the head's text (some 330 B a stream): Node keeps the string it wrote for the
+ * response's life, though once that is on the wire (`_headerSent`) Node only asks whether there
+ * is one (`headersSent`, and the refusals of a second head or a late header). A short stand-in
+ * answers that alike.
+ */
+function releaseHead(outgoing: ServerResponse): void {
+  const response = outgoing as ServerResponse & {_header?: unknown; _headerSent?: unknown};
+  if (response._headerSent === true && typeof response._header === 'string')
+    response._header = HEAD_SENT;
+}
+
+/** What a stream's response keeps of its head once it went out. */
+const HEAD_SENT = 'HTTP/1.1 200 OK\r\n\r\n';
 
 /**
  * Lets go of what the request kept that a stream no longer reads (about 1 KB a stream): the
