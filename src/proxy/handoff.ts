@@ -952,6 +952,16 @@ export class Handoff {
     const typing = state.wanted;
     state.sent = typing;
     state.sentAt = this.deps.now();
+    if (!typing) {
+      // The visitor stopped: once a new state could go out at once anyway, this one (and the
+      // record it holds) goes, instead of staying for the session's life. A change meanwhile
+      // waits for this timer, as it would for the interval.
+      state.timer = this.deps.timers.setTimeout(() => {
+        state.timer = undefined;
+        if (!state.wanted && this.typing.get(record.id) === state) this.typing.delete(record.id);
+        else this.flushTyping(state);
+      }, this.deps.typingIntervalMs);
+    }
     this.asVisitor(record, (v) => this.deps.glia.setTyping(v, engagementId, typing)).catch(
       (error: unknown) => {
         // Typing is a courtesy: a failure is logged, never shown.

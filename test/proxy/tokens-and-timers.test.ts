@@ -152,6 +152,21 @@ describe('typing', () => {
     assert.equal(await visitorTyping(), false, 'the final false went out');
     await clock.advance(10_000);
     assert.equal(await typingCalls(), 2, 'nothing more to say');
+
+    // Long after: typing goes out at once again; typing again just after stopping waits its turn.
+    await typing(true);
+    await clock.advance(0);
+    assert.equal(await typingCalls(), 3);
+    await clock.advance(3000);
+    await typing(false);
+    await clock.advance(0);
+    assert.equal(await typingCalls(), 4);
+    await typing(true);
+    await clock.advance(1000);
+    assert.equal(await typingCalls(), 4, 'held back after the stop');
+    await clock.advance(2000);
+    assert.equal(await typingCalls(), 5);
+    assert.equal(await visitorTyping(), true, 'typing again went out');
   });
 
   it('sends nothing to Glia while no agent has joined', async (t) => {
