@@ -166,16 +166,16 @@ export const TRANSCRIPT_ATTRIBUTE = 'transcript';
 export class Handoff {
   private readonly deps: HandoffDeps;
   private readonly operatorNames = new Map<string, string>();
-  /** Each session's bearer token and webhook secret, to take off the redaction list when it goes. */
-  private readonly sessionSecrets = new Map<string, string[]>();
+  /** Each session's bearer token, to take off the redaction list when it goes. */
+  private readonly bearerTokens = new Map<string, string>();
   /** Work on one session runs one task at a time on this instance (the store's version check covers the others). */
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly typing = new Map<string, TypingState>();
   private readonly sending = new Map<string, Promise<{message: ChatMessage; created: boolean}>>();
   private readonly uploading = new Map<string, Promise<{upload: Upload; created: boolean}>>();
   private readonly catchingUp = new Map<string, Promise<void>>();
-  /** Opened visitor tokens, by session: the sealed value they came from and the visitor. */
-  private readonly visitors = new Map<string, {sealed: string; visitor: GliaVisitor}>();
+  /** The file policy of a session whose engagement allows every configured type: one for all. */
+  private everyFile: FilePolicy | undefined;
 
   constructor(deps: HandoffDeps) {
     this.deps = deps;
@@ -213,24 +213,27 @@ export class Handoff {
         queueId,
       })
     );
-    for (const secret of [token, webhookSecret]) secrets.add(secret);
-    this.sessionSecrets.set(id, [token, webhookSecret]);
+    secrets.add(token);
+    this.bearerTokens.set(id, token);
     try {
       await this.update(id, {type: 'created'});
       const visitor = await glia.createVisitor();
       const sealedToken = store.box.seal(visitorAccessToken(visitor) ?? '');
-      this.visitors.set(id, {sealed: sealedToken, visitor});
       let record = (
         await this.update(id, {type: 'visitor-created', visitor: {id: visitor.id, sealedToken}})
       )?.record;
       if (!record) throw gone();
       await this.asVisitor(record, (v) => glia.updateVisitor(v.id, visitorDetails(request)));
+      // The webhook secret is on the redaction list only while it goes to Glia (the client keeps
+      // it out of Glia's error text too): from then on the proxy holds only its hash, and never
+      // logs a delivery's headers.
+      secrets.add(webhookSecret);
       const {ticket} = await this.asVisitor(record, (v) =>
         glia.createQueueTicket(v, {
           queueId,
           webhooks: [webhookRegistration(config, id, webhookSecret)],
         })
-      );
+      ).finally(() => secrets.delete(webhookSecret));
       record = (
         await this.update(id, {
           type: 'ticket-filed',
@@ -746,11 +749,11 @@ export class Handoff {
   async forget(id: string): Promise<void> {
     this.stopTyping(id);
     this.typing.delete(id);
-    const opened = this.visitors.get(id);
-    if (opened) this.deps.glia.releaseVisitor(opened.visitor);
-    this.visitors.delete(id);
-    for (const secret of this.sessionSecrets.get(id) ?? []) this.deps.secrets.delete(secret);
-    this.sessionSecrets.delete(id);
+    const visitor = (await this.deps.store.sessions.get(id).catch(() => undefined))?.visitor;
+    if (visitor) this.forgetVisitorToken(visitor.sealedToken);
+    const token = this.bearerTokens.get(id);
+    if (token) this.deps.secrets.delete(token);
+    this.bearerTokens.delete(id);
     await this.deps.store.sessions.delete(id);
   }
 
@@ -808,28 +811,35 @@ export class Handoff {
   ): Promise<T> {
     const stored = record.visitor;
     if (!stored) throw new Error('the session has no visitor yet');
-    let opened = this.visitors.get(record.id);
-    if (opened?.sealed !== stored.sealedToken) {
-      const token = this.deps.store.box.open(stored.sealedToken);
-      this.deps.secrets.add(token);
-      opened = {sealed: stored.sealedToken, visitor: new GliaVisitor(stored.id, token)};
-      this.visitors.set(record.id, opened);
-    }
-    const {visitor} = opened;
-    const before = visitorAccessToken(visitor);
+    // Opened for this call only, not kept: the record has it sealed, and a kept plaintext was
+    // some 500 B of every session's memory. A token that is not a JWT stays on the redaction
+    // list until the session is forgotten (a JWT needs no entry: the logger knows its shape).
+    const token = this.deps.store.box.open(stored.sealedToken);
+    this.deps.secrets.add(token);
+    const visitor = new GliaVisitor(stored.id, token);
     try {
       return await call(visitor);
     } finally {
+      // The Glia client renewed it on a 401 (and registered the new one).
       const after = visitorAccessToken(visitor);
-      if (after && after !== before) {
-        this.deps.secrets.add(after);
+      if (after && after !== token) {
         const sealedToken = this.deps.store.box.seal(after);
-        this.visitors.set(record.id, {sealed: sealedToken, visitor});
         await this.update(record.id, {type: 'visitor-token-renewed', sealedToken}).catch(
           () => undefined
         );
       }
     }
+  }
+
+  /** Takes a session's visitor token off the redaction list. */
+  private forgetVisitorToken(sealedToken: string): void {
+    let token: string;
+    try {
+      token = this.deps.store.box.open(sealedToken);
+    } catch {
+      return; // Sealed with another key: this instance never opened it.
+    }
+    this.deps.secrets.delete(token);
   }
 
   /** Runs `task` after every earlier task of the session on this instance. */
@@ -896,10 +906,12 @@ export class Handoff {
     if (fileSending?.allowed === false) return undefined;
     const allowed = fileSending?.contentTypes?.map(bareType);
     const kept = allowed ? contentTypes.filter((type) => allowed.includes(type)) : contentTypes;
-    // Every session whose engagement allows all the configured types shares the configured list
-    // (a copy per session was 184 B of each open stream's memory).
-    const types = kept.length === contentTypes.length ? contentTypes : kept;
-    return types.length > 0 ? {contentTypes: types, maxBytes} : undefined;
+    if (kept.length === 0) return undefined;
+    // Every session whose engagement allows all the configured types shares one policy, with the
+    // configured list (a copy per session was 184 B of each open stream's memory, the policy 32 B).
+    if (kept.length < contentTypes.length) return {contentTypes: kept, maxBytes};
+    this.everyFile ??= Object.freeze({contentTypes, maxBytes});
+    return this.everyFile;
   }
 
   /**
@@ -940,6 +952,16 @@ export class Handoff {
     const typing = state.wanted;
     state.sent = typing;
     state.sentAt = this.deps.now();
+    if (!typing) {
+      // The visitor stopped: once a new state could go out at once anyway, this one (and the
+      // record it holds) goes, instead of staying for the session's life. A change meanwhile
+      // waits for this timer, as it would for the interval.
+      state.timer = this.deps.timers.setTimeout(() => {
+        state.timer = undefined;
+        if (!state.wanted && this.typing.get(record.id) === state) this.typing.delete(record.id);
+        else this.flushTyping(state);
+      }, this.deps.typingIntervalMs);
+    }
     this.asVisitor(record, (v) => this.deps.glia.setTyping(v, engagementId, typing)).catch(
       (error: unknown) => {
         // Typing is a courtesy: a failure is logged, never shown.

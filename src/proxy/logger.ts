@@ -23,6 +23,8 @@ export interface Logger {
 const WORD = /[\w-]{8,}/g;
 const WORD_ONLY = /^[\w-]+$/;
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+/** A value that is one JWT, whole. */
+const JWT_ONLY = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /**
  * Values that must never be written; the logger replaces each occurrence. A proxy with 10,000
@@ -38,9 +40,14 @@ export class SecretRegistry {
   /** The rest, searched one by one (a key secret with other characters: there are few). */
   private readonly others = new Set<string>();
 
-  /** Registers a value to redact. Short values are refused: redacting "a" would mangle every line. */
+  /**
+   * Registers a value to redact. Short values are refused: redacting "a" would mangle every line.
+   * A JWT (Glia's visitor and service tokens) is not kept: `redact` replaces JWT-shaped strings
+   * before it looks for registered values, so a registered JWT was never found whole there; it
+   * only cost its text (some 500 B per session) and a search of every line for it.
+   */
   add(secret: string): void {
-    if (secret.length < 8) return;
+    if (secret.length < 8 || JWT_ONLY.test(secret)) return;
     if (!WORD_ONLY.test(secret)) {
       this.others.add(secret);
     } else if (!this.words.has(secret)) {

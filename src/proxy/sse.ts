@@ -86,11 +86,27 @@ export function respondWithSse(c: Context, writer: SseWriter): Response {
 function startNodeStream(outgoing: ServerResponse, head: Response, writer: SseWriter): void {
   outgoing.writeHead(head.status, headerRecord(head.headers));
   outgoing.flushHeaders();
+  releaseHead(outgoing);
   // Frames are small and must leave at once: no Nagle delay.
   outgoing.socket?.setNoDelay(true);
   releaseRequest(outgoing);
   writer.opened(new NodeSseStream(outgoing, writer));
 }
+
+/**
+ * Lets go of the head's text (some 330 B a stream): Node keeps the string it wrote for the
+ * response's life, though once that is on the wire (`_headerSent`) Node only asks whether there
+ * is one (`headersSent`, and the refusals of a second head or a late header). A short stand-in
+ * answers that alike.
+ */
+function releaseHead(outgoing: ServerResponse): void {
+  const response = outgoing as ServerResponse & {_header?: unknown; _headerSent?: unknown};
+  if (response._headerSent === true && typeof response._header === 'string')
+    response._header = HEAD_SENT;
+}
+
+/** What a stream's response keeps of its head once it went out. */
+const HEAD_SENT = 'HTTP/1.1 200 OK\r\n\r\n';
 
 /**
  * Lets go of what the request kept that a stream no longer reads (about 1 KB a stream): the
@@ -103,9 +119,16 @@ function releaseRequest(outgoing: ServerResponse): void {
   const last = outgoing.listeners('close').at(-1);
   if (last && String(last).includes('abortRequest')) outgoing.off('close', last as () => void);
   const incoming = outgoing.req;
-  incoming.rawHeaders = [];
-  incoming.headers = {};
+  // Shared and empty, not a fresh `[]` and `{}` per stream: Node replaces these lists whole, and
+  // rebuilds `headers` from `rawHeaders` (none now) if anyone asks.
+  incoming.rawHeaders = incoming.rawTrailers = NO_LINES;
+  (incoming as {headers: unknown}).headers = undefined;
+  // node-server made the Request's URL of its own copy; the path was routed.
+  incoming.url = '';
 }
+
+/** The raw header lines of a request the stream let go of. */
+const NO_LINES = Object.freeze([]) as unknown as string[];
 
 /**
  * A stream on Node's response. A class, not an object of closures: one of these lives as long as

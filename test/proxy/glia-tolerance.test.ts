@@ -371,6 +371,27 @@ describe("Glia's error text", () => {
       for (const secret of h.secrets) assert.ok(!text.includes(secret), 'a token leaked');
   });
 
+  it("never logs the session's webhook secret when Glia's refusal of the ticket repeats it", async (t) => {
+    const h = harness({
+      gliaFetch: (inner) => async (url, init) => {
+        const real = await inner(url, init);
+        if (init.method !== 'POST' || !url.endsWith('/queue_tickets')) return real;
+        const {webhooks} = JSON.parse(String(init.body)) as {webhooks: Array<{headers: unknown}>};
+        const headers = JSON.stringify(webhooks.map((hook) => hook.headers));
+        return new Response(`bad webhooks in ${headers}`, {status: 400});
+      },
+      proxy: {glia: {sleep: async () => undefined, timeoutMs: 2000, retry: {attempts: 1}}},
+    });
+    t.after(() => h.close());
+    const r = await h.browser('POST', '/handoff/sessions', {body: {description: 'Help'}});
+    assert.equal(errorOf(r.body).step, 'queue-ticket');
+    const logged = h.logLines.find((line) => line.includes('bad webhooks in'));
+    assert.ok(logged, 'Glia text logged');
+    assert.match(logged, /x-glia-handoff-webhook-secret/);
+    for (const text of [...h.browserSaw, ...h.logLines])
+      for (const secret of h.secrets) assert.ok(!text.includes(secret), 'a secret leaked');
+  });
+
   it("never carries the visitor's token to the browser that sends a message", async (t) => {
     const h = harness({
       gliaFetch: echo('PUT', /\/chat_messages\//),

@@ -39,6 +39,19 @@ describe('log redaction', () => {
     assert.equal(fields.apiKeySecret, '[redacted]');
   });
 
+  it('redacts a token Glia gave, JWT or not: a JWT by its shape, registered or not, any other by its value', () => {
+    const secrets = new SecretRegistry();
+    const jwt = `eyJhbGciOiJIUzUxMiJ9.${token()}.${token()}`;
+    const opaque = `v1.${token()}`;
+    secrets.add(jwt);
+    secrets.add(opaque);
+    assert.equal(secrets.redact(`a ${jwt} b ${opaque}`), 'a [redacted-jwt] b [redacted]');
+    // The session's visitor went: a JWT is still taken out, wherever it shows up.
+    secrets.delete(jwt);
+    assert.equal(secrets.redact(`Bearer ${jwt}.`), 'Bearer [redacted-jwt].');
+    assert.equal(new SecretRegistry().redact(`"${jwt}"`), '"[redacted-jwt]"');
+  });
+
   it('leaves short values alone, so that redaction cannot mangle ordinary words', () => {
     const secrets = new SecretRegistry();
     secrets.add('abc');

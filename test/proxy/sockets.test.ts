@@ -133,6 +133,7 @@ for (const [label, env] of [
       });
       assert.equal(first.headers.get('content-type'), 'text/event-stream');
       assert.equal(first.headers.get('cache-control'), 'no-store');
+      assert.equal(first.headers.get('x-accel-buffering'), 'no');
       assert.equal(first.headers.get('access-control-allow-origin'), PAGE_ORIGIN);
       assert.match(first.headers.get('x-request-id') ?? '', /^[\w-]{8,}$/);
       const next = frames(first);

@@ -99,6 +99,21 @@ describe('Glia tokens', () => {
     assert.equal(sent.status, 201, sent.text);
     const engagement = (await h.simState()).engagements.find((e) => e.id === engagementId);
     assert.ok(engagement?.messages.some((m) => m.content === 'after a long pause'));
+    // The renewed token was sealed into the session: the next message goes out with it at once.
+    const again = await h.browser(
+      'PUT',
+      `/handoff/sessions/${session.id}/messages/${newMessageId()}`,
+      {token: session.token, body: {text: 'and again'}}
+    );
+    assert.equal(again.status, 201, again.text);
+    const log = await h.simLog();
+    const renewals = log.requests.filter((r) => /^\/visitors\/[^/]+\/token$/.test(r.path));
+    assert.equal(renewals.length, 1);
+    const sends = log.requests.filter((r) => r.path.includes('/chat_messages/'));
+    assert.deepEqual(
+      sends.map((r) => r.status),
+      [401, 200, 200]
+    );
   });
 });
 
@@ -137,6 +152,21 @@ describe('typing', () => {
     assert.equal(await visitorTyping(), false, 'the final false went out');
     await clock.advance(10_000);
     assert.equal(await typingCalls(), 2, 'nothing more to say');
+
+    // Long after: typing goes out at once again; typing again just after stopping waits its turn.
+    await typing(true);
+    await clock.advance(0);
+    assert.equal(await typingCalls(), 3);
+    await clock.advance(3000);
+    await typing(false);
+    await clock.advance(0);
+    assert.equal(await typingCalls(), 4);
+    await typing(true);
+    await clock.advance(1000);
+    assert.equal(await typingCalls(), 4, 'held back after the stop');
+    await clock.advance(2000);
+    assert.equal(await typingCalls(), 5);
+    assert.equal(await visitorTyping(), true, 'typing again went out');
   });
 
   it('sends nothing to Glia while no agent has joined', async (t) => {

@@ -212,6 +212,8 @@ interface CallSpec<S extends z.ZodMiniType | undefined> {
   accept?: string;
   /** A 2xx answer is handed back unread (a file's bytes, streamed on). */
   rawAnswer?: boolean;
+  /** Secrets the request carries besides its token (webhook secrets): Glia's text must not repeat them. */
+  secrets?: readonly string[];
 }
 
 interface CallResult<T> {
@@ -293,13 +295,6 @@ export class GliaClient {
     });
     this.secrets.add(data.access_token);
     return new GliaVisitor(data.id, data.access_token);
-  }
-
-  /** Forgets a visitor's token: it leaves the redaction list (the proxy calls this when a session goes). */
-  releaseVisitor(visitor: GliaVisitor): void {
-    const token = visitorTokens.get(visitor);
-    if (token) this.secrets.delete(token);
-    visitorTokens.delete(visitor);
   }
 
   /** `POST /visitors/{id}/token`: a fresh token for a visitor whose token was rejected. */
@@ -402,6 +397,7 @@ export class GliaClient {
         webhooks: request.webhooks ?? [],
       },
       idempotent: true,
+      secrets: (request.webhooks ?? []).flatMap((hook) => Object.values(hook.headers ?? {})),
       schema: QueueTicket,
       drift: (ticket) => (ticket.id === undefined ? [{kind: 'missing_field', field: 'id'}] : []),
     });
@@ -686,7 +682,7 @@ export class GliaClient {
   }
 
   private error(
-    spec: {step: GliaStep; credentialType?: CredentialType},
+    spec: {step: GliaStep; credentialType?: CredentialType; secrets?: readonly string[]},
     failure: GliaFailure,
     status: number | null,
     gliaMessage?: string,
@@ -694,7 +690,12 @@ export class GliaClient {
     usedToken?: string
   ): GliaError {
     // Glia (or a gateway before it) may echo the request, Authorization header included.
-    const message = [this.options.apiKeySecret, usedToken, this.cached?.token]
+    const message = [
+      this.options.apiKeySecret,
+      usedToken,
+      this.cached?.token,
+      ...(spec.secrets ?? []),
+    ]
       .filter((secret): secret is string => secret !== undefined && secret.length >= 8)
       .reduce((text, secret) => text.split(secret).join('[redacted]'), gliaMessage ?? '');
     return new GliaError({

@@ -129,6 +129,13 @@ export const TERMINAL_STATUSES: readonly SessionRecord['status'][] = ['ended', '
 export const isTerminal = (record: Pick<SessionRecord, 'status'>): boolean =>
   TERMINAL_STATUSES.includes(record.status);
 
+/**
+ * The empty list every record shares: most records hold five empty lists for their whole life
+ * (some 160 B a session at 10,000). Frozen, so that a change pushed into it in place throws
+ * instead of showing up in every session: the reducer replaces a list, or changes its own copy.
+ */
+const NONE = Object.freeze([]) as unknown as never[];
+
 /** A new session's record (status `queued`, version 0). */
 export function newRecord(fields: {
   id: string;
@@ -143,12 +150,12 @@ export function newRecord(fields: {
     status: 'queued',
     operator: null,
     endOnStart: false,
-    early: [],
+    early: NONE,
     operatorTyping: false,
-    uploads: [],
-    agentFiles: [],
-    questions: [],
-    earlyScans: [],
+    uploads: NONE,
+    agentFiles: NONE,
+    questions: NONE,
+    earlyScans: NONE,
   };
 }
 
@@ -158,8 +165,16 @@ export function newRecord(fields: {
  * kept record held a map and descriptors of its own (~550 B a session); copied property by
  * property, records of the same shape share one.
  */
-export const committedRecord = (previous: SessionRecord, next: SessionRecord): SessionRecord =>
-  Object.assign({}, next, {version: previous.version + 1});
+export function committedRecord(previous: SessionRecord, next: SessionRecord): SessionRecord {
+  const record = Object.assign({}, next, {version: previous.version + 1});
+  // The reducer copies some lists on every change: an empty copy becomes the shared one again.
+  if (record.early.length === 0) record.early = NONE;
+  if (record.uploads.length === 0) record.uploads = NONE;
+  if (record.agentFiles.length === 0) record.agentFiles = NONE;
+  if (record.questions.length === 0) record.questions = NONE;
+  if (record.earlyScans.length === 0) record.earlyScans = NONE;
+  return record;
+}
 
 /** An upload as the browser sees it (`undefined` while its bytes are still on their way to Glia). */
 export function toUpload(stored: StoredUpload): Upload | undefined {
