@@ -114,10 +114,7 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
-/**
- * A JSON-lines logger. A class, so that `child` (one per request) costs one small object and no
- * closures, and a line below the level costs a comparison.
- */
+/** The levels in order: a line below the logger's level costs one comparison. */
 const RANK = {debug: 0, info: 1, warn: 2, error: 3} satisfies Record<LogLevel, number>;
 
 /** Where a logger and all its children write. */
