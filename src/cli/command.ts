@@ -4,8 +4,9 @@ import type {ParseArgsConfig} from 'node:util';
 import {parseArgs} from 'node:util';
 import type {ServerType} from '@hono/node-server';
 import {getRequestListener} from '@hono/node-server';
+import type {Server} from 'node:http';
 import {createServer} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {AddressInfo, Socket} from 'node:net';
 import type {NodeFastPath} from '../proxy/webhook-fast-path.js';
 import type {Shapes} from '../simulator/deps.js';
 import {SHAPES} from '../simulator/deps.js';
@@ -110,6 +111,7 @@ export function listen(
         ? (request, response) => fastPath(request, response) || void viaHono(request, response)
         : viaHono
     );
+    trackSockets(server);
     server.listen(port, host, () => {
       const name = host.includes(':') ? `[${host}]` : host;
       resolve({
@@ -127,6 +129,27 @@ export function listen(
       reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`))
     );
   });
+}
+
+/**
+ * Makes `server.closeAllConnections()` close every connection, the event streams' too. An event
+ * stream lets go of its connection's HTTP parser (`src/proxy/sse.ts`), and with it Node's list of
+ * the server's connections; the sockets are kept here instead (a Set entry each).
+ */
+function trackSockets(server: Server): void {
+  const sockets = new Set<Socket>();
+  function forget(this: Socket) {
+    sockets.delete(this);
+  }
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', forget);
+  });
+  const closeHttp = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closeHttp();
+    for (const socket of sockets) socket.destroy();
+  };
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

@@ -8,6 +8,8 @@
  * frames here go to `ServerResponse.write`, with its backpressure.
  */
 import type {ServerResponse} from 'node:http';
+import {createRequire} from 'node:module';
+import type {Socket} from 'node:net';
 import {RESPONSE_ALREADY_SENT} from '@hono/node-server/utils/response';
 import type {Context} from 'hono';
 
@@ -84,12 +86,17 @@ export function respondWithSse(c: Context, writer: SseWriter): Response {
  * could keep it for the stream's life.
  */
 function startNodeStream(outgoing: ServerResponse, head: Response, writer: SseWriter): void {
-  outgoing.writeHead(head.status, headerRecord(head.headers));
+  const parser = detachableParser(outgoing);
+  const headers = headerRecord(head.headers);
+  // Without its parser the connection cannot carry another request: the client must not reuse it.
+  if (parser) headers.connection = 'close';
+  outgoing.writeHead(head.status, headers);
   outgoing.flushHeaders();
   releaseHead(outgoing);
   // Frames are small and must leave at once: no Nagle delay.
   outgoing.socket?.setNoDelay(true);
   releaseRequest(outgoing);
+  if (parser) releaseParser(outgoing.socket as Socket, parser);
   writer.opened(new NodeSseStream(outgoing, writer));
 }
 
@@ -125,6 +132,64 @@ function releaseRequest(outgoing: ServerResponse): void {
   (incoming as {headers: unknown}).headers = undefined;
   // node-server made the Request's URL of its own copy; the path was routed.
   incoming.url = '';
+}
+
+/**
+ * Node's own `freeParser`, which its HTTP server calls when a connection closes or is upgraded.
+ * `_http_common` is one of Node's legacy public modules (in `builtinModules`); absent, streams
+ * keep their parser.
+ */
+const freeParser = (() => {
+  try {
+    const common = createRequire(import.meta.url)('_http_common') as {freeParser?: unknown};
+    return typeof common.freeParser === 'function'
+      ? (common.freeParser as (parser: unknown, req: null, socket: Socket) => void)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Node's listeners on a connection that feed and finish its parser. */
+const PARSER_LISTENERS = {data: 'bound socketOnData', end: 'bound socketOnEnd'} as const;
+
+/**
+ * The connection's HTTP parser, if the stream can let go of it: the request was read whole, and
+ * the connection is Node's HTTP server's own, as this Node version builds it (its parser, and
+ * the two listeners that feed it). Anything else keeps its parser.
+ */
+function detachableParser(outgoing: ServerResponse): object | undefined {
+  const socket = outgoing.socket as (Socket & {parser?: object | null}) | null;
+  const parser = socket?.parser;
+  if (!freeParser || !parser || !outgoing.req.complete) return undefined;
+  for (const [event, name] of Object.entries(PARSER_LISTENERS))
+    if (socket.listeners(event).filter((listener) => listener.name === name).length !== 1)
+      return undefined;
+  return parser;
+}
+
+/**
+ * Lets go of the connection's HTTP parser (some 3 KB a stream, most of it outside the JS heap):
+ * an event stream's connection carries no other request (its head said `Connection: close`).
+ * What Node does when it hands a connection over on an upgrade: the listeners that feed the
+ * parser go, the parser goes back to Node's pool, and the socket reads on only to see the
+ * client leave (whatever it sends is dropped); a client that half-closes is ended, as Node ends
+ * one. The server no longer lists the connection: `listen` tracks its sockets for
+ * `closeAllConnections`.
+ */
+function releaseParser(socket: Socket, parser: object): void {
+  for (const [event, name] of Object.entries(PARSER_LISTENERS)) {
+    const listener = socket.listeners(event).find((candidate) => candidate.name === name);
+    socket.off(event, listener as () => void);
+  }
+  freeParser?.(parser, null, socket);
+  socket.on('end', endSocket);
+  socket.resume();
+}
+
+/** A client half-closed its stream's connection: close ours (Node's default, `allowHalfOpen` off). */
+function endSocket(this: Socket): void {
+  this.end();
 }
 
 /** The raw header lines of a request the stream let go of. */

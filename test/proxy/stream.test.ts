@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import type {Server as HttpServer} from 'node:http';
+import {connect} from 'node:net';
 import {describe, it} from 'node:test';
 import {FakeClock, PAGE_ORIGIN, listenOnSocket, setup, stopSocket} from './support.js';
 
@@ -160,6 +162,78 @@ describe('the event stream', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.equal(h.proxy.streams.count(session.id), 0);
+  });
+
+  /** A raw connection to `url` that asks for the session's events; `text` is all it read. */
+  function rawStream(url: string, session: {id: string; token: string}) {
+    const {port} = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    const raw = {
+      socket,
+      text: '',
+      closed: false,
+    };
+    socket.on('close', () => (raw.closed = true));
+    socket.on('data', (chunk: Buffer) => (raw.text += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.write(
+      `GET /handoff/sessions/${session.id}/events HTTP/1.1\r\nHost: proxy\r\n` +
+        `Origin: ${PAGE_ORIGIN}\r\nAuthorization: Bearer ${session.token}\r\n\r\n`
+    );
+    return raw;
+  }
+
+  async function until(what: string, done: () => boolean): Promise<void> {
+    for (let i = 0; i < 300 && !done(); i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(done(), `waited for ${what}`);
+  }
+
+  it("on Node's own response, a stream's connection carries nothing else, and a client that half-closes frees its place", async (t) => {
+    const h = setup({proxy: {heartbeatMs: 50}});
+    const {server, url} = await listenOnSocket((request, env) => h.proxy.fetch(request, env));
+    t.after(async () => {
+      await stopSocket(server);
+      await h.close();
+    });
+    const session = await h.start();
+    const raw = rawStream(url, session);
+    await until('the first event', () => raw.text.includes('id: 1\n'));
+    assert.match(raw.text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(raw.text, /\r\nconnection: close\r\n/i);
+    // A second request on the stream's connection is not answered, and breaks nothing.
+    raw.socket.write('GET /handoff/health HTTP/1.1\r\nHost: proxy\r\n\r\n');
+    const pings = () => (raw.text.match(/^: ping$/gm) ?? []).length;
+    const seen = pings();
+    await until('two more heartbeats', () => pings() >= seen + 2);
+    assert.equal(raw.text.match(/HTTP\/1\.1 /g)?.length, 1, raw.text);
+    assert.equal(h.proxy.streams.count(session.id), 1);
+    raw.socket.end();
+    await until('the proxy to close its side', () => raw.closed);
+    await until('the stream to leave', () => h.proxy.streams.count(session.id) === 0);
+  });
+
+  it("on Node's own response, the connection closes after the conversation's last event, and a server that stops closes open streams", async (t) => {
+    const h = setup();
+    const {server, url} = await listenOnSocket((request, env) => h.proxy.fetch(request, env));
+    // Long enough that a connection kept for reuse would outlive the wait below.
+    (server as HttpServer).keepAliveTimeout = 60_000;
+    t.after(async () => {
+      await stopSocket(server);
+      await h.close();
+    });
+    const first = await h.start();
+    const engagementId = await h.accept();
+    const ending = rawStream(url, first);
+    await until('the engagement on the stream', () => ending.text.includes('"engaged"'));
+    await h.operator('POST', `/engagements/${engagementId}/end`);
+    // The client does not have to hang up: the proxy does, once the last event went out.
+    await until('the proxy to hang up', () => ending.closed);
+    assert.match(ending.text, /"status":"ended"/);
+    const open = rawStream(url, await h.start());
+    await until('the second stream', () => open.text.includes('id: 1\n'));
+    await stopSocket(server);
+    await until('the stopped server to close the stream', () => open.closed);
   });
 
   it('ends the stream after the conversation ends, and a finished session streams its log and closes', async (t) => {
