@@ -256,15 +256,20 @@ export class Handoff {
   receiveWebhook(
     id: string,
     payload: WebhookPayload,
-    delivery: {receivedAt?: number; record?: SessionRecord} = {}
+    delivery: {receivedAt?: number; record?: SessionRecord; current?: boolean} = {}
   ): Promise<WebhookOutcome | 'gone'> {
-    const {receivedAt} = delivery;
+    const {receivedAt, current = true} = delivery;
     // The record the delivery was authenticated with, read just now: with no other work of the
     // session queued on this instance it is as fresh as a second read (the commit checks its
     // version in any case), and on Redis that read is a round trip and a parse per message.
     const known = this.queues.has(id) ? undefined : delivery.record;
     return this.serially(id, async () => {
-      const done = await this.update(id, (record) => this.webhookInput(id, record, payload), known);
+      const done = await this.update(
+        id,
+        (record) => this.webhookInput(id, record, payload),
+        known,
+        current
+      );
       if (!done) return 'gone';
       if (isTerminal(done.record)) this.stopTyping(id);
       const {outcome, events} = done.reduction;
@@ -760,28 +765,32 @@ export class Handoff {
   /**
    * Reads the record (or starts from `known`), reduces `input` (or what `prepare` makes of the
    * record), commits under the version check with the events, then runs the effects. Redone from a
-   * fresh read on a conflict.
+   * fresh read on a conflict, and on a change to nothing when `known` may be stale (`current`
+   * false): only a commit proves the version it was decided on.
    * `undefined`: the session is gone.
    */
   private async update(
     id: string,
     input: SessionInput | ((record: SessionRecord) => SessionInput | Promise<SessionInput>),
-    known?: SessionRecord
+    known?: SessionRecord,
+    current = true
   ): Promise<Update | undefined> {
     const {sessions} = this.deps.store;
     for (let attempt = 0; ; attempt++) {
-      const current = attempt === 0 && known ? known : await sessions.get(id);
-      if (!current) return undefined;
-      const prepared = typeof input === 'function' ? input(current) : input;
-      const reduction = reduce(current, prepared instanceof Promise ? await prepared : prepared);
+      const fromKnown = attempt === 0 && known !== undefined;
+      const record = fromKnown ? known : await sessions.get(id);
+      if (!record) return undefined;
+      const prepared = typeof input === 'function' ? input(record) : input;
+      const reduction = reduce(record, prepared instanceof Promise ? await prepared : prepared);
       if (
         reduction.events.length === 0 &&
         reduction.effects.length === 0 &&
-        sameRecord(current, reduction.record)
+        sameRecord(record, reduction.record)
       ) {
-        return {record: current, appended: [], reduction};
+        if (fromKnown && !current) continue;
+        return {record, appended: [], reduction};
       }
-      const committed = await sessions.commit(current, reduction.record, reduction.events);
+      const committed = await sessions.commit(record, reduction.record, reduction.events);
       if (committed === 'gone') return undefined;
       if (committed === 'conflict') {
         if (attempt >= 50) throw new Error(`session ${id}: too many concurrent changes`);

@@ -293,3 +293,56 @@ describe('the browser edge', () => {
     );
   });
 });
+
+describe('a delivery decided on a record this instance held, another instance changed since', () => {
+  /**
+   * An instance on Redis keeps the records it read and wrote (`peek`), and starts a delivery's
+   * change from that. Here the store hands out a record from before the agent started typing, as
+   * an instance would whose last read came before another instance took that delivery.
+   */
+  async function stale(t: {after: (fn: () => Promise<void>) => void}) {
+    const h = setup();
+    t.after(() => h.close());
+    const session = await h.start();
+    const engagementId = await h.accept();
+    const open = await h.stream(session.id, session.token);
+    await open.events(3);
+    const before = await h.proxy.store.sessions.get(session.id);
+    assert.ok(before);
+    await h.operator('POST', `/engagements/${engagementId}/typing`, {typing: true});
+    assert.deepEqual(
+      (await open.events(1)).map((e) => e.event),
+      [{type: 'typing', typing: true}]
+    );
+    h.proxy.store.sessions.peek = (id) => (id === session.id ? before : undefined);
+    return {h, session, engagementId, open};
+  }
+
+  it('is decided again on the latest version when it would change nothing there', async (t) => {
+    const {h, engagementId, open} = await stale(t);
+    // On the old record the agent was not typing, so a stop would change nothing: the visitor
+    // would see "typing…" for ever. On the latest it is a change.
+    await h.operator('POST', `/engagements/${engagementId}/typing`, {typing: false});
+    assert.deepEqual(
+      (await open.events(1)).map((e) => e.event),
+      [{type: 'typing', typing: false}]
+    );
+  });
+
+  it('is committed once, on the latest version, when it is a change', async (t) => {
+    const {h, session, engagementId, open} = await stale(t);
+    await h.operator('POST', `/engagements/${engagementId}/messages`, {content: 'Still there?'});
+    // The simulator says the agent stopped typing, then the message.
+    const events = (await open.events(2)).map((e) => e.event);
+    assert.deepEqual(
+      events.map((e) => (e.type === 'message' ? e.message.text : e)),
+      [{type: 'typing', typing: false}, 'Still there?']
+    );
+    const record = await h.proxy.store.sessions.get(session.id);
+    assert.equal(
+      record?.operatorTyping,
+      false,
+      'the message ended the typing, on the latest record'
+    );
+  });
+});

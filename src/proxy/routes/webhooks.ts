@@ -80,7 +80,10 @@ export function webhookReceiver({
   };
 
   return async ({sessionId, secret, body, log, receivedAt}) => {
-    const session = await store.sessions.get(sessionId);
+    // The secret's hash never changes: a record held here checks it without a round trip to
+    // Redis, and starts the change (its commit checks the version; a gone session is 404 then).
+    const peeked = store.sessions.peek?.(sessionId);
+    const session = peeked ?? (await store.sessions.get(sessionId));
     if (!session) {
       count('unknown', 'unknown-session');
       return NO_SUCH_SESSION;
@@ -152,6 +155,7 @@ export function webhookReceiver({
     const outcome = await handoff.receiveWebhook(session.id, parsed.data, {
       receivedAt,
       record: session,
+      current: !peeked,
     });
     if (outcome === 'gone') {
       count(parsed.data.event_type, 'unknown-session');

@@ -21,6 +21,13 @@ export interface SessionRepository {
   /** Stores a new record (version 0); its log starts empty. */
   create(record: SessionRecord): Promise<void>;
   get(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * A record of the session this instance read or wrote lately, without asking the store: maybe
+   * not the latest version, and the session may be gone since. Good for what a session never
+   * changes (its secret's hash), and as the start of a change, whose commit checks the version;
+   * not for a decision that commits nothing. Absent where `get` costs nothing (memory).
+   */
+  peek?(id: string): SessionRecord | undefined;
   /** The record if `token` is its bearer token (compared in constant time through the hash). */
   authenticate(
     id: string,

@@ -282,6 +282,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
         );
       },
       get: getRecord,
+      peek: (id) => recent.get(id),
       async authenticate(id, token) {
         const record = await getRecord(id);
         if (!record) return 'not-found';
@@ -302,8 +303,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
         for (const {event, onceKeys = []} of events)
           args.push(JSON.stringify(event), String(onceKeys.length), ...onceKeys);
         const out = (await evalScript(COMMIT, keys(previous.id), args)) as number[];
-        if (out[0] === -1) return 'gone';
-        if (out[0] === -2) return 'conflict';
+        if (out[0] === -1 || out[0] === -2) {
+          // The record held here is stale: the next read reads it whole, not its version first.
+          recent.delete(previous.id);
+          return out[0] === -1 ? 'gone' : 'conflict';
+        }
         remember(previous.id, record);
         return {
           record,
