@@ -259,9 +259,10 @@ export class Handoff {
     delivery: {receivedAt?: number; record?: SessionRecord; current?: boolean} = {}
   ): Promise<WebhookOutcome | 'gone'> {
     const {receivedAt, current = true} = delivery;
-    // The record the delivery was authenticated with, read just now: with no other work of the
-    // session queued on this instance it is as fresh as a second read (the commit checks its
-    // version in any case), and on Redis that read is a round trip and a parse per message.
+    // The record the delivery was authenticated with: read just now, or (`current` false) the one
+    // this instance held, perhaps older. With no other work of the session queued here, start
+    // from it rather than read again (on Redis a round trip per message): the commit checks its
+    // version in any case, and `update` decides again on the latest what it would not change.
     const known = this.queues.has(id) ? undefined : delivery.record;
     return this.serially(id, async () => {
       const done = await this.update(

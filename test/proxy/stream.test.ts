@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import type {Server as HttpServer} from 'node:http';
 import {connect} from 'node:net';
+import type {TestContext} from 'node:test';
 import {describe, it} from 'node:test';
+import type {SetupOptions} from './support.js';
 import {FakeClock, PAGE_ORIGIN, listenOnSocket, setup, stopSocket} from './support.js';
 
 describe('the event stream', () => {
@@ -130,13 +132,19 @@ describe('the event stream', () => {
     await Promise.all([readingA, readingB]);
   });
 
-  it("on Node's own response: events, heartbeats, and a dropped connection frees its place", async (t) => {
-    const h = setup({proxy: {heartbeatMs: 50}});
+  /** A harness served on a real socket (Node's own response), stopped after the test. */
+  async function onSocket(t: TestContext, options?: SetupOptions) {
+    const h = setup(options);
     const {server, url} = await listenOnSocket((request, env) => h.proxy.fetch(request, env));
     t.after(async () => {
       await stopSocket(server);
       await h.close();
     });
+    return {h, server, url};
+  }
+
+  it("on Node's own response: events, heartbeats, and a dropped connection frees its place", async (t) => {
+    const {h, url} = await onSocket(t, {proxy: {heartbeatMs: 50}});
     const session = await h.start();
     const controller = new AbortController();
     const response = await fetch(`${url}/handoff/sessions/${session.id}/events`, {
@@ -190,12 +198,7 @@ describe('the event stream', () => {
   }
 
   it("on Node's own response, a stream's connection carries nothing else, and a client that half-closes frees its place", async (t) => {
-    const h = setup({proxy: {heartbeatMs: 50}});
-    const {server, url} = await listenOnSocket((request, env) => h.proxy.fetch(request, env));
-    t.after(async () => {
-      await stopSocket(server);
-      await h.close();
-    });
+    const {h, url} = await onSocket(t, {proxy: {heartbeatMs: 50}});
     const session = await h.start();
     const raw = rawStream(url, session);
     await until('the first event', () => raw.text.includes('id: 1\n'));
@@ -214,14 +217,9 @@ describe('the event stream', () => {
   });
 
   it("on Node's own response, the connection closes after the conversation's last event, and a server that stops closes open streams", async (t) => {
-    const h = setup();
-    const {server, url} = await listenOnSocket((request, env) => h.proxy.fetch(request, env));
+    const {h, server, url} = await onSocket(t);
     // Long enough that a connection kept for reuse would outlive the wait below.
     (server as HttpServer).keepAliveTimeout = 60_000;
-    t.after(async () => {
-      await stopSocket(server);
-      await h.close();
-    });
     const first = await h.start();
     const engagementId = await h.accept();
     const ending = rawStream(url, first);
