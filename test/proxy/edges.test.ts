@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type {TestContext} from 'node:test';
 import {describe, it} from 'node:test';
 import {WEBHOOK_SECRET_HEADER} from '../../src/proxy/handoff.js';
 import type {ErrorBody} from '../../src/wire/handoff/index.js';
@@ -300,7 +301,7 @@ describe('a delivery decided on a record this instance held, another instance ch
    * change from that. Here the store hands out a record from before the agent started typing, as
    * an instance would whose last read came before another instance took that delivery.
    */
-  async function stale(t: {after: (fn: () => Promise<void>) => void}) {
+  async function stale(t: TestContext) {
     const h = setup();
     t.after(() => h.close());
     const session = await h.start();
