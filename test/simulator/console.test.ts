@@ -245,8 +245,12 @@ describe(
         speaker: '#messages .message-visitor .message-meta bdi',
         cards: '#active .card-name bdi, #active .card-line',
       })) {
-        isolation[where] = await page.$$eval(selector, (nodes) =>
-          nodes.map((node) => getComputedStyle(node).unicodeBidi)
+        // Found and read in one task: the console re-renders the visitor's facts as events
+        // arrive, and a node it replaced in between has no computed style.
+        isolation[where] = await page.evaluate(
+          (all) =>
+            [...document.querySelectorAll(all)].map((node) => getComputedStyle(node).unicodeBidi),
+          selector
         );
       }
       for (const [where, values] of Object.entries(isolation)) {
