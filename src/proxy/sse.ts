@@ -86,17 +86,17 @@ export function respondWithSse(c: Context, writer: SseWriter): Response {
  * could keep it for the stream's life.
  */
 function startNodeStream(outgoing: ServerResponse, head: Response, writer: SseWriter): void {
-  const parser = detachableParser(outgoing);
+  const releaseParser = parserRelease(outgoing);
   const headers = headerRecord(head.headers);
   // Without its parser the connection cannot carry another request: the client must not reuse it.
-  if (parser) headers.connection = 'close';
+  if (releaseParser) headers.connection = 'close';
   outgoing.writeHead(head.status, headers);
   outgoing.flushHeaders();
   releaseHead(outgoing);
   // Frames are small and must leave at once: no Nagle delay.
   outgoing.socket?.setNoDelay(true);
   releaseRequest(outgoing);
-  if (parser) releaseParser(outgoing.socket as Socket, parser);
+  releaseParser?.();
   writer.opened(new NodeSseStream(outgoing, writer));
 }
 
@@ -154,37 +154,33 @@ const freeParser = (() => {
 const PARSER_LISTENERS = {data: 'bound socketOnData', end: 'bound socketOnEnd'} as const;
 
 /**
- * The connection's HTTP parser, if the stream can let go of it: the request was read whole, and
- * the connection is Node's HTTP server's own, as this Node version builds it (its parser, and
- * the two listeners that feed it). Anything else keeps its parser.
+ * How to let go of the connection's HTTP parser (some 3 KB a stream, most of it outside the JS
+ * heap), if the stream can: the request was read whole, and the connection is Node's HTTP
+ * server's own, as this Node version builds it (its parser, and exactly one of each listener that
+ * feeds it). Anything else keeps its parser.
+ *
+ * Letting go is what Node does when it hands a connection over on an upgrade: the listeners that
+ * feed the parser go, the parser goes back to Node's pool, and the socket reads on only to see
+ * the client leave (whatever it sends is dropped); a client that half-closes is ended, as Node
+ * ends one. The connection then carries no other request (its head must say `Connection: close`),
+ * and the server no longer lists it: `listen` tracks its sockets for `closeAllConnections`.
  */
-function detachableParser(outgoing: ServerResponse): object | undefined {
+function parserRelease(outgoing: ServerResponse): (() => void) | undefined {
   const socket = outgoing.socket as (Socket & {parser?: object | null}) | null;
   const parser = socket?.parser;
   if (!freeParser || !parser || !outgoing.req.complete) return undefined;
-  for (const [event, name] of Object.entries(PARSER_LISTENERS))
-    if (socket.listeners(event).filter((listener) => listener.name === name).length !== 1)
-      return undefined;
-  return parser;
-}
-
-/**
- * Lets go of the connection's HTTP parser (some 3 KB a stream, most of it outside the JS heap):
- * an event stream's connection carries no other request (its head said `Connection: close`).
- * What Node does when it hands a connection over on an upgrade: the listeners that feed the
- * parser go, the parser goes back to Node's pool, and the socket reads on only to see the
- * client leave (whatever it sends is dropped); a client that half-closes is ended, as Node ends
- * one. The server no longer lists the connection: `listen` tracks its sockets for
- * `closeAllConnections`.
- */
-function releaseParser(socket: Socket, parser: object): void {
+  const found: [string, () => void][] = [];
   for (const [event, name] of Object.entries(PARSER_LISTENERS)) {
-    const listener = socket.listeners(event).find((candidate) => candidate.name === name);
-    socket.off(event, listener as () => void);
+    const named = socket.listeners(event).filter((listener) => listener.name === name);
+    if (named.length !== 1) return undefined;
+    found.push([event, named[0] as () => void]);
   }
-  freeParser?.(parser, null, socket);
-  socket.on('end', endSocket);
-  socket.resume();
+  return () => {
+    for (const [event, listener] of found) socket.off(event, listener);
+    freeParser(parser, null, socket);
+    socket.on('end', endSocket);
+    socket.resume();
+  };
 }
 
 /** A client half-closed its stream's connection: close ours (Node's default, `allowHalfOpen` off). */
