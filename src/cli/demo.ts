@@ -7,7 +7,7 @@
 import {fileURLToPath} from 'node:url';
 import {serveStatic} from '@hono/node-server/serve-static';
 import {Hono} from 'hono';
-import {createProxyApp} from '../proxy/app.js';
+import {createProxyApp, type ProxyApp} from '../proxy/app.js';
 import {loadConfig} from '../proxy/config.js';
 import {createSimulator} from '../simulator/app.js';
 import {SEED} from '../simulator/seed.js';
@@ -114,7 +114,19 @@ export async function run(args: string[]): Promise<number> {
   try {
     const sim = await listen(simulator.app.fetch, simPort as number, host);
     stops.push(() => sim.close());
-    const pageUrl = `http://${host}:${port as number}`;
+    // The page's origin is the proxy's PUBLIC_URL and its allowed origin, so the page listens
+    // first: with port 0 only the listening server knows its port. Nothing arrives before the
+    // proxy is made, just below.
+    const made: {page?: Hono; proxy?: ProxyApp} = {};
+    const page = await listen(
+      (request, env) => made.page!.fetch(request, env),
+      port as number,
+      host,
+      undefined,
+      (request, response) => made.proxy!.fastPath(request, response)
+    );
+    stops.push(() => page.close());
+    const pagePort = new URL(page.url).port;
     const config = loadConfig({
       GLIA_API_BASE: sim.url,
       GLIA_SITE_ID: SEED.siteId,
@@ -122,9 +134,9 @@ export async function run(args: string[]): Promise<number> {
       GLIA_API_KEY_ID: SEED.serviceCredential.apiKeyId,
       GLIA_API_KEY_SECRET: SEED.serviceCredential.apiKeySecret,
       GLIA_CREDENTIAL_TYPE: 'auto',
-      PUBLIC_URL: pageUrl,
-      ALLOWED_ORIGINS: [pageUrl, `http://localhost:${port as number}`].join(','),
-      PORT: String(port),
+      PUBLIC_URL: page.url,
+      ALLOWED_ORIGINS: [page.url, `http://localhost:${pagePort}`].join(','),
+      PORT: pagePort,
       HOST: host,
       GLIA_OPERATOR_TYPING_EVENT: 'true',
     });
@@ -137,14 +149,7 @@ export async function run(args: string[]): Promise<number> {
       // address is the limit for everyone at once: a presenter's tabs, or the walk-through suite.
       limits: {newSessionsPerAddress: {capacity: 60, refillPerSecond: 1}},
     });
-    const page = await listen(
-      pageServer(proxy).fetch,
-      port as number,
-      host,
-      undefined,
-      proxy.fastPath
-    );
-    stops.push(() => page.close());
+    Object.assign(made, {page: pageServer(proxy), proxy});
     // Stops run last first: the proxy ends the chats and tells the visitors before the page's
     // server (which carries their event streams) closes.
     stops.push(() => proxy.close());

@@ -114,19 +114,24 @@ export function spawnNpm(
 }
 
 /**
- * Starts the demo with `npm start` (extra `args` go after `--`) and `PORT`/`SIM_PORT` set to free
- * ports, and resolves once it says it is running.
+ * Starts the demo with `npm start` (extra `args` go after `--`) and `PORT`/`SIM_PORT` set to 0,
+ * so each server takes a free port, and resolves once it says it is running, with the URLs it
+ * printed.
  */
 export async function startDemo(args: string[] = []): Promise<Demo> {
-  const [port, simPort] = [await freePort(), await freePort()];
   const demo = spawnNpm('npm', ['start', ...(args.length ? ['--', ...args] : [])], {
     cwd: root,
-    env: {PORT: String(port), SIM_PORT: String(simPort)},
+    env: {PORT: '0', SIM_PORT: '0'},
   });
   await demo.until('is running');
+  const printed = (label: string) => {
+    const url = new RegExp(`${label} +(http://\\S+?)/?\\s`).exec(demo.output())?.[1];
+    if (!url) throw new Error(`the demo printed no ${label}:\n${demo.output()}`);
+    return url;
+  };
   return {
-    pageUrl: `http://localhost:${port}/`,
-    simUrl: `http://127.0.0.1:${simPort}`,
+    pageUrl: `${printed('Demo page')}/`,
+    simUrl: printed('Glia simulator').replace('localhost', '127.0.0.1'),
     output: demo.output,
     stop: () => demo.stop('SIGINT'),
   };
