@@ -152,6 +152,9 @@ describe(
       await page.click('#waiting .card >> text=Dana Cruz');
       await page.waitForSelector('#visitor-note >> text=VPN drops every hour');
       await page.waitForSelector('#visitor-attributes >> text=User: my vpn drops');
+      // The question is the waiting visitor's first message, at the time the ticket was filed.
+      const asked = await page.textContent('#messages .question .message-meta');
+      assert.match(asked ?? '', /^Dana Cruz · question · \d\d:\d\d/);
 
       await page.click('#accept');
       await page.waitForSelector('#composer:not([hidden])');

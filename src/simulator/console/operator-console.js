@@ -336,7 +336,7 @@ function renderDetail() {
   typing.hidden = !(live && engagement.visitor_typing);
   typing.replaceChildren(bdi(displayName(visitor)), ' is typing…');
 
-  renderMessages(engagement, waiting, visitor);
+  renderMessages(engagement, ticket, visitor);
   renderVisitor(
     visitor,
     ticket ?? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id)
@@ -371,16 +371,18 @@ function transferItem(leg) {
 
 /**
  * @param {any} engagement
- * @param {boolean} waiting
+ * @param {any} ticket the selected ticket (a waiting visitor), when no engagement is
  * @param {any} visitor
  */
-function renderMessages(engagement, waiting, visitor) {
+function renderMessages(engagement, ticket, visitor) {
+  const waiting = ticket?.state === 'queued';
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const items = [];
   if (waiting)
     items.push(el('li', 'system-line', 'Waiting for an operator. Accept to start the chat.'));
-  const ticket = engagement
+  // The question was asked when the ticket was filed: a waiting visitor's, or the engagement's.
+  ticket ??= engagement
     ? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id)
     : undefined;
   if (visitor?.note && (waiting || engagement))
