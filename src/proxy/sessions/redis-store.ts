@@ -16,6 +16,7 @@
 import {randomBytes} from 'node:crypto';
 import {createClient} from 'redis';
 import {BurstyRateLimiter, RateLimiterRedis, RateLimiterRes} from 'rate-limiter-flexible';
+import {backoffMs} from '../../kit/backoff.js';
 import {ChatMessage, ChatEvent} from '../../wire/handoff/index.js';
 import type {RateLimit} from '../rate-limit.js';
 import type {LimitName, LimitSettings, SessionStore} from './ports.js';
@@ -116,7 +117,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     // with its own timer, which fires 5 s later even for a command long answered and builds a
     // DOMException then (a sixth of the proxy's CPU per relayed message on Redis).
     commandOptions: {timeout: 0},
-    socket: {reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000)},
+    // Jittered, so instances that lost Redis together do not all knock at once when it is back.
+    socket: {reconnectStrategy: (retries) => backoffMs(retries, {baseMs: 100, maxMs: 2000})},
   });
   const subscriber: Client = client.duplicate();
   // Connection errors are seen through `isReady` and failed commands; keep them off the console.
