@@ -7,7 +7,7 @@
  * proxy's CPU per message and of its memory per stream (`npm run bench -- --profile`), so the
  * frames here go to `ServerResponse.write`, with its backpressure.
  */
-import type {ServerResponse} from 'node:http';
+import type {IncomingHttpHeaders, ServerResponse} from 'node:http';
 import {createRequire} from 'node:module';
 import type {Socket} from 'node:net';
 import {RESPONSE_ALREADY_SENT} from '@hono/node-server/utils/response';
@@ -126,10 +126,12 @@ function releaseRequest(outgoing: ServerResponse): void {
   const last = outgoing.listeners('close').at(-1);
   if (last && String(last).includes('abortRequest')) outgoing.off('close', last as () => void);
   const incoming = outgoing.req;
-  // Shared and empty, not a fresh `[]` and `{}` per stream: Node replaces these lists whole, and
-  // rebuilds `headers` from `rawHeaders` (none now) if anyone asks.
+  // Shared and empty, not a fresh `[]` and `{}` per stream: Node replaces these whole. The header
+  // maps are set, not cleared: Node would rebuild a cleared one from `rawHeaders` by the count it
+  // read, and throw on the lines that are gone.
   incoming.rawHeaders = incoming.rawTrailers = NO_LINES;
-  (incoming as {headers: unknown}).headers = undefined;
+  incoming.headers = NO_HEADERS;
+  incoming.headersDistinct = NO_HEADERS as NodeJS.Dict<string[]>;
   // node-server made the Request's URL of its own copy; the path was routed.
   incoming.url = '';
 }
@@ -188,8 +190,9 @@ function endSocket(this: Socket): void {
   this.end();
 }
 
-/** The raw header lines of a request the stream let go of. */
+/** The raw header lines and the headers of a request the stream let go of. */
 const NO_LINES = Object.freeze([]) as unknown as string[];
+const NO_HEADERS = Object.freeze({}) as IncomingHttpHeaders;
 
 /**
  * A stream on Node's response. A class, not an object of closures: one of these lives as long as
