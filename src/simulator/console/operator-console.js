@@ -22,9 +22,11 @@ let typingTimer;
 
 const nameInput = /** @type {HTMLInputElement} */ ($('operator-name'));
 nameInput.value = localStorage.getItem(NAME_KEY) ?? '';
+// Who may write follows who is signed in, as the name is typed or picked (only the open
+// conversation depends on it: the list and the field itself wait for the change).
+nameInput.addEventListener('input', () => state && renderDetail());
 nameInput.addEventListener('change', () => {
   localStorage.setItem(NAME_KEY, nameInput.value.trim());
-  // Who may write follows who is signed in.
   render();
 });
 
