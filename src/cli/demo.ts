@@ -4,6 +4,7 @@
  * proxy's own server, as an intranet would serve it behind the same host, and it embeds the widget
  * with the two lines a page author writes.
  */
+import {networkInterfaces} from 'node:os';
 import {fileURLToPath} from 'node:url';
 import {serveStatic} from '@hono/node-server/serve-static';
 import {Hono} from 'hono';
@@ -19,7 +20,7 @@ const HELP = `Usage: glia-handoff demo [options]
 
   --port <n>        the demo page and the proxy (default: PORT or 8080)
   --sim-port <n>    the simulator and its operator console (default: SIM_PORT or 8081)
-  --host <host>     interface to listen on (default: 127.0.0.1)
+  --host <host>     interface to listen on (default: 127.0.0.1; 0.0.0.0 for all of them)
   --auto-operator   an operator accepts every chat and answers, for an unattended demo
   --shapes <mode>   the simulator's answers: recorded (Glia's recorded and documented
                     shapes, the default) or sparse (only what integrators confirm)
@@ -28,6 +29,29 @@ const HELP = `Usage: glia-handoff demo [options]
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = (part: string) => `${root}dist/${part}`;
+
+/** Whether `host` means every interface. */
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
+
+/**
+ * The origins the demo's page is opened from, for the proxy's ALLOWED_ORIGINS: the host it
+ * listens on and `localhost`; on every interface (`--host 0.0.0.0`, to show the demo on the
+ * network) also each address of this machine (IPv6 ones with `::`, link-local ones left out).
+ */
+export function pageOrigins(
+  host: string,
+  port: string,
+  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()
+): string[] {
+  const named = (address: string) => (address.includes(':') ? `[${address}]` : address);
+  const hosts = isWildcard(host)
+    ? Object.values(interfaces)
+        .flat()
+        .filter((a) => a && (a.family === 'IPv4' || (host === '::' && !a.scopeid)))
+        .map((a) => named(a!.address))
+    : [named(host)];
+  return [...new Set([...hosts, 'localhost'].map((name) => `http://${name}:${port}`))];
+}
 
 /** The browser's strict CSP for the demo page: the widget needs no inline script or style. */
 const PAGE_CSP = [
@@ -127,6 +151,7 @@ export async function run(args: string[]): Promise<number> {
     );
     stops.push(() => page.close());
     const pagePort = new URL(page.url).port;
+    const origins = pageOrigins(host, pagePort);
     const config = loadConfig({
       GLIA_API_BASE: sim.url,
       GLIA_SITE_ID: SEED.siteId,
@@ -135,7 +160,7 @@ export async function run(args: string[]): Promise<number> {
       GLIA_API_KEY_SECRET: SEED.serviceCredential.apiKeySecret,
       GLIA_CREDENTIAL_TYPE: 'auto',
       PUBLIC_URL: page.url,
-      ALLOWED_ORIGINS: [page.url, `http://localhost:${pagePort}`].join(','),
+      ALLOWED_ORIGINS: [page.url, ...origins].join(','),
       PORT: pagePort,
       HOST: host,
       GLIA_OPERATOR_TYPING_EVENT: 'true',
@@ -153,11 +178,15 @@ export async function run(args: string[]): Promise<number> {
     // Stops run last first: the proxy ends the chats and tells the visitors before the page's
     // server (which carries their event streams) closes.
     stops.push(() => proxy.close());
-    const shown = (url: string) => url.replace('127.0.0.1', 'localhost');
+    const shown = (url: string) => url.replace(/127\.0\.0\.1|0\.0\.0\.0|\[::\]/, 'localhost');
+    // Listening on every interface: where others on the network open the page.
+    const elsewhere = isWildcard(host)
+      ? origins.filter((origin) => !/\/\/(localhost|127\.|\[::1\])/.test(origin))
+      : [];
     console.log(`
 glia-handoff demo is running
 
-  Demo page          ${shown(page.url)}/
+  Demo page          ${shown(page.url)}/${elsewhere.map((origin) => `\n  On this network    ${origin}/`).join('')}
   Operator console   ${shown(sim.url)}/operator
   Proxy              ${shown(page.url)}/handoff  (health ${shown(page.url)}/healthz)
   Glia simulator     ${shown(sim.url)}  (state ${shown(sim.url)}/__sim/state)

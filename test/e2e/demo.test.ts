@@ -5,6 +5,7 @@
  * step are kept in test-results/e2e/ (the sparse run's with a `sparse-` prefix).
  */
 import assert from 'node:assert/strict';
+import {networkInterfaces} from 'node:os';
 import {after, before, describe, it} from 'node:test';
 import type {Browser, BrowserContext, Page} from 'playwright-core';
 import {expect} from './expect.js';
@@ -131,3 +132,33 @@ for (const shapes of SHAPES) {
     });
   });
 }
+
+/** This machine's first address on a network, if it has one (CI machines do). */
+const lanAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+
+describe(
+  'the demo on every interface (--host 0.0.0.0)',
+  {timeout: 120_000, skip: lanAddress ? false : 'no network address'},
+  () => {
+    it("prints where others on the network open the page, and the proxy takes that page's chats", async (t) => {
+      const demo = await startDemo(['--host', '0.0.0.0']);
+      t.after(() => demo.stop());
+      const port = new URL(demo.pageUrl).port;
+      const lanPage = `http://${lanAddress}:${port}`;
+      assert.match(
+        demo.output(),
+        new RegExp(`On this network +${lanPage.replaceAll('.', '\\.')}/`)
+      );
+      const page = await fetch(`${lanPage}/`);
+      assert.equal(page.status, 200);
+      const started = await fetch(`${lanPage}/handoff/sessions`, {
+        method: 'POST',
+        headers: {origin: lanPage, 'content-type': 'application/json'},
+        body: JSON.stringify({description: 'Shown from a colleague’s laptop'}),
+      });
+      assert.equal(started.status, 201, await started.text());
+    });
+  }
+);
