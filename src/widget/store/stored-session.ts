@@ -41,12 +41,22 @@ export const lockName = (key: string) => `glia-handoff:state:${key}`;
 /** The BroadcastChannel on which every tab announces `key`'s new record. */
 export const channelName = (key: string) => `glia-handoff:${key}`;
 
+/** The last task of each name, where Web Locks are missing: the next one waits for it. */
+const tails = new Map<string, Promise<unknown>>();
+
 /**
  * Run `task` holding the Web Lock `name`, so one tab at a time does it. Where Web Locks are
- * missing (very old browsers, some embedded views) the task just runs: one tab still works.
+ * missing (pages served over plain http, which browsers keep them from; old browsers) the tasks
+ * of a name still run one at a time in this tab: run side by side, two changes read the same
+ * record and the second write undid the first (an agent's joining, a message).
  */
 export async function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
-  return navigator.locks ? await navigator.locks.request(name, task) : task();
+  if (navigator.locks) return await navigator.locks.request(name, task);
+  const run = (tails.get(name) ?? Promise.resolve()).then(task);
+  const tail = run.catch(() => undefined);
+  tails.set(name, tail);
+  void tail.then(() => tails.get(name) === tail && tails.delete(name));
+  return run;
 }
 
 /** The stored record of `key`, once writes already queued are done; none if storage fails. */

@@ -62,6 +62,31 @@ describe('<glia-handoff> resilience', () => {
     });
   });
 
+  // Browsers keep Web Locks from pages served over plain http (an intranet often is).
+  describe('on a page without Web Locks', () => {
+    beforeEach(() => {
+      Object.defineProperty(navigator, 'locks', {value: undefined, configurable: true});
+    });
+    afterEach(() => {
+      delete (navigator as {locks?: unknown}).locks;
+    });
+
+    it('joins the agent, and keeps every message of both sides when they come at once', async () => {
+      const chat = await engagedChat();
+      operator.say('Which client?');
+      operator.say('And which version?');
+      await Promise.all([chat.send('The blue one'), chat.send('Version 5')]);
+      await chat.waitFor(() => sent(chat).length === 2, 'both messages to be confirmed');
+      const said = ['Which client?', 'And which version?', 'The blue one', 'Version 5'];
+      const count = (text: string) => chat.transcript().filter((l) => l.text === text).length;
+      await chat.waitFor(() => said.every((text) => count(text) > 0), 'all four messages');
+      expect(said.map(count)).to.deep.equal([1, 1, 1, 1]);
+      await chat.reload();
+      expect(chat.status()).to.equal('engaged');
+      expect(said.map(count)).to.deep.equal([1, 1, 1, 1]);
+    });
+  });
+
   describe('offline', () => {
     it('keeps messages written offline and delivers them in order, exactly once, when back', async () => {
       const chat = await engagedChat();
