@@ -338,11 +338,11 @@ function renderDetail() {
   typing.hidden = !(live && engagement.visitor_typing);
   typing.replaceChildren(bdi(displayName(visitor)), ' is typing…');
 
-  renderMessages(engagement, ticket, visitor);
-  renderVisitor(
-    visitor,
-    ticket ?? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id)
-  );
+  // The ticket the conversation came from: the selected one, or the engagement's.
+  const filed =
+    ticket ?? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id);
+  renderMessages(engagement, waiting, visitor, filed);
+  renderVisitor(visitor, filed);
 }
 
 /**
@@ -373,22 +373,18 @@ function transferItem(leg) {
 
 /**
  * @param {any} engagement
- * @param {any} ticket the selected ticket (a waiting visitor), when no engagement is
+ * @param {boolean} waiting
  * @param {any} visitor
+ * @param {any} filed the ticket the conversation came from, filed when the question was asked
  */
-function renderMessages(engagement, ticket, visitor) {
-  const waiting = ticket?.state === 'queued';
+function renderMessages(engagement, waiting, visitor, filed) {
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const items = [];
   if (waiting)
     items.push(el('li', 'system-line', 'Waiting for an operator. Accept to start the chat.'));
-  // The question was asked when the ticket was filed: a waiting visitor's, or the engagement's.
-  ticket ??= engagement
-    ? state.tickets.find((/** @type {any} */ t) => t.id === engagement.ticket_id)
-    : undefined;
   if (visitor?.note && (waiting || engagement))
-    items.push(questionItem(visitor, ticket?.created_at ?? engagement?.created_at));
+    items.push(questionItem(visitor, filed?.created_at ?? engagement?.created_at));
   if (engagement) {
     items.push(el('li', 'system-line', `Chat started ${clock(engagement.created_at)}`));
     // Transfers (every leg after the first) sit between the messages, by time.
