@@ -1,10 +1,10 @@
 /**
  * @module The session record, shared by every tab of an origin: kept in IndexedDB (one
- * idb-keyval store, keyed by the proxy URL), changed only inside a Web Lock (read, change, write),
- * and announced to the other tabs over a BroadcastChannel. Each tab keeps a copy in memory to
- * render from; a higher `rev` always wins.
+ * idb-keyval store, keyed by the proxy URL), changed in one IndexedDB transaction (read, change,
+ * write) inside a Web Lock, and announced to the other tabs over a BroadcastChannel. Each tab
+ * keeps a copy in memory to render from; a higher `rev` always wins.
  */
-import {get, set} from 'idb-keyval';
+import {get, update} from 'idb-keyval';
 import {initialState, type SessionState} from './session-state.js';
 import {
   channelName,
@@ -63,18 +63,33 @@ export class SessionStore {
     return withLock(this.#lockName, () => this.load());
   }
 
-  /** Change the session with `change`, under the lock, against the freshest stored record. */
+  /**
+   * Change the record with `change`, against the freshest stored copy. The read, the change and
+   * the write are one IndexedDB transaction, which IndexedDB runs one at a time across all tabs:
+   * a page on plain http has no Web Lock to keep two tabs apart, and there two changes at once
+   * read the same record and the second write undid the first.
+   */
   update(change: (record: SessionRecord) => SessionRecord): Promise<SessionRecord> {
     return withLock(this.#lockName, async () => {
-      const current = await this.load();
-      const next = change(current);
-      if (next === current) return current;
-      const written = {...next, rev: current.rev + 1};
+      let current = this.record;
+      let written: SessionRecord | undefined;
+      let ran = false;
+      const write = (stored: SessionRecord | undefined) => {
+        ran = true;
+        // A copy in memory ahead of storage holds changes that storage refused.
+        current = stored && stored.rev > this.record.rev ? stored : this.record;
+        const next = change(current);
+        written = next === current ? undefined : {...next, rev: current.rev + 1};
+        return written ?? current;
+      };
       try {
-        await set(this.key, written, sessionDatabase());
+        await update(this.key, write, sessionDatabase());
       } catch {
         // See load(): keep going in memory.
+        if (!ran) write(undefined);
       }
+      this.#accept(current);
+      if (!written) return current;
       this.#accept(written);
       if (!this.#closed) this.#channel?.postMessage(written);
       return written;

@@ -125,10 +125,16 @@ export class ChatSession {
   async start(request: StartSessionRequest): Promise<void> {
     const requested: SessionEvent = {type: 'start-requested', description: request.description};
     await withLock(this.#startLock, async () => {
-      // Re-read inside the lock: another tab may have started while this one waited.
-      const {session} = await this.store.load();
-      if (transition(session, requested) === session) return;
-      await this.apply(requested);
+      if (this.#isDisposed) return;
+      // Claimed in the store's transaction, against the stored record: another tab may have
+      // started while this one waited, or beside it on a page without Web Locks.
+      let claimed = false;
+      await this.store.updateSession((session) => {
+        const next = transition(session, requested);
+        claimed = next !== session;
+        return next;
+      });
+      if (!claimed) return;
       try {
         await this.apply({type: 'start-succeeded', session: await this.#client.start(request)});
       } catch (error) {
@@ -296,14 +302,25 @@ export class ChatSession {
     await this.#restoreDraft();
     if (session.status === 'starting') {
       const locks = await navigator.locks?.query();
-      if (!locks?.held?.some((lock) => lock.name === this.#startLock)) {
-        await this.apply({type: 'start-abandoned'});
-      }
+      if (!locks?.held?.some((lock) => lock.name === this.#startLock)) await this.#abandonStart();
     }
     // Bytes of files no message names any more (their chat ended while they waited).
     const held = isActive(session) ? outboxFiles(session.chat) : [];
     void pruneFiles(new Set(held.map((f) => f.id)));
     this.#claimStream();
+  }
+
+  /**
+   * The tab filing the ticket closed mid-request: back to the form, with the question in it (the
+   * form was emptied when it was sent), unless the person has typed something since.
+   */
+  #abandonStart(): Promise<unknown> {
+    return this.store.update((record) => {
+      const {session, view} = record;
+      const next = transition(session, {type: 'start-abandoned'});
+      if (next === session || session.status !== 'starting') return record;
+      return {...record, session: next, view: {...view, draft: view.draft || session.description}};
+    });
   }
 
   /** One tab per proxy holds the stream; when it closes, the lock passes to another tab. */

@@ -1,6 +1,13 @@
 import {expect} from '@open-wc/testing';
+import {createStore, set} from 'idb-keyval';
 import {http, HttpResponse} from 'msw';
 import type {GliaErrorEvent} from '../../../src/widget/events.js';
+import {
+  DB_NAME,
+  STORE_NAME,
+  sessionKey,
+  type SessionRecord,
+} from '../../../src/widget/store/stored-session.js';
 import {fakeProxy, useFakeProxy, worker} from '../support/fake-proxy-setup.js';
 import {GliaHandoffHarness} from '../support/glia-handoff-harness.js';
 import {PROXY} from '../support/proxy-handlers.js';
@@ -49,6 +56,26 @@ describe('<glia-handoff> resilience', () => {
       chat.composer.dispatchEvent(new InputEvent('input', {bubbles: true, composed: true}));
       await chat.reload();
       expect(chat.composer.value).to.equal('half a thought');
+    });
+
+    it('gives the question back when the tab closed while the ticket was being filed', async () => {
+      // What a tab that closed mid-request leaves: a start that no tab is making any more.
+      const record: SessionRecord = {
+        rev: 1,
+        session: {status: 'starting', description: 'The printer on floor 3 jams'},
+        view: {open: true, draft: '', unread: 0},
+      };
+      await set(sessionKey(PROXY), record, createStore(DB_NAME, STORE_NAME));
+
+      const chat = await GliaHandoffHarness.mount();
+      await chat.waitFor(() => chat.status() === 'idle', 'the form to come back');
+      const description = chat.find<HTMLTextAreaElement>('#description');
+      expect(description.value).to.equal('The printer on floor 3 jams');
+      expect(description.disabled).to.equal(false);
+      await chat.reload();
+      expect(chat.find<HTMLTextAreaElement>('#description').value).to.equal(
+        'The printer on floor 3 jams'
+      );
     });
 
     it('keeps waiting in the queue without filing a second ticket', async () => {
