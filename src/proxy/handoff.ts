@@ -6,7 +6,7 @@
  * were lost. Glia is reached only through the Glia client, the session only through the store's
  * ports, so any instance can take any request.
  */
-import {randomBytes, randomUUID} from 'node:crypto';
+import {createHash, randomBytes, randomUUID} from 'node:crypto';
 import type {OutgoingAttachment, WebhookPayload, WebhookRegistration} from '../wire/glia/index.js';
 import {DEFAULT_FILE_SCAN_EVENT, WEBHOOK_EVENTS} from '../wire/glia/index.js';
 import type {
@@ -159,6 +159,32 @@ interface Update extends Committed {
   reduction: Reduction;
 }
 
+/** A session started, or (`created` false) the one an earlier start under its `startId` made. */
+export interface StartedSession {
+  record: SessionRecord;
+  token: string;
+  log: LoggedEvent[];
+  created: boolean;
+}
+
+/** A start that has not filed its ticket in this long has stopped (its instance died). */
+const STALE_START_MS = 60_000;
+
+/**
+ * The session id and bearer token of the start the browser named `startId` (a UUID v4 it keeps
+ * like the token): the same for every repeat, and not to be guessed without it.
+ */
+export function startIdentity(startId: string): {id: string; token: string} {
+  const digest = (purpose: string) =>
+    createHash('sha256').update(`glia-handoff ${purpose}\0${startId}`).digest();
+  const b = digest('session id');
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return {id, token: digest('bearer token').toString('base64url')};
+}
+
 /** The Glia custom attribute that carries the bot conversation. */
 export const TRANSCRIPT_ATTRIBUTE = 'transcript';
 
@@ -188,9 +214,7 @@ export class Handoff {
    * On a failure the session is forgotten and the error thrown. The webhook secret goes to Glia
    * and is kept only as its hash.
    */
-  async start(
-    request: StartSessionRequest
-  ): Promise<{record: SessionRecord; token: string; log: LoggedEvent[]}> {
+  async start(request: StartSessionRequest): Promise<StartedSession> {
     const {glia, store, config, secrets} = this.deps;
     const queueId = request.queue ?? config.glia.queueId;
     if (!queueAllowed(config, queueId)) {
@@ -201,10 +225,11 @@ export class Handoff {
         'This proxy does not hand off to that queue; leave the queue out, or ask its administrator to add it to ALLOWED_QUEUES.'
       );
     }
-    const token = randomBytes(32).toString('base64url');
+    const named = request.startId === undefined ? undefined : startIdentity(request.startId);
+    const token = named?.token ?? randomBytes(32).toString('base64url');
     const webhookSecret = randomBytes(32).toString('base64url');
-    const id = (this.deps.randomUUID ?? randomUUID)();
-    await store.sessions.create(
+    const id = named?.id ?? (this.deps.randomUUID ?? randomUUID)();
+    const created = await store.sessions.create(
       newRecord({
         id,
         tokenHash: hashSecret(token),
@@ -213,6 +238,7 @@ export class Handoff {
         queueId,
       })
     );
+    if (!created) return this.startedBefore(id, token, request);
     secrets.add(token);
     this.bearerTokens.set(id, token);
     try {
@@ -244,12 +270,46 @@ export class Handoff {
       if (!record) throw gone();
       this.deps.metrics.inc('glia_handoff_sessions_created_total', {outcome: 'ok'});
       this.deps.logger.info('session started', {session: id, status: record.status});
-      return {record, token, log: await store.events.read(id, 0)};
+      return {record, token, log: await store.events.read(id, 0), created: true};
     } catch (error) {
       await this.forget(id).catch(() => undefined);
       this.deps.metrics.inc('glia_handoff_sessions_created_total', {outcome: 'error'});
       throw error;
     }
+  }
+
+  /**
+   * A start the browser repeats under its `startId` (the first one's answer was lost, or its tab
+   * closed): the session it made, with the same token, and no second ticket. While the first is
+   * still on its way, `409 start-in-progress`; one that stopped half-way (its instance died) is
+   * forgotten and made again.
+   */
+  private async startedBefore(
+    id: string,
+    token: string,
+    request: StartSessionRequest
+  ): Promise<StartedSession> {
+    const {store, secrets, logger} = this.deps;
+    const record = await store.sessions.get(id);
+    if (
+      record &&
+      record.ticketId === undefined &&
+      this.deps.now() - record.createdAt > STALE_START_MS
+    ) {
+      await this.forget(id);
+      return this.start(request);
+    }
+    if (!record || record.ticketId === undefined) {
+      throw new HandoffError(
+        409,
+        'start-in-progress',
+        'This conversation is still being started; try again in a moment.'
+      );
+    }
+    secrets.add(token);
+    this.bearerTokens.set(id, token);
+    logger.info('session start repeated', {session: id, status: record.status});
+    return {record, token, log: await store.events.read(id, 0), created: false};
   }
 
   /** Applies one webhook delivery, after any earlier one of the session on this instance. */

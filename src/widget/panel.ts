@@ -77,6 +77,7 @@ const OWN_WORDS: Record<string, 'tooManyTries' | 'serviceBusy'> = {
   'glia-rate-limited': 'serviceBusy',
   'glia-unavailable': 'serviceBusy',
   'store-unavailable': 'serviceBusy',
+  'start-in-progress': 'serviceBusy',
 };
 
 /**
@@ -483,6 +484,7 @@ export class GliaHandoffPanel {
     if (own) return s[own];
     if (problem.message) return problem.message;
     if (problem.code === 'network') return s.networkProblem;
+    if (problem.code === 'start-interrupted') return s.interruptedProblem;
     if (problem.code === 'session-failed') return s.failedBody;
     if (problem.code === 'session-lost') return s.lostBody;
     if (problem.code === 'file-lost') return s.fileLost;

@@ -67,6 +67,8 @@ export interface Strings {
   lostTitle: string;
   lostBody: string;
   networkProblem: string;
+  /** A start its tab left mid-request (a reload): try again, it is filed once. */
+  interruptedProblem: string;
   genericProblem: string;
   /** The proxy refused for now (429): too many tries in a short time. */
   tooManyTries: string;

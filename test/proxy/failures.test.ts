@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {DEFAULT_LIMITS} from '../../src/proxy/app.js';
 import {ConfigError, loadConfig} from '../../src/proxy/config.js';
-import type {ErrorBody, SessionSnapshot} from '../../src/wire/handoff/index.js';
-import {SEED, SITE_KEY_ENV, setup, simEnv} from './support.js';
+import {startIdentity} from '../../src/proxy/handoff.js';
+import {createMemoryStore} from '../../src/proxy/sessions/memory-store.js';
+import {hashSecret, newRecord} from '../../src/proxy/sessions/session-record.js';
+import type {
+  ErrorBody,
+  SessionSnapshot,
+  StartSessionResponse,
+} from '../../src/wire/handoff/index.js';
+import {SEED, SITE_KEY_ENV, newMessageId, setup, simEnv} from './support.js';
 
 /** Starts a session that must fail; returns the error body. */
 async function failedStart(h: ReturnType<typeof setup>, status: number) {
@@ -245,5 +253,46 @@ describe('configuration', () => {
     assert.equal(config.sessionIdleSeconds, 600);
     assert.equal(config.trustProxy, 1);
     assert.equal(config.operatorTypingEvent, false);
+  });
+});
+
+describe('a start whose instance died before it filed the ticket', () => {
+  // What a proxy that stopped mid-start leaves in a shared store: a session without a ticket.
+  async function halfStarted(ageMs: number) {
+    let now = 1_000_000;
+    const store = createMemoryStore({now: () => now, limits: DEFAULT_LIMITS});
+    const h = setup({proxy: {store, now: () => now}});
+    const startId = newMessageId();
+    const {id, token} = startIdentity(startId);
+    await store.sessions.create(
+      newRecord({
+        id,
+        tokenHash: hashSecret(token),
+        webhookSecretHash: hashSecret('secret'),
+        createdAt: now,
+        queueId: 'queue',
+      })
+    );
+    now += ageMs;
+    const body = {description: 'Printer on fire', startId};
+    return {h, repeat: () => h.browser('POST', '/handoff/sessions', {body})};
+  }
+
+  it('is still on its way for a while: a repeat is asked to wait, and files nothing', async (t) => {
+    const {h, repeat} = await halfStarted(5_000);
+    t.after(() => h.close());
+    const r = await repeat();
+    assert.equal(r.status, 409, r.text);
+    assert.equal((r.body as ErrorBody).error.code, 'start-in-progress');
+    assert.equal((await h.simState()).tickets.length, 0);
+  });
+
+  it('is made again by a repeat once it has clearly stopped, with one ticket', async (t) => {
+    const {h, repeat} = await halfStarted(61_000);
+    t.after(() => h.close());
+    const r = await repeat();
+    assert.equal(r.status, 201, r.text);
+    assert.equal((r.body as StartSessionResponse).session.status, 'queued');
+    assert.equal((await h.simState()).tickets.length, 1);
   });
 });

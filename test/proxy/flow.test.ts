@@ -204,6 +204,59 @@ for (const shapes of SHAPES) {
       assert.equal(engagement?.messages.filter((m) => m.content === 'Once only').length, 1);
     });
 
+    it('files one ticket for a start repeated under its startId, and answers it with the same session', async (t) => {
+      const h = setup();
+      t.after(() => h.close());
+      const body = {description: 'My VPN drops every hour', startId: newMessageId()};
+      const first = await h.start(body);
+      // The answer was lost: the browser asks again, the same way.
+      const again = await h.browser('POST', '/handoff/sessions', {body});
+      assert.equal(again.status, 200, again.text);
+      const session = (again.body as {session: typeof first}).session;
+      assert.equal(session.id, first.id);
+      assert.equal(session.token, first.token);
+      assert.equal(session.status, 'queued');
+      assert.equal((await h.simState()).tickets.length, 1);
+      // The repeat's token opens the session, and the agent who accepts meets this visitor.
+      await h.accept();
+      assert.equal((await h.snapshot(session.id, session.token)).status, 'engaged');
+      // Another start is another ticket.
+      await h.start({...body, startId: newMessageId()});
+      assert.equal((await h.simState()).tickets.length, 2);
+    });
+
+    it('answers a start repeated while the first is on its way with 409, and files one ticket', async (t) => {
+      const h = setup();
+      t.after(() => h.close());
+      const body = {description: 'My VPN drops every hour', startId: newMessageId()};
+      const [a, b] = await Promise.all([
+        h.browser('POST', '/handoff/sessions', {body}),
+        h.browser('POST', '/handoff/sessions', {body}),
+      ]);
+      assert.deepEqual([a.status, b.status].sort(), [201, 409]);
+      const refused = [a, b].find((r) => r.status === 409);
+      assert.equal((refused?.body as {error: {code: string}}).error.code, 'start-in-progress');
+      assert.equal((await h.simState()).tickets.length, 1);
+    });
+
+    it('starts again under the same startId after a start that failed', async (t) => {
+      let failing = true;
+      const h = setup({
+        gliaFetch: (next) => async (url, init) =>
+          failing && String(url).includes('/queue_tickets')
+            ? new Response('{"error":"unavailable"}', {status: 503})
+            : next(url, init),
+      });
+      t.after(() => h.close());
+      const body = {description: 'My VPN drops every hour', startId: newMessageId()};
+      const failed = await h.browser('POST', '/handoff/sessions', {body});
+      assert.ok(failed.status >= 500, failed.text);
+      failing = false;
+      const session = await h.start(body);
+      assert.equal(session.status, 'queued');
+      assert.equal((await h.simState()).tickets.length, 1);
+    });
+
     it('refuses the same message id with another text', async (t) => {
       const h = setup();
       t.after(() => h.close());

@@ -109,6 +109,18 @@ for (const [name, make] of Object.entries(backends)) {
       assert.deepEqual(await a.events.read(r.id, 0), []);
     });
 
+    it('creates a session once: a second create of its id, on any instance, changes nothing', async () => {
+      const r = record('first');
+      assert.equal(await a.sessions.create(r), true);
+      assert.equal(await b.sessions.create({...r, tokenHash: hashSecret('second')}), false);
+      assert.equal(((await a.sessions.authenticate(r.id, 'first')) as typeof r).id, r.id);
+      assert.equal(await a.sessions.authenticate(r.id, 'second'), 'unauthorized');
+      // Once forgotten, the id can be used again.
+      await a.sessions.delete(r.id);
+      assert.equal(await b.sessions.create(r), true);
+      await b.sessions.delete(r.id);
+    });
+
     it('commits under a version check, with its events, all or nothing', async () => {
       const r = record();
       await a.sessions.create(r);

@@ -205,12 +205,12 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono<ProxyEnv> {
     starting.set(address, (starting.get(address) ?? 0) + 1);
     startsInFlight++;
     try {
-      const {record, token, log} = await handoff.start(body.data);
+      const {record, token, log, created} = await handoff.start(body.data);
       track(address, record.id);
       const answer: StartSessionResponse = {
         session: {...(await withWait(toSnapshot(record, log), record)), token},
       };
-      return c.json(answer, 201);
+      return c.json(answer, created ? 201 : 200);
     } catch (error) {
       c.var.log.warn('session start failed', {error});
       return handoffErrorResponse(c, error, 'Starting the conversation');

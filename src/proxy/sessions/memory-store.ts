@@ -92,6 +92,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     box: new SecretBox(options.encryptionKey),
     sessions: {
       async create(record) {
+        if (entries.has(record.id)) return false;
         entries.set(record.id, {
           record: frozen(structuredClone(record)),
           ids: [],
@@ -99,6 +100,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
           top: 0,
           lastActivity: options.now(),
         });
+        return true;
       },
       async get(id) {
         const entry = entries.get(id);

@@ -18,8 +18,11 @@ export interface Committed {
 }
 
 export interface SessionRepository {
-  /** Stores a new record (version 0); its log starts empty. */
-  create(record: SessionRecord): Promise<void>;
+  /**
+   * Stores a new record (version 0); its log starts empty. `false`: a session of that id exists
+   * (a repeated start), and nothing changed.
+   */
+  create(record: SessionRecord): Promise<boolean>;
   get(id: string): Promise<SessionRecord | undefined>;
   /**
    * A record of the session this instance read or wrote lately, without asking the store: maybe

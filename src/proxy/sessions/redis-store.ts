@@ -76,6 +76,15 @@ for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ttl) end
 return out
 `;
 
+/** A new session's record, unless one of its id exists (0). */
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', '0', 'rec', ARGV[1], 'top', '0')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+`;
+
 const TOUCH = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[5], 'GT', ARGV[1], ARGV[3])
@@ -273,15 +282,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Sess
     box: new SecretBox(options.encryptionKey),
     sessions: {
       async create(record) {
-        const base = keys(record.id)[0] as string;
-        await call(() =>
-          client
-            .multi()
-            .hSet(base, {v: '0', rec: JSON.stringify(record), top: '0'})
-            .expire(base, options.ttlSeconds)
-            .zAdd(idleKey, {score: record.createdAt, value: record.id})
-            .exec()
-        );
+        const args = [JSON.stringify(record), ttl, String(record.createdAt), record.id];
+        return (await evalScript(CREATE, [keys(record.id)[0] as string, idleKey], args)) === 1;
       },
       get: getRecord,
       peek: (id) => recent.get(id),

@@ -61,6 +61,8 @@ const table: Strings = {
   lostBody:
     'The support service lost this conversation. Start a new chat; anything you had not sent is kept for it.',
   networkProblem: 'The support service cannot be reached. Check your connection and try again.',
+  interruptedProblem:
+    'The page was closed while your question was on its way. Try again; it will not be filed twice.',
   genericProblem: 'The support service had a problem.',
   tooManyTries: 'Too many tries in a short time.',
   serviceBusy: 'The support service is busy for a moment.',

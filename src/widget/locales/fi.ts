@@ -61,6 +61,8 @@ const table: Strings = {
   lostBody:
     'Tukipalvelu kadotti tämän keskustelun. Aloita uusi chat; lähettämättömät tekstisi säilyvät siinä.',
   networkProblem: 'Tukipalveluun ei saada yhteyttä. Tarkista yhteys ja yritä uudelleen.',
+  interruptedProblem:
+    'Sivu suljettiin, kun kysymystäsi lähetettiin. Yritä uudelleen; sitä ei kirjata kahdesti.',
   genericProblem: 'Tukipalvelussa oli ongelma.',
   tooManyTries: 'Liian monta yritystä lyhyessä ajassa.',
   serviceBusy: 'Tukipalvelu on hetken ruuhkautunut.',

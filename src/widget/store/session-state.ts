@@ -159,6 +159,9 @@ export interface Chat {
   filePolicy?: FilePolicy;
 }
 
+/** A start its tab left mid-request (it closed or reloaded): the widget words it itself. */
+const INTERRUPTED: Problem = {code: 'start-interrupted', message: ''};
+
 export const STATUS = {
   idle: 'idle',
   starting: 'starting',
@@ -171,17 +174,19 @@ export type Status = (typeof STATUS)[keyof typeof STATUS];
 
 export type SessionState =
   | {status: 'idle'}
-  | {status: 'starting'; description: string}
+  /** `startId`: the start's own uuid, sent again with a retry so the proxy files one ticket. */
+  | {status: 'starting'; description: string; startId?: string}
   | {status: 'queued'; chat: Chat}
   | {status: 'engaged'; chat: Chat}
   | {status: 'ended'; chat: Chat; endedBy: EndedBy}
-  | {status: 'failed'; chat: Chat | null; problem: Problem; description?: string};
+  | {status: 'failed'; chat: Chat | null; problem: Problem; description?: string; startId?: string};
 
 /** What a started session looks like on the wire (StartSessionResponse's `session`). */
 export type StartedSession = SessionSnapshot & {token: string};
 
 export type SessionEvent =
-  | {type: 'start-requested'; description: string}
+  /** `startId`: a fresh uuid, used unless the start is a retry of one that has its own. */
+  | {type: 'start-requested'; description: string; startId: string}
   | {type: 'start-succeeded'; session: StartedSession}
   | {type: 'start-failed'; problem: Problem}
   /** A restored `starting` that no tab is working on any more (it closed mid-request). */
@@ -414,7 +419,11 @@ export function transition(state: SessionState, event: SessionEvent): SessionSta
   switch (event.type) {
     case 'start-requested':
       if (state.status !== 'idle' && !(state.status === 'failed' && !state.chat)) return state;
-      return {status: 'starting', description: event.description};
+      return {
+        status: 'starting',
+        description: event.description,
+        startId: (state.status === 'failed' && state.startId) || event.startId,
+      };
 
     case 'start-succeeded':
       if (state.status !== 'starting') return state;
@@ -422,10 +431,12 @@ export function transition(state: SessionState, event: SessionEvent): SessionSta
 
     case 'start-failed':
       if (state.status !== 'starting') return state;
-      return {status: 'failed', chat: null, problem: event.problem, description: state.description};
+      return {...state, status: 'failed', chat: null, problem: event.problem};
 
     case 'start-abandoned':
-      return state.status === 'starting' ? initialState : state;
+      // The question may have reached the proxy: trying again under its startId files it once.
+      if (state.status !== 'starting') return state;
+      return {...state, status: 'failed', chat: null, problem: INTERRUPTED};
 
     case 'event-received': {
       if (!isActive(state) || !isAfter(event.id, state.chat.lastEventId)) return state;

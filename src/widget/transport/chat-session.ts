@@ -123,20 +123,25 @@ export class ChatSession {
 
   /** File a ticket, unless this or another tab already has a session (single-flight). */
   async start(request: StartSessionRequest): Promise<void> {
-    const requested: SessionEvent = {type: 'start-requested', description: request.description};
+    const requested: SessionEvent = {
+      type: 'start-requested',
+      description: request.description,
+      startId: newId(),
+    };
     await withLock(this.#startLock, async () => {
       if (this.#isDisposed) return;
       // Claimed in the store's transaction, against the stored record: another tab may have
       // started while this one waited, or beside it on a page without Web Locks.
-      let claimed = false;
+      let startId: string | undefined;
       await this.store.updateSession((session) => {
         const next = transition(session, requested);
-        claimed = next !== session;
+        startId = next !== session && next.status === 'starting' ? next.startId : undefined;
         return next;
       });
-      if (!claimed) return;
+      if (!startId) return;
       try {
-        await this.apply({type: 'start-succeeded', session: await this.#client.start(request)});
+        const session = await this.#client.start({...request, startId});
+        await this.apply({type: 'start-succeeded', session});
       } catch (error) {
         await this.apply({type: 'start-failed', problem: toProblem(error)});
       }
@@ -302,25 +307,14 @@ export class ChatSession {
     await this.#restoreDraft();
     if (session.status === 'starting') {
       const locks = await navigator.locks?.query();
-      if (!locks?.held?.some((lock) => lock.name === this.#startLock)) await this.#abandonStart();
+      if (!locks?.held?.some((lock) => lock.name === this.#startLock)) {
+        await this.apply({type: 'start-abandoned'});
+      }
     }
     // Bytes of files no message names any more (their chat ended while they waited).
     const held = isActive(session) ? outboxFiles(session.chat) : [];
     void pruneFiles(new Set(held.map((f) => f.id)));
     this.#claimStream();
-  }
-
-  /**
-   * The tab filing the ticket closed mid-request: back to the form, with the question in it (the
-   * form was emptied when it was sent), unless the person has typed something since.
-   */
-  #abandonStart(): Promise<unknown> {
-    return this.store.update((record) => {
-      const {session, view} = record;
-      const next = transition(session, {type: 'start-abandoned'});
-      if (next === session || session.status !== 'starting') return record;
-      return {...record, session: next, view: {...view, draft: view.draft || session.description}};
-    });
   }
 
   /** One tab per proxy holds the stream; when it closes, the lock passes to another tab. */

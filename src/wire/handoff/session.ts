@@ -40,6 +40,8 @@ export const StartSessionRequest = z.strictObject({
   ),
   /** A queue id other than the configured default. */
   queue: z.optional(z.uuid()),
+  /** A UUID v4 the browser chose for this start: a repeat gets the session it made. */
+  startId: z.optional(z.uuidv4()),
   transcript: z.optional(z.array(TranscriptEntry).check(z.maxLength(LIMITS.transcriptEntries))),
 });
 export type StartSessionRequest = z.infer<typeof StartSessionRequest>;

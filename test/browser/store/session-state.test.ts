@@ -41,7 +41,7 @@ const started: StartedSession = {
 };
 
 const idle: SessionState = initialState;
-const starting: SessionState = {status: 'starting', description: 'VPN is down'};
+const starting: SessionState = {status: 'starting', description: 'VPN is down', startId: 'first'};
 const queued: SessionState = {status: 'queued', chat: chat()};
 const engaged: SessionState = {status: 'engaged', chat: chat({operator: {name: 'Sam'}})};
 const ended: SessionState = {status: 'ended', chat: chat(), endedBy: 'operator'};
@@ -98,31 +98,44 @@ const rows: Row[] = [
   {
     name: 'idle + start requested → starting',
     from: idle,
-    event: {type: 'start-requested', description: 'x'},
+    event: {type: 'start-requested', description: 'x', startId: 'new'},
     to: status('starting'),
   },
   {
     name: 'starting + start requested → no-op (single-flight)',
     from: starting,
-    event: {type: 'start-requested', description: 'y'},
+    event: {type: 'start-requested', description: 'y', startId: 'new'},
     to: 'same',
   },
   {
     name: 'queued + start requested → no-op (never a second session)',
     from: queued,
-    event: {type: 'start-requested', description: 'y'},
+    event: {type: 'start-requested', description: 'y', startId: 'new'},
     to: 'same',
+  },
+  {
+    name: 'idle + start requested → starting, under the new start id',
+    from: idle,
+    event: {type: 'start-requested', description: 'x', startId: 'new'},
+    to: (next) =>
+      expect(next).to.deep.equal({status: 'starting', description: 'x', startId: 'new'}),
   },
   {
     name: 'failed start + start requested → starting (try again)',
     from: failedStart,
-    event: {type: 'start-requested', description: 'x'},
+    event: {type: 'start-requested', description: 'x', startId: 'new'},
     to: status('starting'),
+  },
+  {
+    name: 'failed start + start requested → starting again under the first start id (one ticket)',
+    from: {...failedStart, startId: 'first'},
+    event: {type: 'start-requested', description: 'x', startId: 'new'},
+    to: (next) => expect(next.status === 'starting' && next.startId).to.equal('first'),
   },
   {
     name: 'failed ticket + start requested → no-op (reset first)',
     from: failedTicket,
-    event: {type: 'start-requested', description: 'x'},
+    event: {type: 'start-requested', description: 'x', startId: 'new'},
     to: 'same',
   },
   {
@@ -150,7 +163,7 @@ const rows: Row[] = [
     to: 'same',
   },
   {
-    name: 'starting + start failed → failed, keeping the description for "try again"',
+    name: 'starting + start failed → failed, keeping the description and start id for "try again"',
     from: starting,
     event: {
       type: 'start-failed',
@@ -162,14 +175,22 @@ const rows: Row[] = [
         chat: null,
         problem: {code: 'rate-limited', message: 'Slow down', retryAt: 1},
         description: 'VPN is down',
+        startId: 'first',
       });
     },
   },
   {
-    name: 'starting + start abandoned → idle',
+    name: 'starting + start abandoned → failed, keeping the question and its start id',
     from: starting,
     event: {type: 'start-abandoned'},
-    to: status('idle'),
+    to: (next) =>
+      expect(next).to.deep.equal({
+        status: 'failed',
+        chat: null,
+        problem: {code: 'start-interrupted', message: ''},
+        description: 'VPN is down',
+        startId: 'first',
+      }),
   },
   {
     name: 'queued + start abandoned → no-op',

@@ -154,8 +154,19 @@ describe('<glia-handoff> rendering', () => {
       expect(chat.alertText()).to.equal('Liian monta yritystä lyhyessä ajassa.');
     });
 
-    it('says the service cannot be reached, and tries again with the same question', async () => {
-      worker.use(http.post(SESSIONS, () => HttpResponse.error(), {once: true}));
+    it('says the service cannot be reached, and tries again with the same question and start id', async () => {
+      // The request may have got through with only its answer lost: the retry must name it.
+      let firstStartId: unknown;
+      worker.use(
+        http.post(
+          SESSIONS,
+          async ({request}) => {
+            firstStartId = ((await request.json()) as {startId?: unknown}).startId;
+            return HttpResponse.error();
+          },
+          {once: true}
+        )
+      );
       const chat = await GliaHandoffHarness.mount();
       await chat.start('Is anyone there?');
       expect(chat.text('[part="error"] p')).to.equal(
@@ -164,6 +175,10 @@ describe('<glia-handoff> rendering', () => {
       await chat.click(chat.button('Try again'));
       await chat.waitFor(() => chat.status() === 'queued', 'the second attempt');
       expect(fakeProxy.latest().request.description).to.equal('Is anyone there?');
+      expect(firstStartId).to.match(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+      );
+      expect(fakeProxy.latest().request.startId).to.equal(firstStartId);
     });
 
     it('lets the person edit the question after the proxy refused it', async () => {

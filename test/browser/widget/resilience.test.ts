@@ -58,24 +58,24 @@ describe('<glia-handoff> resilience', () => {
       expect(chat.composer.value).to.equal('half a thought');
     });
 
-    it('gives the question back when the tab closed while the ticket was being filed', async () => {
+    it('offers to send the question again when the tab closed while it was being sent, under the same start id', async () => {
       // What a tab that closed mid-request leaves: a start that no tab is making any more.
+      const startId = '0a7c4e1e-5f0b-4c39-9d55-2b8f8a3f6c21';
       const record: SessionRecord = {
         rev: 1,
-        session: {status: 'starting', description: 'The printer on floor 3 jams'},
+        session: {status: 'starting', description: 'The printer on floor 3 jams', startId},
         view: {open: true, draft: '', unread: 0},
       };
       await set(sessionKey(PROXY), record, createStore(DB_NAME, STORE_NAME));
 
       const chat = await GliaHandoffHarness.mount();
-      await chat.waitFor(() => chat.status() === 'idle', 'the form to come back');
-      const description = chat.find<HTMLTextAreaElement>('#description');
-      expect(description.value).to.equal('The printer on floor 3 jams');
-      expect(description.disabled).to.equal(false);
-      await chat.reload();
-      expect(chat.find<HTMLTextAreaElement>('#description').value).to.equal(
-        'The printer on floor 3 jams'
-      );
+      await chat.waitFor(() => chat.status() === 'failed', 'the interrupted start to be shown');
+      expect(chat.text('.card.error')).to.contain('The page was closed while your question');
+      await chat.click(chat.button('Try again'));
+      await chat.waitFor(() => chat.status() === 'queued', 'the ticket to be filed');
+      // The proxy files one ticket per start id: had the first request got through, this is it.
+      const [session] = [...fakeProxy.sessions.values()];
+      expect(session?.request).to.include({description: 'The printer on floor 3 jams', startId});
     });
 
     it('keeps waiting in the queue without filing a second ticket', async () => {
